@@ -1,0 +1,500 @@
+package space
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+)
+
+// ignoredKeys are keys that Hugging Face, Archai and our golden configs carry without
+// changing the inference architecture. They are accepted and not used.
+var ignoredKeys = map[string]bool{
+	"golden": true, "dropout": true, "dropatt": true, "embd_pdrop": true, "resid_pdrop": true,
+	"attn_pdrop": true, "summary_first_dropout": true, "init": true, "init_range": true,
+	"init_std": true, "proj_init_std": true, "initializer_range": true, "tie_weight": true,
+	"tie_word_embeddings": true, "architectures": true, "bos_token_id": true,
+	"eos_token_id": true, "use_cache": true, "scale_attn_weights": true,
+	"summary_type": true, "summary_use_proj": true, "summary_activation": true,
+	"summary_proj_to_labels": true, "task_specific_params": true, "torch_dtype": true,
+	"transformers_version": true, "n_ctx": true, "primer_conv": true, "primer_square": true,
+	"reorder_and_upcast_attn": true, "scale_attn_by_inverse_layer_idx": true,
+	"name": true, "id": true, "adaptive_input": true, "sample_softmax": true,
+	"dtype": true, "fp16": true, "use_cache_mems": true,
+}
+
+// checkedKeys are accepted only with the value our equations implement; another value
+// would describe a different model, so it is an error rather than a silent mismatch.
+var checkedKeys = map[string]bool{
+	"d_head": true, "activation_function": true, "layer_norm_epsilon": true,
+	"attn_type": true, "pre_lnorm": true, "same_length": true, "clamp_len": true,
+	"ext_len": true, "model_type": true,
+}
+
+// knownKeys are the architecture keys ParseArch reads.
+var knownKeys = map[string]bool{
+	"backbone": true, "adaptive": true, "n_layer": true, "d_model": true, "n_head": true,
+	"d_inner": true, "d_embed": true, "div_val": true, "n_token": true, "vocab_size": true,
+	"cutoffs": true, "tgt_len": true, "seq_len": true, "n_positions": true, "mem_len": true,
+	"tie_projs": true,
+}
+
+// MaxWeightBytes bounds the float32 weights of an architecture ParseArch accepts (16 GiB):
+// far above anything LTS searches, low enough that a typo like d_model 51200 is caught
+// before anything is allocated.
+const MaxWeightBytes = 16 << 30
+
+// LoadArch reads an architecture JSON file. Errors name the file.
+func LoadArch(path string) (*Arch, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	a, err := ParseArch(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
+}
+
+// ParseArch reads one architecture in the LTS/Archai key names (also the config object
+// of a row of the LTS benchmark and a golden config.json), normalises it and validates it.
+func ParseArch(data []byte) (*Arch, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw map[string]json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("malformed architecture JSON: %v", jsonErr(err))
+	}
+	if raw == nil {
+		return nil, errors.New("architecture JSON must be an object")
+	}
+	if dec.More() {
+		return nil, errors.New("malformed architecture JSON: more than one value")
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !knownKeys[k] && !ignoredKeys[k] && !checkedKeys[k] {
+			return nil, fmt.Errorf("unknown key %q (a typo? known keys: backbone, adaptive, n_layer, d_model, n_head, d_inner, d_embed, div_val, n_token, cutoffs, tgt_len, mem_len, tie_projs)", k)
+		}
+	}
+	p := parser{raw: raw}
+	a := &Arch{}
+
+	modelType := p.str("model_type")
+	backbone := p.str("backbone")
+	switch modelType {
+	case "", "gpt2", "gpt2_flex", "transformer_xl", "mem_transformer", "hf_gpt2", "hf_gpt2_flex":
+	default:
+		p.fail("model_type", "%q is not one of gpt2, gpt2_flex, transformer_xl", modelType)
+	}
+	switch backbone {
+	case "gpt2", "transformer_xl":
+		a.Backbone = Backbone(backbone)
+	case "":
+		switch modelType {
+		case "gpt2", "gpt2_flex", "hf_gpt2", "hf_gpt2_flex":
+			a.Backbone = GPT2
+		case "transformer_xl", "mem_transformer":
+			a.Backbone = TransformerXL
+		default:
+			p.fail("backbone", "missing (and no model_type): say gpt2 or transformer_xl")
+		}
+	default:
+		p.fail("backbone", "%q is not gpt2 or transformer_xl", backbone)
+	}
+	flexType := strings.HasSuffix(modelType, "gpt2_flex")
+	if modelType != "" && p.err == nil {
+		txlType := modelType == "transformer_xl" || modelType == "mem_transformer"
+		if txlType != (a.Backbone == TransformerXL) {
+			p.fail("model_type", "%q contradicts backbone %q", modelType, a.Backbone)
+		}
+	}
+	a.Adaptive = a.Backbone == TransformerXL || flexType
+	if _, ok := raw["adaptive"]; ok {
+		ad := p.boolean("adaptive")
+		if a.Backbone == GPT2 {
+			if modelType == "gpt2" || modelType == "hf_gpt2" {
+				if ad {
+					p.fail("adaptive", "true contradicts model_type %q (use gpt2_flex)", modelType)
+				}
+			} else if flexType && !ad {
+				p.fail("adaptive", "false contradicts model_type %q", modelType)
+			}
+			a.Adaptive = ad
+		} else if !ad {
+			p.fail("adaptive", "Transformer-XL is always adaptive")
+		}
+	}
+
+	a.NLayer = p.integer("n_layer", true)
+	a.DModel = p.integer("d_model", true)
+	a.NHead = p.perLayer("n_head", a.NLayer)
+	a.DInner = p.perLayer("d_inner", a.NLayer)
+	a.NToken = p.alias(true, "n_token", "vocab_size")
+	a.DivVal = 1
+	if _, ok := raw["div_val"]; ok {
+		a.DivVal = p.integer("div_val", true)
+	}
+	a.DEmbed = -1
+	if _, ok := raw["d_embed"]; ok {
+		a.DEmbed = p.integer("d_embed", false)
+	}
+	if a.DEmbed <= 0 {
+		a.DEmbed = a.DModel
+	}
+	a.TgtLen = p.alias(true, "tgt_len", "seq_len", "n_positions")
+	if _, ok := raw["mem_len"]; ok {
+		a.MemLen = p.integer("mem_len", false)
+	}
+	if a.Backbone == GPT2 {
+		a.MemLen = 0 // LTS configs for GPT-2 carry mem_len, which GPT-2 does not use
+	}
+	if _, ok := raw["cutoffs"]; ok {
+		a.Cutoffs = CleanCutoffs(p.ints("cutoffs"), a.NToken)
+	}
+	if !a.IsAdaptive() {
+		// Plain GPT-2 has one embedding table and a tied head: adaptive settings
+		// in its config do not apply.
+		a.DivVal, a.DEmbed, a.Cutoffs, a.TieProjs = 1, a.DModel, nil, nil
+	} else {
+		n := len(a.Cutoffs) + 1
+		if _, ok := raw["tie_projs"]; ok {
+			tp := p.bools("tie_projs")
+			if p.err == nil && len(tp) < n {
+				p.fail("tie_projs", "has %d values, need one per softmax cluster (%d)", len(tp), n)
+			}
+			if len(tp) >= n {
+				a.TieProjs = tp[:n]
+			}
+		} else {
+			a.TieProjs = DefaultTieProjs(len(a.Cutoffs))
+		}
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	if err := p.checkConsistent(a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DefaultTieProjs is Archai's default: the head's projection untied, every tail's tied.
+func DefaultTieProjs(nClusters int) []bool {
+	t := make([]bool, nClusters+1)
+	for i := 1; i < len(t); i++ {
+		t[i] = true
+	}
+	return t
+}
+
+// CleanCutoffs is Archai's clean_cutoffs without the final vocabulary size: it keeps
+// the cutoffs that are positive, below nToken and larger than every earlier kept one.
+func CleanCutoffs(cutoffs []int, nToken int) []int {
+	out := []int{}
+	for _, c := range cutoffs {
+		if c <= 0 || c >= nToken {
+			continue
+		}
+		if len(out) > 0 && c <= out[len(out)-1] {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Validate checks the rules every architecture must satisfy; errors name the field.
+func (a *Arch) Validate() error {
+	if a.Backbone != GPT2 && a.Backbone != TransformerXL {
+		return fmt.Errorf("backbone: %q is not gpt2 or transformer_xl", a.Backbone)
+	}
+	pos := func(name string, v int) error {
+		if v <= 0 {
+			return fmt.Errorf("%s: must be positive, got %d", name, v)
+		}
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"n_layer", a.NLayer}, {"d_model", a.DModel}, {"n_token", a.NToken}, {"tgt_len", a.TgtLen}, {"div_val", a.DivVal}, {"d_embed", a.DEmbed}} {
+		if err := pos(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	if a.MemLen < 0 {
+		return fmt.Errorf("mem_len: must be ≥ 0, got %d", a.MemLen)
+	}
+	if len(a.NHead) < a.NLayer {
+		return fmt.Errorf("n_head: has %d values, n_layer is %d", len(a.NHead), a.NLayer)
+	}
+	if len(a.DInner) < a.NLayer {
+		return fmt.Errorf("d_inner: has %d values, n_layer is %d", len(a.DInner), a.NLayer)
+	}
+	for i := range a.NLayer {
+		if a.NHead[i] <= 0 {
+			return fmt.Errorf("n_head[%d]: must be positive, got %d", i, a.NHead[i])
+		}
+		if a.DModel%a.NHead[i] != 0 {
+			return fmt.Errorf("n_head[%d]: %d does not divide d_model %d", i, a.NHead[i], a.DModel)
+		}
+		if a.DInner[i] <= 0 {
+			return fmt.Errorf("d_inner[%d]: must be positive, got %d", i, a.DInner[i])
+		}
+	}
+	if a.Backbone == TransformerXL && a.DModel%2 != 0 {
+		return fmt.Errorf("d_model: Transformer-XL's sinusoidal positions need an even d_model, got %d", a.DModel)
+	}
+	if a.IsAdaptive() {
+		prev := 0
+		for i, c := range a.Cutoffs {
+			if c <= prev || c >= a.NToken {
+				return fmt.Errorf("cutoffs[%d]: %d must be increasing and below n_token %d", i, c, a.NToken)
+			}
+			prev = c
+		}
+		if len(a.TieProjs) != len(a.Cutoffs)+1 {
+			return fmt.Errorf("tie_projs: has %d values, need %d (one per softmax cluster)", len(a.TieProjs), len(a.Cutoffs)+1)
+		}
+		if a.DivVal > 1 {
+			for c := range a.NClusters() + 1 {
+				if a.DEmbC(c) < 1 {
+					return fmt.Errorf("div_val: cluster %d would be %d/%d^%d = 0 wide; lower div_val or raise d_embed", c, a.DEmbed, a.DivVal, c)
+				}
+			}
+		}
+	}
+	if w := float64(a.TotalParams()) * 4; w > MaxWeightBytes || math.IsNaN(w) {
+		return fmt.Errorf("architecture too large: %.3g parameters (%.1f GiB of float32 weights, limit %d GiB)", float64(a.TotalParams()), w/(1<<30), MaxWeightBytes>>30)
+	}
+	return nil
+}
+
+// parser reads typed fields from raw JSON, remembering the first error.
+type parser struct {
+	raw map[string]json.RawMessage
+	err error
+}
+
+func (p *parser) fail(key, format string, args ...any) {
+	if p.err == nil {
+		p.err = fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...))
+	}
+}
+
+func (p *parser) str(key string) string {
+	v, ok := p.raw[key]
+	if !ok {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		p.fail(key, "want a string, got %s", short(v))
+	}
+	return s
+}
+
+func (p *parser) boolean(key string) bool {
+	var b bool
+	if err := json.Unmarshal(p.raw[key], &b); err != nil {
+		p.fail(key, "want true or false, got %s", short(p.raw[key]))
+	}
+	return b
+}
+
+// toInt accepts JSON integers and floats with an integral value (Archai writes some
+// sizes as 512.0).
+func toInt(v json.RawMessage) (int, bool) {
+	var f float64
+	if err := json.Unmarshal(v, &f); err != nil {
+		return 0, false
+	}
+	if f != math.Trunc(f) || math.Abs(f) > 1<<40 {
+		return 0, false
+	}
+	return int(f), true
+}
+
+func (p *parser) integer(key string, required bool) int {
+	v, ok := p.raw[key]
+	if !ok {
+		if required {
+			p.fail(key, "missing")
+		}
+		return 0
+	}
+	n, ok := toInt(v)
+	if !ok {
+		p.fail(key, "want an integer, got %s", short(v))
+	}
+	return n
+}
+
+// alias reads the first present key of names; present aliases must agree.
+func (p *parser) alias(required bool, names ...string) int {
+	found, val := "", 0
+	for _, k := range names {
+		if _, ok := p.raw[k]; !ok {
+			continue
+		}
+		n := p.integer(k, true)
+		if found == "" {
+			found, val = k, n
+		} else if n != val {
+			p.fail(k, "%d contradicts %s %d", n, found, val)
+		}
+	}
+	if found == "" && required {
+		p.fail(names[0], "missing")
+	}
+	return val
+}
+
+func (p *parser) ints(key string) []int {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(p.raw[key], &raws); err != nil {
+		p.fail(key, "want a list of integers, got %s", short(p.raw[key]))
+		return nil
+	}
+	out := make([]int, len(raws))
+	for i, r := range raws {
+		n, ok := toInt(r)
+		if !ok {
+			p.fail(fmt.Sprintf("%s[%d]", key, i), "want an integer, got %s", short(r))
+			return nil
+		}
+		out[i] = n
+	}
+	return out
+}
+
+func (p *parser) bools(key string) []bool {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(p.raw[key], &raws); err != nil {
+		p.fail(key, "want a list of true/false, got %s", short(p.raw[key]))
+		return nil
+	}
+	out := make([]bool, len(raws))
+	for i, r := range raws {
+		// Archai writes some flags as 0/1.
+		switch strings.TrimSpace(string(r)) {
+		case "true", "1":
+			out[i] = true
+		case "false", "0":
+		default:
+			p.fail(fmt.Sprintf("%s[%d]", key, i), "want true or false, got %s", short(r))
+			return nil
+		}
+	}
+	return out
+}
+
+// perLayer reads a list or a single integer; a list is cut to n values (as LTS does),
+// one integer is repeated n times.
+func (p *parser) perLayer(key string, n int) []int {
+	v, ok := p.raw[key]
+	if !ok {
+		p.fail(key, "missing")
+		return nil
+	}
+	if x, ok := toInt(v); ok {
+		out := make([]int, max(n, 0))
+		for i := range out {
+			out[i] = x
+		}
+		return out
+	}
+	xs := p.ints(key)
+	if p.err != nil {
+		return nil
+	}
+	if len(xs) < n {
+		p.fail(key, "has %d values, n_layer is %d", len(xs), n)
+		return nil
+	}
+	return xs[:n]
+}
+
+// checkConsistent checks keys that could contradict the architecture.
+func (p *parser) checkConsistent(a *Arch) error {
+	if v, ok := p.raw["d_head"]; ok {
+		if x, ok := toInt(v); ok {
+			for i := range a.NLayer {
+				if x != a.DHead(i) {
+					return fmt.Errorf("d_head: %d contradicts d_model/n_head[%d] = %d", x, i, a.DHead(i))
+				}
+			}
+		} else {
+			xs := p.ints("d_head")
+			if p.err != nil {
+				return p.err
+			}
+			if len(xs) < a.NLayer {
+				return fmt.Errorf("d_head: has %d values, n_layer is %d", len(xs), a.NLayer)
+			}
+			for i := range a.NLayer {
+				if xs[i] != a.DHead(i) {
+					return fmt.Errorf("d_head[%d]: %d contradicts d_model/n_head[%d] = %d", i, xs[i], i, a.DHead(i))
+				}
+			}
+		}
+	}
+	if _, ok := p.raw["activation_function"]; ok {
+		if f := p.str("activation_function"); f != "gelu_new" && f != "gelu_pytorch_tanh" {
+			p.fail("activation_function", "%q is not supported (GPT-2 here uses gelu_new, the tanh approximation)", f)
+		}
+		if a.Backbone == TransformerXL {
+			p.fail("activation_function", "Transformer-XL's feed-forward uses ReLU; the key does not apply")
+		}
+	}
+	if v, ok := p.raw["layer_norm_epsilon"]; ok {
+		var eps float64
+		if err := json.Unmarshal(v, &eps); err != nil || eps != 1e-5 {
+			p.fail("layer_norm_epsilon", "%s is not supported (the models use 1e-5)", short(v))
+		}
+	}
+	fixed := []struct {
+		key  string
+		want string
+	}{{"attn_type", "0"}, {"pre_lnorm", "false"}, {"same_length", "false"}, {"ext_len", "0"}}
+	for _, f := range fixed {
+		if v, ok := p.raw[f.key]; ok && strings.TrimSpace(string(v)) != f.want {
+			p.fail(f.key, "%s is not supported (only %s)", short(v), f.want)
+		}
+	}
+	if v, ok := p.raw["clamp_len"]; ok {
+		if n, ok := toInt(v); !ok || n > 0 {
+			p.fail("clamp_len", "%s is not supported (only ≤ 0: no clamping)", short(v))
+		}
+	}
+	return p.err
+}
+
+func short(v json.RawMessage) string {
+	s := string(v)
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return s
+}
+
+func jsonErr(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v at byte %d", se, se.Offset)
+	}
+	return err.Error()
+}
