@@ -76,3 +76,21 @@ type Executable interface {
 	AllocBytes() int64
 	Close() error
 }
+
+// Opener creates a backend for a device; backends register one in their init.
+type Opener func(d Device, o Options) (Backend, error)
+
+var openers = map[string]Opener{}
+
+// Register makes a backend kind ("cpu", "cuda") available to Open.
+func Register(kind string, o Opener) { openers[kind] = o }
+
+// Open returns a backend for the device. The backend packages must be linked in
+// (imported) for their kind to be known.
+func Open(d Device, o Options) (Backend, error) {
+	op, ok := openers[d.Kind]
+	if !ok {
+		return nil, fmt.Errorf("device %s: this ltsbench was built without the %s backend", d, d.Kind)
+	}
+	return op(d, o)
+}
