@@ -1,0 +1,30 @@
+package bench
+
+// Environment describes the machine and build a result was measured with; it is written
+// into every result file.
+type Environment struct {
+	Ltsbench    VersionInfo `json:"ltsbench"`
+	OS          string      `json:"os"`
+	Arch        string      `json:"arch"`
+	CPUModel    string      `json:"cpu_model"`
+	CPUCores    int         `json:"cpu_cores"`
+	CPUFeatures []string    `json:"cpu_features"`
+	Threads     int         `json:"threads"`
+	Hostname    string      `json:"hostname,omitempty"`
+	GPU         *GPUInfo    `json:"gpu,omitempty"`
+	Notes       []string    `json:"notes,omitempty"` // e.g. "NVML not found: GPU memory not sampled"
+}
+
+// GPUInfo describes the GPU of a CUDA measurement.
+type GPUInfo struct {
+	Index             int      `json:"index"`
+	Name              string   `json:"name"`
+	MemoryBytes       int64    `json:"memory_bytes"`
+	Driver            string   `json:"driver"`
+	CUDAVersion       string   `json:"cuda_version"`
+	ComputeCapability string   `json:"compute_capability"`
+	SMClockMHz        int      `json:"sm_clock_mhz,omitempty"`
+	MemClockMHz       int      `json:"mem_clock_mhz,omitempty"`
+	TemperatureC      int      `json:"temperature_c,omitempty"`
+	ThrottleReasons   []string `json:"throttle_reasons,omitempty"`
+}
