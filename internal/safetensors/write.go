@@ -1,0 +1,184 @@
+package safetensors
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Encode writes a safetensors file: the header (tensors in sorted-name order, metadata
+// first when non-empty, padded with spaces to a multiple of 8 bytes), then each tensor's
+// data in the same order. It checks every tensor before writing anything.
+func Encode(w io.Writer, tensors []Tensor, metadata map[string]string) error {
+	header, order, err := encodeHeader(tensors, metadata)
+	if err == nil {
+		err = writeAll(w, header, order)
+	}
+	if err != nil {
+		return fmt.Errorf("safetensors: encode: %w", err)
+	}
+	return nil
+}
+
+// writeAll writes the length prefix, the header and the data of order.
+func writeAll(w io.Writer, header []byte, order []*Tensor) error {
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(header)))
+	if _, err := w.Write(n[:]); err != nil {
+		return err
+	}
+	if _, err := w.Write(header); err != nil {
+		return err
+	}
+	for _, t := range order {
+		if _, err := w.Write(t.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeHeader validates the tensors and builds the padded JSON header; it returns the
+// tensors in data order.
+func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, []*Tensor, error) {
+	order := make([]*Tensor, len(tensors))
+	for i := range tensors {
+		order[i] = &tensors[i]
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i].Name < order[j].Name })
+	for i, t := range order {
+		if err := checkTensor(t); err != nil {
+			return nil, nil, fmt.Errorf("tensor %q: %w", t.Name, err)
+		}
+		if i > 0 && order[i-1].Name == t.Name {
+			return nil, nil, fmt.Errorf("tensor %q: given twice", t.Name)
+		}
+	}
+	for k, v := range metadata {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return nil, nil, fmt.Errorf("%s key %q: not valid UTF-8", metadataKey, k)
+		}
+	}
+
+	var b bytes.Buffer
+	b.WriteByte('{')
+	if len(metadata) > 0 {
+		m, err := json.Marshal(metadata) // sorted keys
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", metadataKey, err)
+		}
+		b.WriteString(`"` + metadataKey + `":`)
+		b.Write(m)
+	}
+	var offset int64
+	for i, t := range order {
+		if i > 0 || len(metadata) > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(t.Name) // a valid UTF-8 string always marshals
+		b.Write(name)
+		b.WriteString(`:{"dtype":"` + string(t.DType) + `","shape":[`)
+		for j, d := range t.Shape {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Itoa(d))
+		}
+		end := offset + int64(len(t.Data))
+		fmt.Fprintf(&b, `],"data_offsets":[%d,%d]}`, offset, end)
+		offset = end
+	}
+	b.WriteByte('}')
+	for b.Len()%8 != 0 {
+		b.WriteByte(' ')
+	}
+	if b.Len() > MaxHeaderBytes {
+		return nil, nil, fmt.Errorf("header of %d bytes exceeds the %d MB limit", b.Len(), MaxHeaderBytes/1_000_000)
+	}
+	return b.Bytes(), order, nil
+}
+
+// checkTensor applies the reader's rules to a tensor about to be written.
+func checkTensor(t *Tensor) error {
+	if t.Name == metadataKey {
+		return errors.New("name is reserved for the metadata")
+	}
+	if !utf8.ValidString(t.Name) {
+		return errors.New("name is not valid UTF-8")
+	}
+	if !t.DType.Valid() {
+		return fmt.Errorf("unknown dtype %q", t.DType)
+	}
+	dims := make([]int64, len(t.Shape))
+	for i, d := range t.Shape {
+		if d < 0 {
+			return fmt.Errorf("shape %v has a negative dimension", t.Shape)
+		}
+		dims[i] = int64(d)
+	}
+	want, ok := byteLen(dims, int64(t.DType.Size()))
+	if !ok {
+		return fmt.Errorf("shape %v of %s overflows", t.Shape, t.DType)
+	}
+	if int64(len(t.Data)) != want {
+		return fmt.Errorf("%d data bytes, but shape %v of %s needs %d", len(t.Data), t.Shape, t.DType, want)
+	}
+	return nil
+}
+
+// Write writes a safetensors file at path atomically: it encodes into a temporary file in
+// the same directory, syncs it and renames it over path, so path holds either its old
+// contents or the whole new file. Every error names path.
+func Write(path string, tensors []Tensor, metadata map[string]string) (err error) {
+	header, order, err := encodeHeader(tensors, metadata)
+	if err != nil {
+		return fmt.Errorf("safetensors: write %s: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("safetensors: write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("safetensors: write %s: %w", path, err)
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err := writeAll(bw, header, order); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename itself durable; a directory that cannot be synced (some file
+	// systems refuse) still holds the complete file.
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
