@@ -11,6 +11,7 @@ type Environment struct {
 	CPUFeatures []string    `json:"cpu_features"`
 	Threads     int         `json:"threads"`
 	Hostname    string      `json:"hostname,omitempty"`
+	Device      string      `json:"device,omitempty"` // the device measured on (cpu, cuda:N)
 	GPU         *GPUInfo    `json:"gpu,omitempty"`
 	Notes       []string    `json:"notes,omitempty"` // e.g. "NVML not found: GPU memory not sampled"
 }

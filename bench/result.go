@@ -28,13 +28,18 @@ type Protocol struct {
 	MinTimeS   float64      `json:"min_time_s"`
 	MaxTimeS   float64      `json:"max_time_s"`
 	LTSCompat  bool         `json:"lts_compat,omitempty"` // 2 warm-ups, mean of 10, as LTS measured
-	Threads    int          `json:"threads,omitempty"`
-	TF32       bool         `json:"tf32,omitempty"`
-	NoGraph    bool         `json:"no_graph,omitempty"`
+	// Statistic is the latency statistic a search optimises: "median", or "mean" in
+	// LTS-compat mode (Result.LatencyMS).
+	Statistic string `json:"statistic"`
+	Threads   int    `json:"threads,omitempty"`
+	TF32      bool   `json:"tf32,omitempty"`
+	NoGraph   bool   `json:"no_graph,omitempty"`
 }
 
 // Result is one measured architecture on one device.
 type Result struct {
+	// Name is the preset the architecture came from, empty for an architecture file.
+	Name          string      `json:"name,omitempty"`
 	Device        string      `json:"device"`
 	Arch          *space.Arch `json:"arch"`
 	Key           string      `json:"key"`
@@ -42,6 +47,7 @@ type Result struct {
 	TotalParams   int64       `json:"total_params"`
 	FLOPsPerToken int64       `json:"flops_per_token"`
 	Protocol      Protocol    `json:"protocol"`
+	Seed          uint64      `json:"seed"` // of the weights and the token ids
 
 	Latency   Stats     `json:"latency_ms"`
 	SamplesMS []float64 `json:"samples_ms"`

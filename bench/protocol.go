@@ -1,0 +1,122 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ltsbench/ltsbench/model"
+	"github.com/ltsbench/ltsbench/space"
+)
+
+// Latency statistics a search can optimise (Protocol.Statistic).
+const (
+	StatMedian = "median" // the default: robust to the odd slow sample
+	StatMean   = "mean"   // LTS-compat: what LTS reported
+)
+
+// DefaultSeqLen is the sequence length LTS measured with (batch 1 × 192 tokens).
+const DefaultSeqLen = 192
+
+// LTS measured 2 warm-up forwards, then reported the mean of 10 timed ones.
+const (
+	ltsWarmup  = 2
+	ltsSamples = 10
+)
+
+// DefaultProtocol is the measurement protocol of ltsbench: batch 1, the sequence length
+// resolved per architecture (SeqLen 0: 192 tokens, or the GPT-2 n_positions when
+// smaller; Transformer-XL's tgt_len), the full output layer, 3 warm-ups, then samples
+// until at least 10 were taken and 1 s has passed, at most 200 samples or 30 s; the
+// search uses the median.
+func DefaultProtocol() Protocol {
+	return Protocol{
+		Batch:      1,
+		Output:     model.OutputFull,
+		Warmup:     3,
+		MinSamples: 10,
+		MaxSamples: 200,
+		MinTimeS:   1,
+		MaxTimeS:   30,
+		Statistic:  StatMedian,
+	}
+}
+
+// WithLTSCompat returns p with LTS's sampling: 2 warm-ups, exactly 10 samples whatever
+// they take, and the mean as the latency the search uses. Shape and output settings
+// are kept.
+func (p Protocol) WithLTSCompat() Protocol {
+	p.LTSCompat = true
+	p.Warmup = ltsWarmup
+	p.MinSamples, p.MaxSamples = ltsSamples, ltsSamples
+	p.MinTimeS, p.MaxTimeS = 0, 0
+	p.Statistic = StatMean
+	return p
+}
+
+// Validate checks the settings that do not depend on an architecture; errors name the
+// flag a user would set.
+func (p Protocol) Validate() error {
+	switch {
+	case p.Batch < 1:
+		return fmt.Errorf("--batch: must be at least 1, got %d", p.Batch)
+	case p.SeqLen < 0:
+		return fmt.Errorf("--seq-len: must be positive, got %d", p.SeqLen)
+	case p.Warmup < 0:
+		return fmt.Errorf("--warmup: must be ≥ 0, got %d", p.Warmup)
+	case p.MinSamples < 1:
+		return fmt.Errorf("--min-samples: must be at least 1, got %d", p.MinSamples)
+	case p.MaxSamples < p.MinSamples:
+		return fmt.Errorf("--max-samples: %d is below --min-samples %d", p.MaxSamples, p.MinSamples)
+	case p.MinTimeS < 0:
+		return fmt.Errorf("--min-time: must be ≥ 0, got %gs", p.MinTimeS)
+	case p.MaxTimeS < 0:
+		return fmt.Errorf("--max-time: must be ≥ 0 (0 = no bound), got %gs", p.MaxTimeS)
+	case p.MaxTimeS > 0 && p.MaxTimeS < p.MinTimeS:
+		return fmt.Errorf("--max-time: %gs is below --min-time %gs", p.MaxTimeS, p.MinTimeS)
+	case p.Threads < 0:
+		return fmt.Errorf("--threads: must be ≥ 0, got %d", p.Threads)
+	}
+	if _, err := model.ParseOutput(string(p.Output)); err != nil {
+		return fmt.Errorf("--output: %v", err)
+	}
+	switch p.Statistic {
+	case StatMedian, StatMean:
+	default:
+		return fmt.Errorf("statistic %q is not %s or %s", p.Statistic, StatMedian, StatMean)
+	}
+	if p.LTSCompat && (p.Warmup != ltsWarmup || p.MinSamples != ltsSamples || p.MaxSamples != ltsSamples || p.Statistic != StatMean) {
+		return errors.New("--lts-compat fixes 2 warm-ups, 10 samples and the mean; use Protocol.WithLTSCompat()")
+	}
+	return nil
+}
+
+// Resolve fills what depends on the architecture: the sequence length (SeqLen 0 means
+// DefaultSeqLen, or the GPT-2 n_positions when smaller, or Transformer-XL's tgt_len) and
+// the Transformer-XL memory length. A GPT-2 sequence longer than its learned positions is
+// an error.
+func (p Protocol) Resolve(a *space.Arch) (Protocol, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	if a.Backbone == space.TransformerXL {
+		if p.SeqLen == 0 {
+			p.SeqLen = a.TgtLen
+		}
+		p.MemLen = a.MemLen
+		return p, nil
+	}
+	if p.SeqLen == 0 {
+		p.SeqLen = min(DefaultSeqLen, a.TgtLen)
+	}
+	if p.SeqLen > a.TgtLen {
+		return p, fmt.Errorf("--seq-len: %d tokens exceed the %d learned positions (n_positions) of this GPT-2", p.SeqLen, a.TgtLen)
+	}
+	p.MemLen = 0
+	return p, nil
+}
+
+// Shape is the graph shape of the timed forward: B × T tokens, and for Transformer-XL
+// in steady state mem_len memory rows read and written.
+func (p Protocol) Shape() model.Shape {
+	return model.Shape{Batch: p.Batch, Seq: p.SeqLen, Mem: p.MemLen, MemOut: p.MemLen}
+}

@@ -1,0 +1,188 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeClock is a clock that only moves when a fake forward runs.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time { return c.t }
+
+// fakeRunner is an Executable's run methods with deterministic durations: timed forward
+// i (from 0) takes dur(i) and moves the clock by as much; warm-ups take warmDur.
+type fakeRunner struct {
+	clock   *fakeClock
+	dur     func(i int) time.Duration
+	warmDur time.Duration
+	runs    int // untimed forwards
+	timed   int // timed forwards
+	failAt  int // timed forward (from 1) that fails; 0 = none
+	onTimed func(n int)
+}
+
+func (f *fakeRunner) Run(g int) error {
+	f.runs++
+	f.clock.t = f.clock.t.Add(f.warmDur)
+	return nil
+}
+
+func (f *fakeRunner) RunTimed(g int) (time.Duration, error) {
+	f.timed++
+	if f.timed == f.failAt {
+		return 0, errors.New("device lost")
+	}
+	d := f.dur(f.timed - 1)
+	f.clock.t = f.clock.t.Add(d)
+	if f.onTimed != nil {
+		f.onTimed(f.timed)
+	}
+	return d, nil
+}
+
+func constant(d time.Duration) func(int) time.Duration { return func(int) time.Duration { return d } }
+
+func newFake(dur func(int) time.Duration) *fakeRunner {
+	return &fakeRunner{clock: &fakeClock{t: time.Unix(1e9, 0)}, dur: dur}
+}
+
+func TestSampleBounds(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name               string
+		dur                time.Duration
+		minN, maxN         int
+		minTimeS, maxTimeS float64
+		want               int
+	}{
+		// 10 × 1 ms: the sample count is the last bound to hold.
+		{"min-samples", ms, 10, 200, 0.005, 30, 10},
+		// 3 samples are taken after 30 ms; 100 ms need 10 samples of 10 ms.
+		{"min-time", 10 * ms, 3, 200, 0.1, 30, 10},
+		// 10 s at 1 ms a sample would need 10000 samples; 50 is the cap.
+		{"max-samples", ms, 10, 50, 10, 30, 50},
+		// 100 samples of 100 ms would take 10 s; 1 s allows 10.
+		{"max-time", 100 * ms, 100, 200, 0, 1, 10},
+		// One forward longer than the time bound still gives one sample.
+		{"one slow sample", 5 * time.Second, 10, 200, 1, 1, 1},
+		// max-time 0 is no bound: 10 samples of 40 s.
+		{"no time bound", 40 * time.Second, 10, 10, 0, 0, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(constant(tc.dur))
+			p := Protocol{MinSamples: tc.minN, MaxSamples: tc.maxN, MinTimeS: tc.minTimeS, MaxTimeS: tc.maxTimeS}
+			got, err := sample(context.Background(), f, 0, p, f.clock.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tc.want || f.timed != tc.want {
+				t.Fatalf("took %d samples (%d timed forwards), want %d", len(got), f.timed, tc.want)
+			}
+			for i, s := range got {
+				if want := float64(tc.dur) / 1e6; s != want {
+					t.Fatalf("sample %d = %g ms, want %g", i, s, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSampleKeepsEachDuration(t *testing.T) {
+	f := newFake(func(i int) time.Duration { return time.Duration(i+1) * 250 * time.Microsecond })
+	p := Protocol{MinSamples: 4, MaxSamples: 4}
+	got, err := sample(context.Background(), f, 0, p, f.clock.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{0.25, 0.5, 0.75, 1}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("samples %v, want %v", got, want)
+		}
+	}
+}
+
+func TestLTSCompatProtocol(t *testing.T) {
+	p := DefaultProtocol().WithLTSCompat()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if p.Warmup != 2 || p.Statistic != StatMean || !p.LTSCompat {
+		t.Fatalf("LTS-compat protocol %+v: want 2 warm-ups and the mean", p)
+	}
+	// Exactly 10 samples whatever they take: 10 × 40 s exceeds every default bound,
+	// 10 × 1 µs is below the default minimum time.
+	for _, d := range []time.Duration{40 * time.Second, time.Microsecond} {
+		f := newFake(constant(d))
+		if err := warmUp(context.Background(), f, 0, p); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sample(context.Background(), f, 0, p, f.clock.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.runs != 2 || len(got) != 10 {
+			t.Fatalf("forwards of %v: %d warm-ups and %d samples, want 2 and 10", d, f.runs, len(got))
+		}
+	}
+	// Shape and output settings survive.
+	q := DefaultProtocol()
+	q.Batch, q.SeqLen, q.Output = 4, 64, "last"
+	q = q.WithLTSCompat()
+	if q.Batch != 4 || q.SeqLen != 64 || q.Output != "last" {
+		t.Fatalf("WithLTSCompat changed the shape: %+v", q)
+	}
+	// A protocol that claims LTS-compat with other sampling is refused.
+	q.Warmup = 3
+	if err := q.Validate(); err == nil {
+		t.Fatal("LTS-compat with 3 warm-ups was accepted")
+	}
+}
+
+func TestWarmUpCount(t *testing.T) {
+	f := newFake(constant(time.Millisecond))
+	p := DefaultProtocol()
+	if err := warmUp(context.Background(), f, 0, p); err != nil {
+		t.Fatal(err)
+	}
+	if f.runs != 3 || f.timed != 0 {
+		t.Fatalf("%d untimed and %d timed forwards, want 3 and 0", f.runs, f.timed)
+	}
+}
+
+func TestSampleCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newFake(constant(time.Millisecond))
+	f.onTimed = func(n int) {
+		if n == 5 {
+			cancel()
+		}
+	}
+	p := Protocol{MinSamples: 100, MaxSamples: 200, MinTimeS: 10, MaxTimeS: 30}
+	got, err := sample(ctx, f, 0, p, f.clock.now)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if f.timed != 5 || len(got) != 5 || !strings.Contains(err.Error(), "after 5 samples") {
+		t.Fatalf("%d timed forwards, %d samples, error %q: want it to stop after the 5th", f.timed, len(got), err)
+	}
+	// Warm-up stops too, before its first forward.
+	g := newFake(constant(time.Millisecond))
+	if err := warmUp(ctx, g, 0, DefaultProtocol()); !errors.Is(err, context.Canceled) || g.runs != 0 {
+		t.Fatalf("warm-up on a cancelled context: %d forwards, error %v", g.runs, err)
+	}
+}
+
+func TestSampleError(t *testing.T) {
+	f := newFake(constant(time.Millisecond))
+	f.failAt = 3
+	_, err := sample(context.Background(), f, 0, DefaultProtocol(), f.clock.now)
+	if err == nil || !strings.Contains(err.Error(), "timed forward 3: device lost") {
+		t.Fatalf("error %v, want it to name timed forward 3", err)
+	}
+}
