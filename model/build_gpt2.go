@@ -1,0 +1,82 @@
+package model
+
+import (
+	"fmt"
+	"math"
+)
+
+// gpt2 builds plain GPT-2 and GPT-2 flex: pre-LN blocks with Conv1D weights ([in, out]),
+// gelu_new, learned positions and a final ln_f (golden README, "GPT-2").
+func (b *builder) gpt2() {
+	a, s := b.a, b.s
+	B, T, d := s.Batch, s.Seq, a.DModel
+	N := B * T
+	hs := b.hiddenStates()
+
+	h := b.hidden(hs, 0)
+	wpe := b.weight("transformer.wpe.weight")
+	if a.IsAdaptive() {
+		b.adaptiveEmbed("transformer.wte.", wpe, h)
+	} else {
+		b.op(&Embed{IDs: b.g.IDs, Table: b.weight("transformer.wte.weight"), Pos: wpe, Out: h, N: N, T: T, D: d})
+	}
+
+	for i := range a.NLayer {
+		p := fmt.Sprintf("transformer.h.%d.", i)
+		l := fmt.Sprintf("h.%d.", i)
+		f := a.DInner[i]
+		x := b.layerNorm(h, p+"ln_1.", l+"ln_1", N)
+		qkv := b.matmul(l+"qkv", x, b.weight(p+"attn.c_attn.weight"), b.weight(p+"attn.c_attn.bias"), -1, N, 3*d, d, false, ActNone, B, T, 3*d)
+		att := b.tensor(l+"attn", Activation, B, T, d)
+		b.op(&CausalAttention{QKV: qkv, Out: att, B: B, T: T, D: d, H: a.NHead[i]})
+		h2 := b.matmul(l+"resid_attn", att, b.weight(p+"attn.c_proj.weight"), b.weight(p+"attn.c_proj.bias"), h, N, d, d, false, ActNone, B, T, d)
+		m := b.layerNorm(h2, p+"ln_2.", l+"ln_2", N)
+		fc := b.matmul(l+"mlp", m, b.weight(p+"mlp.c_fc.weight"), b.weight(p+"mlp.c_fc.bias"), -1, N, f, d, false, ActGELU, B, T, f)
+		out := b.hidden(hs, i+1)
+		b.op(&MatMul{A: fc, W: b.weight(p + "mlp.c_proj.weight"), Bias: b.weight(p + "mlp.c_proj.bias"), Residual: h2, Out: out, M: N, N: d, K: f})
+		h = out
+	}
+
+	rows, shape := N, []int{B, T}
+	if b.o.Output == OutputLast {
+		// ln_f is per row, so only the last rows need it.
+		last := b.tensor("last_hidden", Activation, B, d)
+		b.op(&TakeLast{X: h, Out: last, B: B, T: T, D: d})
+		h, rows, shape = last, B, []int{B}
+	}
+	fin := b.tensor("final_hidden", Activation, append(shape, d)...)
+	b.op(&LayerNorm{X: h, G: b.weight("transformer.ln_f.weight"), B: b.weight("transformer.ln_f.bias"), Out: fin, Rows: rows, D: d, Eps: 1e-5})
+	b.g.Outputs["final_hidden"] = fin
+	if b.o.Output == OutputNone {
+		return
+	}
+	if a.IsAdaptive() {
+		b.adaptiveLogSoftmax("transformer.wte.", "lm_head.", fin, rows, shape)
+		return
+	}
+	logits := b.matmul("logits", fin, b.weight("transformer.wte.weight"), -1, -1, rows, a.NToken, d, true, ActNone, append(shape, a.NToken)...)
+	b.g.Outputs["logits"] = logits
+}
+
+// adaptiveEmbed adds Transformer-XL's AdaptiveEmbedding (tables and projections under
+// prefix), scaled by √d_model, plus the positions pos when pos ≥ 0, writing out.
+func (b *builder) adaptiveEmbed(prefix string, pos, out int) {
+	a, s := b.a, b.s
+	op := &AdaptiveEmbed{IDs: b.g.IDs, Pos: pos, Out: out, N: s.Batch * s.Seq, T: s.Seq, D: a.DModel,
+		Scale: float32(math.Sqrt(float64(a.DModel)))}
+	ends := a.Ends()
+	if a.DivVal == 1 {
+		ends = []int{0, a.NToken} // one table; the cutoffs only split the softmax
+	}
+	op.Ends = ends
+	for c := range len(ends) - 1 {
+		op.Tables = append(op.Tables, b.weight(fmt.Sprintf("%semb_layers.%d.weight", prefix, c)))
+		op.DEmb = append(op.DEmb, a.DEmbC(c))
+		proj := -1
+		if c < a.EmbProjs() {
+			proj = b.weight(fmt.Sprintf("%semb_projs.%d", prefix, c))
+		}
+		op.Projs = append(op.Projs, proj)
+	}
+	b.op(op)
+}

@@ -1,0 +1,84 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// transformerXL builds Transformer-XL (golden README, "Transformer-XL"): adaptive
+// embedding, post-LN layers with relative-position attention over concat(memory,
+// segment), memory update, projected adaptive log-softmax.
+func (b *builder) transformerXL() {
+	a, s := b.a, b.s
+	B, T, d := s.Batch, s.Seq, a.DModel
+	m := s.Mem
+	K := m + T
+	N := B * T
+	hs := b.hiddenStates()
+
+	// The memory: layer i's region holds B·mem_len·d floats at a fixed offset, so graphs
+	// with different Mem and MemOut share it.
+	mems := -1
+	if a.MemLen > 0 {
+		mems = b.tensor("mems", State, a.NLayer, B, a.MemLen, d)
+		b.g.StateBytes = b.g.Tensors[mems].Bytes()
+		if s.MemOut == a.MemLen {
+			b.g.Outputs["mems"] = mems
+		}
+	}
+	region := func(i int) int64 { return int64(i * B * a.MemLen * d) }
+
+	x := b.hidden(hs, 0)
+	b.adaptiveEmbed("word_emb.", -1, x)
+
+	// Relative positions δ = 0..K-1, the same for every layer.
+	pos := b.tensor("pos_emb", Activation, K, d)
+	b.op(&Sinusoid{Out: pos, P: K, D: d})
+
+	for i := range a.NLayer {
+		p := fmt.Sprintf("layers.%d.", i)
+		l := fmt.Sprintf("layer.%d.", i)
+		H, dh, f := a.NHead[i], a.DHead(i), a.DInner[i]
+		hd := H * dh
+		qkvW := b.weight(p + "dec_attn.qkv_net.weight")
+
+		c := x // concat(Mem, X)
+		if m > 0 {
+			memIn := b.view(mems, "mems."+strconv.Itoa(i)+".in", region(i), B, m, d)
+			c = b.tensor(l+"cat", Activation, B, K, d)
+			b.op(&ConcatMem{Mem: memIn, X: x, Out: c, B: B, M: m, T: T, D: d})
+		}
+		q := b.matmul(l+"q", x, b.rows(qkvW, 0, hd), -1, -1, N, hd, d, true, ActNone, B, T, hd)
+		kv := b.matmul(l+"kv", c, b.rows(qkvW, hd, 3*hd), -1, -1, B*K, 2*hd, d, true, ActNone, B, K, 2*hd)
+		if s.MemOut > 0 {
+			// The new memory is the last rows of this layer's input: taken now, so the
+			// concatenation is free once the keys and values are made.
+			memOut := b.view(mems, "mems."+strconv.Itoa(i)+".out", region(i), B, s.MemOut, d)
+			b.op(&MemUpdate{C: c, Out: memOut, B: B, K: K, MOut: s.MemOut, D: d})
+			b.g.Outputs["mems."+strconv.Itoa(i)] = memOut
+		}
+		r := b.matmul(l+"r", pos, b.weight(p+"dec_attn.r_net.weight"), -1, -1, K, hd, d, true, ActNone, K, hd)
+		att := b.tensor(l+"attn", Activation, B, T, hd)
+		b.op(&RelAttention{Q: q, KV: kv, R: r, RWBias: b.weight("r_w_bias_" + strconv.Itoa(i)),
+			RRBias: b.weight("r_r_bias_" + strconv.Itoa(i)), Out: att, B: B, T: T, K: K, H: H, Dh: dh})
+		y := b.matmul(l+"resid_attn", att, b.weight(p+"dec_attn.o_net.weight"), -1, x, N, d, hd, true, ActNone, B, T, d)
+		y = b.layerNorm(y, p+"dec_attn.layer_norm.", l+"ln_attn", N)
+		ff := b.matmul(l+"ff", y, b.weight(p+"pos_ff.CoreNet.0.weight"), b.weight(p+"pos_ff.CoreNet.0.bias"), -1, N, f, d, true, ActReLU, B, T, f)
+		z := b.matmul(l+"resid_ff", ff, b.weight(p+"pos_ff.CoreNet.3.weight"), b.weight(p+"pos_ff.CoreNet.3.bias"), y, N, d, f, true, ActNone, B, T, d)
+		out := b.hidden(hs, i+1)
+		b.op(&LayerNorm{X: z, G: b.weight(p + "pos_ff.layer_norm.weight"), B: b.weight(p + "pos_ff.layer_norm.bias"), Out: out, Rows: N, D: d, Eps: 1e-5})
+		x = out
+	}
+
+	rows, shape := N, []int{B, T}
+	if b.o.Output == OutputLast {
+		last := b.tensor("final_hidden", Activation, B, d)
+		b.op(&TakeLast{X: x, Out: last, B: B, T: T, D: d})
+		x, rows, shape = last, B, []int{B}
+	}
+	b.g.Outputs["final_hidden"] = x
+	if b.o.Output == OutputNone {
+		return
+	}
+	b.adaptiveLogSoftmax("word_emb.", "crit.", x, rows, shape)
+}

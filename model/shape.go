@@ -1,0 +1,68 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/ltsbench/ltsbench/space"
+)
+
+// SteadyShape is the shape a timed forward uses: batch × tgt_len tokens, and for
+// Transformer-XL a full memory (Mem = MemOut = mem_len), as after an earlier segment.
+func SteadyShape(a *space.Arch, batch int) Shape {
+	s := Shape{Batch: batch, Seq: a.TgtLen}
+	if a.Backbone == space.TransformerXL {
+		s.Mem, s.MemOut = a.MemLen, a.MemLen
+	}
+	return s
+}
+
+// SegmentShapes are the shapes of consecutive Transformer-XL segments of tgt_len
+// tokens: the first reads no memory, segment s reads what segment s-1 wrote, i.e.
+// Mem = 0, min(mem_len, T), min(mem_len, 2T), …. GPT-2 has no memory: every shape is
+// batch × tgt_len.
+func SegmentShapes(a *space.Arch, batch, segments int) []Shape {
+	return SegmentShapesSeq(a, batch, a.TgtLen, segments)
+}
+
+// SegmentShapesSeq is SegmentShapes for segments of seq tokens.
+func SegmentShapesSeq(a *space.Arch, batch, seq, segments int) []Shape {
+	out := make([]Shape, segments)
+	m := 0
+	for i := range out {
+		out[i] = Shape{Batch: batch, Seq: seq}
+		if a.Backbone == space.TransformerXL {
+			out[i].Mem = m
+			out[i].MemOut = min(a.MemLen, m+seq)
+			m = out[i].MemOut
+		}
+	}
+	return out
+}
+
+// checkShape validates s for a and fills MemOut when it is left 0 for a model with a
+// memory.
+func checkShape(a *space.Arch, s *Shape) error {
+	if s.Batch < 1 || s.Seq < 1 {
+		return fmt.Errorf("shape %d×%d: batch and sequence length must be positive", s.Batch, s.Seq)
+	}
+	if a.Backbone != space.TransformerXL {
+		if s.Seq > a.TgtLen {
+			return fmt.Errorf("sequence length %d exceeds n_positions %d (the rows of wpe)", s.Seq, a.TgtLen)
+		}
+		if s.Mem != 0 || s.MemOut != 0 {
+			return fmt.Errorf("GPT-2 has no memory: shape has mem %d → %d", s.Mem, s.MemOut)
+		}
+		return nil
+	}
+	if s.Mem < 0 || s.Mem > a.MemLen {
+		return fmt.Errorf("memory of %d rows: must be between 0 and mem_len %d", s.Mem, a.MemLen)
+	}
+	want := min(a.MemLen, s.Mem+s.Seq)
+	if s.MemOut == 0 {
+		s.MemOut = want
+	}
+	if s.MemOut != want {
+		return fmt.Errorf("memory written: %d rows, but min(mem_len %d, mem %d + seq %d) is %d", s.MemOut, a.MemLen, s.Mem, s.Seq, want)
+	}
+	return nil
+}
