@@ -1,0 +1,281 @@
+package backendtest
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/internal/safetensors"
+	"github.com/ltsbench/ltsbench/model"
+	"github.com/ltsbench/ltsbench/space"
+)
+
+// GoldenDir returns testdata/golden of this module, found by walking up from the
+// working directory to go.mod.
+func GoldenDir() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "testdata", "golden"), nil
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = up
+	}
+}
+
+// Tolerance is the golden README's limit for one tensor: max |G − E| ≤ 1e-4·max(1, max |E|).
+func Tolerance(expected []float32) float64 {
+	m := 1.0
+	for _, v := range expected {
+		m = max(m, math.Abs(float64(v)))
+	}
+	return 1e-4 * m
+}
+
+// maxDiff is max |g − e| (NaN anywhere counts as infinite).
+func maxDiff(g, e []float32) float64 {
+	d := 0.0
+	for i := range e {
+		x := math.Abs(float64(g[i]) - float64(e[i]))
+		if math.IsNaN(x) {
+			return math.Inf(1)
+		}
+		d = max(d, x)
+	}
+	return d
+}
+
+// Named is a tensor with a shape, as read from a graph or a file.
+type Named struct {
+	Shape []int
+	Data  []float32
+}
+
+// RunBundle runs the golden bundle in dir on a backend and returns every tensor the
+// bundle's expected.safetensors could hold, by name (GPT-2: logits or log_probs,
+// hidden_states, final_hidden; Transformer-XL per segment s: log_probs_seg{s},
+// logits_seg{s} without cutoffs, hidden_states_seg{s}, mems_after_seg{s}).
+func RunBundle(be backend.Backend, dir string) (map[string]Named, error) {
+	a, err := space.LoadArch(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, err
+	}
+	w, err := model.LoadWeights(a, filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		return nil, err
+	}
+	in, err := safetensors.Open(filepath.Join(dir, "inputs.safetensors"))
+	if err != nil {
+		return nil, err
+	}
+	var segs [][]int32
+	var B, T int
+	names := []string{"input_ids"}
+	if a.Backbone == space.TransformerXL {
+		names = nil
+		for s := 1; ; s++ {
+			n := fmt.Sprintf("input_ids_seg%d", s)
+			if _, ok := in.Info(n); !ok {
+				break
+			}
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
+		v, shape, err := in.Int64(n)
+		if err != nil {
+			return nil, err
+		}
+		if len(shape) != 2 || (B > 0 && (shape[0] != B || shape[1] != T)) {
+			return nil, fmt.Errorf("%s: %s has shape %v", dir, n, shape)
+		}
+		B, T = shape[0], shape[1]
+		ids := make([]int32, len(v))
+		for i, x := range v {
+			ids[i] = int32(x)
+		}
+		segs = append(segs, ids)
+	}
+	if len(segs) == 0 {
+		return nil, fmt.Errorf("%s: no input ids", dir)
+	}
+	opts := model.BuildOptions{Output: model.OutputFull, KeepHidden: true, KeepLogits: true}
+	var graphs []*model.Graph
+	for _, s := range model.SegmentShapesSeq(a, B, T, len(segs)) {
+		g, err := model.Build(a, s, opts)
+		if err != nil {
+			return nil, err
+		}
+		graphs = append(graphs, g)
+	}
+	exe, err := be.Compile(w, graphs...)
+	if err != nil {
+		return nil, err
+	}
+	defer exe.Close()
+	if err := exe.ResetState(); err != nil {
+		return nil, err
+	}
+	out := map[string]Named{}
+	for s, g := range graphs {
+		if err := exe.SetIDs(s, segs[s]); err != nil {
+			return nil, err
+		}
+		if err := exe.Run(s); err != nil {
+			return nil, err
+		}
+		suffix := ""
+		if a.Backbone == space.TransformerXL {
+			suffix = fmt.Sprintf("_seg%d", s+1)
+		}
+		for _, name := range []string{"logits", "log_probs", "hidden_states", "final_hidden"} {
+			id, ok := g.Outputs[name]
+			if !ok || (name == "final_hidden" && suffix != "") {
+				continue
+			}
+			t, err := read(exe, s, g, id)
+			if err != nil {
+				return nil, err
+			}
+			out[name+suffix] = t
+		}
+		if g.Shape.MemOut > 0 {
+			mems, err := ReadMems(exe, s, g)
+			if err != nil {
+				return nil, err
+			}
+			out["mems_after"+suffix] = mems
+		}
+	}
+	return out, nil
+}
+
+// read copies one tensor of graph s.
+func read(exe backend.Executable, s int, g *model.Graph, id int) (Named, error) {
+	t := g.Tensors[id]
+	v := make([]float32, t.Elems())
+	if err := exe.Read(s, id, v); err != nil {
+		return Named{}, err
+	}
+	return Named{Shape: append([]int(nil), t.Shape...), Data: v}, nil
+}
+
+// ReadMems reads the memory graph s wrote, [n_layer, B, MemOut, d], from its per-layer
+// outputs "mems.{i}".
+func ReadMems(exe backend.Executable, s int, g *model.Graph) (Named, error) {
+	L, B, m, d := g.Arch.NLayer, g.Shape.Batch, g.Shape.MemOut, g.Arch.DModel
+	out := Named{Shape: []int{L, B, m, d}, Data: make([]float32, L*B*m*d)}
+	for i := range L {
+		id, ok := g.Outputs[fmt.Sprintf("mems.%d", i)]
+		if !ok {
+			return Named{}, fmt.Errorf("graph has no output mems.%d", i)
+		}
+		if err := exe.Read(s, id, out.Data[i*B*m*d:(i+1)*B*m*d]); err != nil {
+			return Named{}, err
+		}
+	}
+	return out, nil
+}
+
+// CompareBundle checks every tensor of dir's expected.safetensors against got. Hidden
+// states and memories are compared layer by layer first, so the error names the first
+// layer that diverges.
+func CompareBundle(dir string, got map[string]Named) error {
+	exp, err := safetensors.Open(filepath.Join(dir, "expected.safetensors"))
+	if err != nil {
+		return err
+	}
+	names := exp.Names()
+	// Localising tensors first, in layer order, then the outputs.
+	sort.SliceStable(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
+	var problems []string
+	for _, name := range names {
+		e, shape, err := exp.Float32(name)
+		if err != nil {
+			return err
+		}
+		g, ok := got[name]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s: not produced", name))
+			continue
+		}
+		if fmt.Sprint(g.Shape) != fmt.Sprint(shape) {
+			problems = append(problems, fmt.Sprintf("%s: shape %v, expected %v", name, g.Shape, shape))
+			continue
+		}
+		tol := Tolerance(e)
+		if d := maxDiff(g.Data, e); d > tol {
+			msg := fmt.Sprintf("%s: max |diff| %.3g > tolerance %.3g", name, d, tol)
+			if layered(name) && len(shape) == 4 {
+				n := len(e) / shape[0]
+				for l := range shape[0] {
+					if dl := maxDiff(g.Data[l*n:(l+1)*n], e[l*n:(l+1)*n]); dl > tol {
+						msg += fmt.Sprintf(" (first diverging layer %d: %.3g)", l, dl)
+						break
+					}
+				}
+			}
+			problems = append(problems, msg)
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s:\n  %s", filepath.Base(dir), strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+func layered(name string) bool {
+	return strings.HasPrefix(name, "hidden_states") || strings.HasPrefix(name, "mems_after")
+}
+
+func rank(name string) int {
+	switch {
+	case strings.HasPrefix(name, "hidden_states"):
+		return 0
+	case strings.HasPrefix(name, "mems_after"):
+		return 1
+	case strings.HasPrefix(name, "final_hidden"):
+		return 2
+	}
+	return 3
+}
+
+// testGolden runs every bundle.
+func testGolden(t *testing.T, open func() (backend.Backend, error)) {
+	root, err := GoldenDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := filepath.Glob(filepath.Join(root, "*", "expected.safetensors"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden bundles under %s", root)
+	}
+	for _, f := range dirs {
+		dir := filepath.Dir(f)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			be, err := open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer be.Close()
+			got, err := RunBundle(be, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := CompareBundle(dir, got); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,9 @@
+package backendtest
+
+import (
+	"testing"
+
+	"github.com/ltsbench/ltsbench/backend"
+)
+
+func testModels(t *testing.T, open func() (backend.Backend, error)) {}
