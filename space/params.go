@@ -77,3 +77,22 @@ func (a *Arch) EmbeddingParams() int64 { return a.AdaEmbParams() + a.OutputParam
 
 // TotalParams is every stored parameter (Archai's "total"): tied tensors count once.
 func (a *Arch) TotalParams() int64 { return a.DecoderParams() + a.EmbeddingParams() }
+
+// paramsUpperBound bounds TotalParams from above in float64, for the size check in
+// Validate: it cannot overflow where the int64 count of an absurd architecture would.
+func (a *Arch) paramsUpperBound() float64 {
+	d := float64(a.DModel)
+	n := 0.0
+	for l := range a.NLayer {
+		f := float64(a.DInner[l])
+		n += 5*d*d + 2*d*f + f + 9*d
+	}
+	n += float64(a.TgtLen)*d + float64(a.NToken)*(d+1)
+	if a.IsAdaptive() {
+		e := float64(a.DEmbed)
+		nc := float64(a.NClusters())
+		// Every table is at most NToken×DEmbed, every projection at most d×DEmbed.
+		n += float64(a.NToken)*e + 2*(nc+1)*d*e + nc*(e+1)
+	}
+	return n
+}

@@ -43,6 +43,9 @@ var knownKeys = map[string]bool{
 	"tie_projs": true,
 }
 
+// MaxLayers bounds n_layer before the per-layer lists are allocated.
+const MaxLayers = 4096
+
 // MaxWeightBytes bounds the float32 weights of an architecture ParseArch accepts (16 GiB):
 // far above anything LTS searches, low enough that a typo like d_model 51200 is caught
 // before anything is allocated.
@@ -136,6 +139,10 @@ func ParseArch(data []byte) (*Arch, error) {
 	}
 
 	a.NLayer = p.integer("n_layer", true)
+	if p.err == nil && (a.NLayer <= 0 || a.NLayer > MaxLayers) {
+		// Checked before the per-layer lists are read: they are sized by n_layer.
+		p.fail("n_layer", "must be between 1 and %d, got %d", MaxLayers, a.NLayer)
+	}
 	a.DModel = p.integer("d_model", true)
 	a.NHead = p.perLayer("n_head", a.NLayer)
 	a.DInner = p.perLayer("d_inner", a.NLayer)
@@ -158,8 +165,18 @@ func ParseArch(data []byte) (*Arch, error) {
 	if a.Backbone == GPT2 {
 		a.MemLen = 0 // LTS configs for GPT-2 carry mem_len, which GPT-2 does not use
 	}
+	// Archai's clean_cutoffs: a missing list means its default cutoffs; the vocabulary
+	// size closes the list, so it is dropped from Cutoffs.
+	cutoffs := DefaultCutoffs()
 	if _, ok := raw["cutoffs"]; ok {
-		a.Cutoffs = CleanCutoffs(p.ints("cutoffs"), a.NToken)
+		cutoffs = p.ints("cutoffs")
+	}
+	if p.err == nil && a.IsAdaptive() {
+		cs, err := CleanCutoffs(cutoffs, a.NToken)
+		if err != nil {
+			p.fail("cutoffs", "%v", err)
+		}
+		a.Cutoffs = cs
 	}
 	if !a.IsAdaptive() {
 		// Plain GPT-2 has one embedding table and a tied head: adaptive settings
@@ -167,7 +184,8 @@ func ParseArch(data []byte) (*Arch, error) {
 		a.DivVal, a.DEmbed, a.Cutoffs, a.TieProjs = 1, a.DModel, nil, nil
 	} else {
 		n := len(a.Cutoffs) + 1
-		if _, ok := raw["tie_projs"]; ok {
+		// Archai's clean_tie_projs: an empty list means the default, as a missing one.
+		if v, ok := raw["tie_projs"]; ok && strings.ReplaceAll(string(v), " ", "") != "[]" {
 			tp := p.bools("tie_projs")
 			if p.err == nil && len(tp) < n {
 				p.fail("tie_projs", "has %d values, need one per softmax cluster (%d)", len(tp), n)
@@ -200,20 +218,47 @@ func DefaultTieProjs(nClusters int) []bool {
 	return t
 }
 
-// CleanCutoffs is Archai's clean_cutoffs without the final vocabulary size: it keeps
-// the cutoffs that are positive, below nToken and larger than every earlier kept one.
-func CleanCutoffs(cutoffs []int, nToken int) []int {
-	out := []int{}
-	for _, c := range cutoffs {
-		if c <= 0 || c >= nToken {
-			continue
-		}
-		if len(out) > 0 && c <= out[len(out)-1] {
-			continue
-		}
-		out = append(out, c)
+// DefaultCutoffs is Archai's default_cutoffs without the vocabulary size: the list a
+// config without "cutoffs" gets (CleanCutoffs then drops those not below n_token).
+func DefaultCutoffs() []int { return []int{19997, 39997, 199997} }
+
+// CleanCutoffs is Archai's clean_cutoffs (ProjectedAdaptiveLogSoftmax), returning the
+// tail-cluster boundaries without the final vocabulary size. Archai walks the list from
+// the second entry, requires each entry to exceed the one before it, and stops at the
+// first entry above nToken, cutting the list there; then it clamps a last entry above
+// nToken to nToken and appends nToken if the last entry is below it. So
+// [59997, 99997, 639997, 50264] with nToken 50264 gives no tail cluster at all (the
+// walk stops at 99997, and 59997 is clamped to 50264), and [19997, 39997, 199997, 50264]
+// gives [19997, 39997]. An empty list means no tail clusters. Where Archai's assertion
+// fails (an entry not above the one before it, before the walk stops) this is an error;
+// so is a first cutoff ≤ 0, which would leave the head cluster empty.
+func CleanCutoffs(cutoffs []int, nToken int) ([]int, error) {
+	if len(cutoffs) == 0 {
+		return []int{}, nil
 	}
-	return out
+	c := append([]int(nil), cutoffs...)
+	last, i := c[0], 1
+	for i < len(c) {
+		if c[i] <= last {
+			return nil, fmt.Errorf("entry %d (%d) is not above entry %d (%d)", i, c[i], i-1, last)
+		}
+		last = c[i]
+		if c[i] > nToken {
+			break
+		}
+		i++
+	}
+	c = c[:i]
+	if c[len(c)-1] > nToken {
+		c[len(c)-1] = nToken
+	}
+	if c[len(c)-1] == nToken {
+		c = c[:len(c)-1]
+	}
+	if len(c) > 0 && c[0] <= 0 {
+		return nil, fmt.Errorf("first cutoff %d must be positive", c[0])
+	}
+	return c, nil
 }
 
 // Validate checks the rules every architecture must satisfy; errors name the field.
@@ -234,6 +279,9 @@ func (a *Arch) Validate() error {
 		if err := pos(f.name, f.v); err != nil {
 			return err
 		}
+	}
+	if a.NLayer > MaxLayers {
+		return fmt.Errorf("n_layer: must be at most %d, got %d", MaxLayers, a.NLayer)
 	}
 	if a.MemLen < 0 {
 		return fmt.Errorf("mem_len: must be ≥ 0, got %d", a.MemLen)
@@ -277,8 +325,14 @@ func (a *Arch) Validate() error {
 			}
 		}
 	}
-	if w := float64(a.TotalParams()) * 4; w > MaxWeightBytes || math.IsNaN(w) {
-		return fmt.Errorf("architecture too large: %.3g parameters (%.1f GiB of float32 weights, limit %d GiB)", float64(a.TotalParams()), w/(1<<30), MaxWeightBytes>>30)
+	// An upper bound in float64 first: the int64 counts of an absurd architecture could
+	// overflow and wrap below the limit.
+	n := a.paramsUpperBound()
+	if n < 1e15 {
+		n = float64(a.TotalParams())
+	}
+	if n*4 > MaxWeightBytes || math.IsNaN(n) {
+		return fmt.Errorf("architecture too large: %.3g parameters (%.1f GiB of float32 weights, limit %d GiB)", n, n*4/(1<<30), MaxWeightBytes>>30)
 	}
 	return nil
 }
@@ -405,6 +459,9 @@ func (p *parser) bools(key string) []bool {
 // perLayer reads a list or a single integer; a list is cut to n values (as LTS does),
 // one integer is repeated n times.
 func (p *parser) perLayer(key string, n int) []int {
+	if p.err != nil {
+		return nil // n may be the bad n_layer
+	}
 	v, ok := p.raw[key]
 	if !ok {
 		p.fail(key, "missing")
