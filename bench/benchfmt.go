@@ -1,0 +1,125 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Units of the Go benchmark format written by WriteBenchfmt. Exact metrics are declared
+// "assume=exact" so that benchstat reports their change without a confidence interval.
+const (
+	unitAllocPeak       = "alloc-peak-B"
+	unitDecoderParams   = "decoder-params"
+	unitRSSPeak         = "rss-peak-B"
+	unitNVMLProcessPeak = "nvml-process-peak-B"
+	unitDeviceUsedDelta = "device-used-delta-B"
+)
+
+// WriteBenchfmt writes results in the Go benchmark format
+// (https://golang.org/design/14313-benchmark-format), so that two runs compare with
+// benchstat:
+//
+//	goos: linux
+//	goarch: amd64
+//	cpu: <model>
+//	device: cpu
+//	batch: 1
+//	seq-len: 192
+//	output: full
+//	BenchmarkForward/gpt2-small-2  1  81234567 ns/op  650475520 alloc-peak-B  85056000 decoder-params  …
+//	…
+//	Unit alloc-peak-B assume=exact
+//	Unit decoder-params assume=exact
+//
+// Every timed forward is one result line with one iteration, so benchstat sees all n
+// samples of an architecture; the name is the preset (or the architecture's key) with
+// the thread count as the GOMAXPROCS suffix. Configuration lines are written again when
+// the protocol changes between results.
+func WriteBenchfmt(w io.Writer, env Environment, results []*Result) error {
+	bw := bufio.NewWriter(w)
+	config := func(key, value string) {
+		fmt.Fprintf(bw, "%s: %s\n", key, oneLine(value))
+	}
+	config("goos", env.OS)
+	config("goarch", env.Arch)
+	if env.CPUModel != "" {
+		config("cpu", env.CPUModel)
+	}
+	if env.GPU != nil {
+		config("gpu", env.GPU.Name)
+	}
+	v := env.Ltsbench
+	config("ltsbench", v.Version+" "+v.Commit)
+	last := map[string]string{}
+	for _, r := range results {
+		p := r.Protocol
+		for _, kv := range [][2]string{
+			{"device", r.Device},
+			{"batch", strconv.Itoa(p.Batch)},
+			{"seq-len", strconv.Itoa(p.SeqLen)},
+			{"mem-len", strconv.Itoa(p.MemLen)},
+			{"output", string(p.Output)},
+			{"math", mathMode(p)},
+		} {
+			if last[kv[0]] != kv[1] {
+				config(kv[0], kv[1])
+				last[kv[0]] = kv[1]
+			}
+		}
+		name := r.Name
+		if name == "" {
+			name = r.Key
+		}
+		threads := p.Threads
+		if threads <= 0 {
+			threads = env.Threads
+		}
+		var extra strings.Builder
+		fmt.Fprintf(&extra, "\t%d %s\t%d %s", r.AllocPeakBytes, unitAllocPeak, r.DecoderParams, unitDecoderParams)
+		for _, m := range []struct {
+			v    *int64
+			unit string
+		}{{r.RSSPeakBytes, unitRSSPeak}, {r.NVMLProcessPeakBytes, unitNVMLProcessPeak}, {r.DeviceUsedDeltaBytes, unitDeviceUsedDelta}} {
+			if m.v != nil {
+				fmt.Fprintf(&extra, "\t%d %s", *m.v, m.unit)
+			}
+		}
+		for _, ms := range r.SamplesMS {
+			// Samples are whole nanoseconds on the CPU and finer on a GPU; a tenth of a
+			// nanosecond keeps both without float noise.
+			ns := math.Round(ms*1e7) / 10
+			fmt.Fprintf(bw, "BenchmarkForward/%s-%d\t1\t%s ns/op%s\n", benchName(name), threads, strconv.FormatFloat(ns, 'f', -1, 64), extra.String())
+		}
+	}
+	fmt.Fprintf(bw, "Unit %s assume=exact\n", unitAllocPeak)
+	fmt.Fprintf(bw, "Unit %s assume=exact\n", unitDecoderParams)
+	return bw.Flush()
+}
+
+func mathMode(p Protocol) string {
+	if p.TF32 {
+		return "tf32"
+	}
+	return "fp32"
+}
+
+// benchName makes s safe as one part of a benchmark name: no white space, and no "/"
+// or "=", which would split it into sub-benchmark parts.
+func benchName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '/' || r == '=' || r <= ' ':
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// oneLine keeps a configuration value on its line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
