@@ -1,6 +1,6 @@
 package kern
 
-import "math"
+import "fmt"
 
 // Act is an activation fused into the GEMM epilogue.
 type Act uint8
@@ -25,79 +25,52 @@ type Epilogue struct {
 //	for i < m, j < n: s = Σ_l A[i·lda+l]·B(l, j); C[i·ldc+j] = act(s + bias[j]) + res[i·ldr+j]
 //
 // with B(l, j) = B[j·ldb+l] when transB (B stored [n, k]) else B[l·ldb+j] (B stored
-// [k, n]). ep may be nil. The work is spread over the pool p.
+// [k, n]). ep may be nil. The work is spread over the pool p. B is packed on the fly,
+// one cache block at a time; for a weight used many times, PackB once and GemmPacked.
+//
+// Slices too short for the stated shape and leading dimensions panic with a message
+// naming the operand (a programming error, like an index out of range).
 func Gemm(p *Pool, m, n, k int, a []float32, lda int, b []float32, ldb int, transB bool, c []float32, ldc int, ep *Epilogue) {
 	if m == 0 || n == 0 {
 		return
 	}
-	gemmGeneric(p, m, n, k, a, lda, b, ldb, transB, c, ldc, ep)
+	checkGemmArgs(m, n, k, a, lda, c, ldc, ep)
+	if transB {
+		checkOperand("B", n, k, b, ldb)
+	} else {
+		checkOperand("B", k, n, b, ldb)
+	}
+	gemm(activeKernel, p, m, n, k, a, lda, bOperand{b: b, ldb: ldb, transB: transB}, c, ldc, ep)
 }
 
-// gemmGeneric is the plain Go version: blocks of rows and columns over the pool.
-func gemmGeneric(p *Pool, m, n, k int, a []float32, lda int, b []float32, ldb int, transB bool, c []float32, ldc int, ep *Epilogue) {
-	const rowBlock, colBlock = 16, 256
-	rb := (m + rowBlock - 1) / rowBlock
-	cb := (n + colBlock - 1) / colBlock
-	p.Run(rb*cb, func(t int) {
-		i0, j0 := (t/cb)*rowBlock, (t%cb)*colBlock
-		i1, j1 := min(i0+rowBlock, m), min(j0+colBlock, n)
-		for i := i0; i < i1; i++ {
-			ci := c[i*ldc+j0 : i*ldc+j1]
-			ai := a[i*lda : i*lda+k]
-			if transB {
-				for j := j0; j < j1; j++ {
-					bj := b[j*ldb : j*ldb+k]
-					var s float32
-					for l, av := range ai {
-						s += av * bj[l]
-					}
-					ci[j-j0] = s
-				}
-			} else {
-				clear(ci)
-				for l, av := range ai {
-					bl := b[l*ldb+j0 : l*ldb+j1]
-					for j, bv := range bl {
-						ci[j] += av * bv
-					}
-				}
-			}
-			applyEpilogue(ci, i, j0, ep)
-		}
-	})
-}
-
-// applyEpilogue finishes row i, columns j0.. of C.
-func applyEpilogue(ci []float32, i, j0 int, ep *Epilogue) {
+// checkGemmArgs panics when A, C or the epilogue's slices cannot hold the shape; the
+// assembly kernels do not bounds-check, so this is what keeps them in bounds.
+func checkGemmArgs(m, n, k int, a []float32, lda int, c []float32, ldc int, ep *Epilogue) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kern: gemm shape m=%d n=%d k=%d is negative", m, n, k))
+	}
+	checkOperand("A", m, k, a, lda)
+	checkOperand("C", m, n, c, ldc)
 	if ep == nil {
 		return
 	}
-	if ep.Bias != nil {
-		for j := range ci {
-			ci[j] += ep.Bias[j0+j]
-		}
-	}
-	switch ep.Act {
-	case ActGELU:
-		for j, x := range ci {
-			ci[j] = GELU(x)
-		}
-	case ActReLU:
-		for j, x := range ci {
-			ci[j] = max(x, 0)
-		}
+	if ep.Bias != nil && len(ep.Bias) < n {
+		panic(fmt.Sprintf("kern: gemm bias has %d values, need n=%d", len(ep.Bias), n))
 	}
 	if ep.Residual != nil {
-		r := ep.Residual[i*ep.LDR+j0:]
-		for j := range ci {
-			ci[j] += r[j]
-		}
+		checkOperand("residual", m, n, ep.Residual, ep.LDR)
 	}
 }
 
-// GELU is gelu_new, the tanh approximation GPT-2 uses.
-func GELU(x float32) float32 {
-	const c = 0.7978845608028654 // √(2/π)
-	xf := float64(x)
-	return float32(0.5 * xf * (1 + math.Tanh(c*(xf+0.044715*xf*xf*xf))))
+// checkOperand panics unless x holds a rows×cols matrix with leading dimension ld.
+func checkOperand(name string, rows, cols int, x []float32, ld int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if ld < cols {
+		panic(fmt.Sprintf("kern: gemm %s leading dimension %d < %d columns", name, ld, cols))
+	}
+	if need := (rows-1)*ld + cols; len(x) < need {
+		panic(fmt.Sprintf("kern: gemm %s has %d values, need %d for %d×%d with leading dimension %d", name, len(x), need, rows, cols, ld))
+	}
 }

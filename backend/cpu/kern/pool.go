@@ -3,21 +3,34 @@ package kern
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Pool runs tasks on a fixed set of worker goroutines, so a forward pass starts no
 // goroutines and the thread count is what --threads says.
 type Pool struct {
 	threads int
-	work    chan poolTask
+	work    chan *poolJob
 	wg      sync.WaitGroup
 }
 
-type poolTask struct {
+// poolJob is one Run: every participant takes the next index until none is left, so
+// tasks of uneven cost (edge blocks of a GEMM) still balance over the threads.
+type poolJob struct {
 	fn   func(i int)
-	from int
-	to   int
-	done *sync.WaitGroup
+	n    int64
+	next atomic.Int64
+	done sync.WaitGroup
+}
+
+func (j *poolJob) drain() {
+	for {
+		i := j.next.Add(1) - 1
+		if i >= j.n {
+			return
+		}
+		j.fn(int(i))
+	}
 }
 
 // NewPool starts a pool of threads workers (threads ≤ 0: runtime.NumCPU()). With one
@@ -28,7 +41,7 @@ func NewPool(threads int) *Pool {
 	}
 	p := &Pool{threads: threads}
 	if threads > 1 {
-		p.work = make(chan poolTask, threads)
+		p.work = make(chan *poolJob, threads)
 		for range threads - 1 {
 			p.wg.Add(1)
 			go p.worker()
@@ -39,11 +52,9 @@ func NewPool(threads int) *Pool {
 
 func (p *Pool) worker() {
 	defer p.wg.Done()
-	for t := range p.work {
-		for i := t.from; i < t.to; i++ {
-			t.fn(i)
-		}
-		t.done.Done()
+	for j := range p.work {
+		j.drain()
+		j.done.Done()
 	}
 }
 
@@ -51,27 +62,25 @@ func (p *Pool) worker() {
 func (p *Pool) Threads() int { return p.threads }
 
 // Run calls fn(i) for i in [0, n), spread over the workers and the caller, and returns
-// when all calls have returned.
+// when all calls have returned. Indices are handed out one at a time, in order.
 func (p *Pool) Run(n int, fn func(i int)) {
 	if n <= 0 {
 		return
 	}
-	if p.threads <= 1 || n == 1 {
+	if p.threads <= 1 || n == 1 || p.work == nil {
 		for i := range n {
 			fn(i)
 		}
 		return
 	}
-	parts := min(p.threads, n)
-	var done sync.WaitGroup
-	done.Add(parts - 1)
-	for w := 1; w < parts; w++ {
-		p.work <- poolTask{fn: fn, from: w * n / parts, to: (w + 1) * n / parts, done: &done}
+	helpers := min(p.threads, n) - 1
+	j := &poolJob{fn: fn, n: int64(n)}
+	j.done.Add(helpers)
+	for range helpers {
+		p.work <- j
 	}
-	for i := 0; i < n/parts; i++ {
-		fn(i)
-	}
-	done.Wait()
+	j.drain()
+	j.done.Wait()
 }
 
 // Close stops the workers.

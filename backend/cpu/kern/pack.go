@@ -1,0 +1,90 @@
+package kern
+
+import "sync"
+
+// bOperand is the B of a product: a [k, n] or (transB) [n, k] matrix in place, or a
+// weight packed once by PackB.
+type bOperand struct {
+	b      []float32
+	ldb    int
+	transB bool
+	packed *PackedB
+}
+
+// packA copies rows [i0, i0+rows) × columns [l0, l0+kc) of A into panels of mr rows:
+// panel p holds dst[p·kc·mr + l·mr + r] = A[(i0+p·mr+r)·lda + l0+l], zero past the last
+// row, so the micro-kernel reads mr contiguous values per step.
+func packA(dst, a []float32, lda, i0, rows, l0, kc, mr int) {
+	for p := 0; p*mr < rows; p++ {
+		panel := dst[p*kc*mr : (p+1)*kc*mr]
+		for r := range mr {
+			i := p*mr + r
+			if i >= rows {
+				for l := range kc {
+					panel[l*mr+r] = 0
+				}
+				continue
+			}
+			src := a[(i0+i)*lda+l0 : (i0+i)*lda+l0+kc]
+			for l, v := range src {
+				panel[l*mr+r] = v
+			}
+		}
+	}
+}
+
+// packB copies rows [l0, l0+kc) × columns [j0, j0+cols) of op(B) into panels of nr
+// columns: panel p holds dst[p·kc·nr + l·nr + q] = B(l0+l, j0+p·nr+q), zero past the
+// last column.
+func packB(dst []float32, b bOperand, l0, kc, j0, cols, nr int) {
+	for p := 0; p*nr < cols; p++ {
+		w := min(nr, cols-p*nr)
+		panel := dst[p*kc*nr : (p+1)*kc*nr]
+		j := j0 + p*nr
+		if b.transB {
+			packPanelT(panel, b.b, b.ldb, j, w, l0, kc, nr)
+			continue
+		}
+		for l := range kc {
+			row := panel[l*nr : (l+1)*nr]
+			o := (l0+l)*b.ldb + j
+			copy(row, b.b[o:o+w])
+			clear(row[w:])
+		}
+	}
+}
+
+// packPanelT packs w ≤ nr rows j.. of an [n, k] B, columns [l0, l0+kc), transposed into
+// panel[l·nr+q]. It is a variable so an assembly transpose can replace it.
+var packPanelT = packPanelTGeneric
+
+func packPanelTGeneric(panel, b []float32, ldb, j, w, l0, kc, nr int) {
+	for q := range w {
+		src := b[(j+q)*ldb+l0 : (j+q)*ldb+l0+kc]
+		for l, v := range src {
+			panel[l*nr+q] = v
+		}
+	}
+	for q := w; q < nr; q++ {
+		for l := range kc {
+			panel[l*nr+q] = 0
+		}
+	}
+}
+
+// scratch recycles the packing buffers so a forward pass allocates nothing in steady
+// state.
+var scratch sync.Pool
+
+func getScratch(n int) *[]float32 {
+	if s, ok := scratch.Get().(*[]float32); ok {
+		if cap(*s) >= n {
+			*s = (*s)[:n]
+			return s
+		}
+	}
+	s := make([]float32, n, n+n/4)
+	return &s
+}
+
+func putScratch(s *[]float32) { scratch.Put(s) }
