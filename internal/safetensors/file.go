@@ -15,7 +15,12 @@ type TensorInfo struct {
 }
 
 // Elems is the number of elements, product(Shape) (1 for a scalar).
-func (t *TensorInfo) Elems() int { return int((t.End - t.Begin) / int64(t.DType.Size())) }
+func (t *TensorInfo) Elems() int {
+	if !t.DType.Valid() {
+		return 0
+	}
+	return int((t.End - t.Begin) / int64(t.DType.Size()))
+}
 
 // File is a parsed, validated safetensors file held in memory.
 type File struct {

@@ -130,7 +130,7 @@ func (f *File) checkEntry(name string, raw json.RawMessage) (*TensorInfo, error)
 	dims := make([]int64, len(e.Shape))
 	for i, s := range e.Shape {
 		d, err := strconv.ParseInt(string(s), 10, 64)
-		if err != nil || d < 0 || d > math.MaxInt {
+		if err != nil || d < 0 {
 			return nil, fmt.Errorf("shape[%d] = %s is not a non-negative integer", i, s)
 		}
 		dims[i] = d
@@ -162,6 +162,9 @@ func (f *File) checkEntry(name string, raw json.RawMessage) (*TensorInfo, error)
 	}
 	shape := make([]int, len(dims))
 	for i, d := range dims {
+		if d > math.MaxInt { // only a 32-bit platform, with another dimension 0
+			return nil, fmt.Errorf("shape[%d] = %d does not fit in an int on this platform", i, d)
+		}
 		shape[i] = int(d)
 	}
 	return &TensorInfo{Name: name, DType: dt, Shape: shape, Begin: begin, End: end}, nil

@@ -18,11 +18,11 @@ func TestEncodeLayout(t *testing.T) {
 	err := Encode(&buf, []Tensor{
 		I64("b", []int{2}, []int64{1, -1}),
 		F32("a", []int{}, []float32{1.5}),
-	}, map[string]string{"format": "pt"})
+	}, map[string]string{"format": "pt", "note": "a<b & \"c\">d\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := `{"__metadata__":{"format":"pt"},` +
+	header := `{"__metadata__":{"format":"pt","note":"a<b & \"c\">d\n"},` +
 		`"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]},` +
 		`"b":{"dtype":"I64","shape":[2],"data_offsets":[4,20]}}`
 	padded := header + strings.Repeat(" ", (8-len(header)%8)%8)
@@ -222,7 +222,7 @@ func TestEncodeRejects(t *testing.T) {
 		{"short data", []Tensor{F32("w", []int{2, 2}, []float32{1, 2, 3})}, nil, `tensor "w": 12 data bytes, but shape [2 2] of F32 needs 16`},
 		{"negative dim", []Tensor{F32("w", []int{-1}, nil)}, nil, `tensor "w": shape [-1] has a negative dimension`},
 		{"bad dtype", []Tensor{{Name: "w", DType: "F8", Shape: []int{1}, Data: []byte{0}}}, nil, `tensor "w": unknown dtype "F8"`},
-		{"overflow", []Tensor{{Name: "w", DType: DTypeF32, Shape: []int{1 << 31, 1 << 31, 1 << 31}}}, nil, `tensor "w": shape [2147483648 2147483648 2147483648] of F32 overflows`},
+		{"overflow", []Tensor{{Name: "w", DType: DTypeF32, Shape: []int{math.MaxInt, math.MaxInt, 2}}}, nil, `] of F32 overflows`},
 		{"duplicate", []Tensor{F32("w", nil, []float32{1}), F32("w", nil, []float32{2})}, nil, `tensor "w": given twice`},
 		{"reserved name", []Tensor{F32("__metadata__", nil, []float32{1})}, nil, `reserved for the metadata`},
 		{"bad utf8 name", []Tensor{F32("w\xff", nil, []float32{1})}, nil, `not valid UTF-8`},

@@ -72,20 +72,28 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, []*Tens
 	var b bytes.Buffer
 	b.WriteByte('{')
 	if len(metadata) > 0 {
-		m, err := json.Marshal(metadata) // sorted keys
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", metadataKey, err)
+		keys := make([]string, 0, len(metadata))
+		for k := range metadata {
+			keys = append(keys, k)
 		}
-		b.WriteString(`"` + metadataKey + `":`)
-		b.Write(m)
+		sort.Strings(keys)
+		b.WriteString(`"` + metadataKey + `":{`)
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONString(&b, k)
+			b.WriteByte(':')
+			writeJSONString(&b, metadata[k])
+		}
+		b.WriteByte('}')
 	}
 	var offset int64
 	for i, t := range order {
 		if i > 0 || len(metadata) > 0 {
 			b.WriteByte(',')
 		}
-		name, _ := json.Marshal(t.Name) // a valid UTF-8 string always marshals
-		b.Write(name)
+		writeJSONString(&b, t.Name)
 		b.WriteString(`:{"dtype":"` + string(t.DType) + `","shape":[`)
 		for j, d := range t.Shape {
 			if j > 0 {
@@ -105,6 +113,15 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, []*Tens
 		return nil, nil, fmt.Errorf("header of %d bytes exceeds the %d MB limit", b.Len(), MaxHeaderBytes/1_000_000)
 	}
 	return b.Bytes(), order, nil
+}
+
+// writeJSONString writes s as a JSON string, leaving <, > and & as they are (they need
+// no escape outside HTML, and a config string stays readable in the header).
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // cannot fail for a string; it appends a newline
+	b.Truncate(b.Len() - 1)
 }
 
 // checkTensor applies the reader's rules to a tensor about to be written.
