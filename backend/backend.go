@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,6 +9,11 @@ import (
 
 	"github.com/ltsbench/ltsbench/model"
 )
+
+// ErrOutOfMemory is wrapped by the error a backend returns when the device cannot hold
+// an architecture (weights, arena and state): the search records that architecture as
+// infeasible on the device instead of failing.
+var ErrOutOfMemory = errors.New("out of device memory")
 
 // Device names where a decoder runs: "cpu" or "cuda:N".
 type Device struct {
