@@ -110,10 +110,37 @@ func RunBundle(be backend.Backend, dir string) (map[string]Named, error) {
 	if len(segs) == 0 {
 		return nil, fmt.Errorf("%s: no input ids", dir)
 	}
-	opts := model.BuildOptions{Output: model.OutputFull, KeepHidden: true, KeepLogits: true}
+	segOut, err := RunSegments(be, w, B, T, segs, model.BuildOptions{Output: model.OutputFull, KeepHidden: true, KeepLogits: true})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Named{}
+	for s, o := range segOut {
+		for name, v := range o {
+			if a.Backbone != space.TransformerXL {
+				out[name] = v
+				continue
+			}
+			if name == "mems" {
+				name = "mems_after"
+			}
+			if name != "final_hidden" {
+				out[fmt.Sprintf("%s_seg%d", name, s+1)] = v
+			}
+		}
+	}
+	return out, nil
+}
+
+// RunSegments builds the graphs of consecutive segments (SegmentShapesSeq; GPT-2: one
+// graph per sequence set, no memory), compiles them together, runs them in order from
+// an empty memory and returns each run's outputs: "logits", "log_probs",
+// "hidden_states", "final_hidden" as the graph has them, and "mems" (the memory it
+// wrote, [n_layer, B, MemOut, d]) when it writes one.
+func RunSegments(be backend.Backend, w *model.Weights, batch, seq int, segs [][]int32, opts model.BuildOptions) ([]map[string]Named, error) {
 	var graphs []*model.Graph
-	for _, s := range model.SegmentShapesSeq(a, B, T, len(segs)) {
-		g, err := model.Build(a, s, opts)
+	for _, s := range model.SegmentShapesSeq(w.Arch, batch, seq, len(segs)) {
+		g, err := model.Build(w.Arch, s, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -124,10 +151,17 @@ func RunBundle(be backend.Backend, dir string) (map[string]Named, error) {
 		return nil, err
 	}
 	defer exe.Close()
+	var peak int64
+	for _, g := range graphs {
+		peak = max(peak, g.AllocPeakBytes())
+	}
+	if exe.AllocBytes() != peak {
+		return nil, fmt.Errorf("executable holds %d bytes, the graphs' AllocPeakBytes is %d", exe.AllocBytes(), peak)
+	}
 	if err := exe.ResetState(); err != nil {
 		return nil, err
 	}
-	out := map[string]Named{}
+	var out []map[string]Named
 	for s, g := range graphs {
 		if err := exe.SetIDs(s, segs[s]); err != nil {
 			return nil, err
@@ -135,28 +169,26 @@ func RunBundle(be backend.Backend, dir string) (map[string]Named, error) {
 		if err := exe.Run(s); err != nil {
 			return nil, err
 		}
-		suffix := ""
-		if a.Backbone == space.TransformerXL {
-			suffix = fmt.Sprintf("_seg%d", s+1)
-		}
+		o := map[string]Named{}
 		for _, name := range []string{"logits", "log_probs", "hidden_states", "final_hidden"} {
 			id, ok := g.Outputs[name]
-			if !ok || (name == "final_hidden" && suffix != "") {
+			if !ok {
 				continue
 			}
 			t, err := read(exe, s, g, id)
 			if err != nil {
 				return nil, err
 			}
-			out[name+suffix] = t
+			o[name] = t
 		}
 		if g.Shape.MemOut > 0 {
 			mems, err := ReadMems(exe, s, g)
 			if err != nil {
 				return nil, err
 			}
-			out["mems_after"+suffix] = mems
+			o["mems"] = mems
 		}
+		out = append(out, o)
 	}
 	return out, nil
 }

@@ -100,6 +100,9 @@ func (e *Executable) SetIDs(g int, ids []int32) error {
 	if err != nil {
 		return err
 	}
+	if c.g.IDs < 0 {
+		return fmt.Errorf("cpu: graph %d takes no token ids", g)
+	}
 	if len(ids) != len(c.ids) {
 		return fmt.Errorf("cpu: graph %d takes %d token ids (%d×%d), got %d", g, len(c.ids), c.g.Shape.Batch, c.g.Shape.Seq, len(ids))
 	}
@@ -196,7 +199,7 @@ func (e *Executable) region(k model.Kind) []float32 {
 func (e *Executable) f32(g *model.Graph, id int) []float32 {
 	t := g.Tensors[id]
 	off := t.Off / 4
-	return e.region(t.Kind)[off : off+t.Elems()]
+	return e.region(t.Kind)[off : off+t.Elems() : off+t.Elems()]
 }
 
 // f32Strided returns the elements from tensor id's first to the end of its root: what

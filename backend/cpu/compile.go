@@ -20,7 +20,13 @@ func (e *Executable) compile(g *model.Graph) (*compiled, error) {
 			return nil, fmt.Errorf("tensor %s at byte %d does not fit its %s region", t, t.Off, t.Kind)
 		}
 	}
-	c := &compiled{g: g, ids: e.i32(g, g.IDs)}
+	c := &compiled{g: g}
+	if g.IDs >= 0 {
+		if g.IDs >= len(g.Tensors) || g.Tensors[g.IDs].DType != model.I32 || g.Tensors[g.IDs].Kind != model.Input {
+			return nil, fmt.Errorf("token ids: tensor %d is not an int32 input", g.IDs)
+		}
+		c.ids = e.i32(g, g.IDs)
+	}
 	for i, op := range g.Ops {
 		s, err := e.step(g, op)
 		if err != nil {
