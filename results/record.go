@@ -24,3 +24,24 @@ type Record struct {
 	MemoryBytes int64         `json:"memory_bytes"`
 	Result      *bench.Result `json:"result,omitempty"`
 }
+
+// Latency is the latency statistics of r in milliseconds: the full statistics of its
+// measurement when the record carries one, else the median alone (n = 0).
+func (r *Record) Latency() bench.Stats {
+	if r.Result != nil && r.Result.Latency.N > 0 {
+		return r.Result.Latency
+	}
+	return bench.Stats{Median: r.LatencyMS, P10: r.LatencyMS, P90: r.LatencyMS, Mean: r.LatencyMS}
+}
+
+// TotalParams is every stored parameter of r's architecture: from the measurement when
+// there is one, else counted from the architecture.
+func (r *Record) TotalParams() int64 {
+	if r.Result != nil && r.Result.TotalParams > 0 {
+		return r.Result.TotalParams
+	}
+	if r.Arch != nil {
+		return r.Arch.TotalParams()
+	}
+	return 0
+}

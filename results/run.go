@@ -1,6 +1,12 @@
 package results
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/space"
 )
@@ -22,8 +28,60 @@ type RunInfo struct {
 	Dominance    string            `json:"dominance"`     // "standard" | "strict" (LTS)
 	MemoryMetric string            `json:"memory_metric"` // "alloc_peak_bytes" | "rss_peak_bytes" | …
 	MaxLatencyMS float64           `json:"max_latency_ms,omitempty"`
-	MaxMemoryMB  float64           `json:"max_memory_mb,omitempty"`
+	MaxMemoryMB  float64           `json:"max_memory_mb,omitempty"` // MB = 2^20 bytes (BytesPerMB)
 	Protocol     bench.Protocol    `json:"protocol"`
 	Environment  bench.Environment `json:"environment"`
 	Started      string            `json:"started"` // RFC 3339
+}
+
+// BytesPerMB is the "MB" of memory constraints and reports: 2^20 bytes, as LTS and
+// PyTorch count it. Reports label it MiB.
+const BytesPerMB = 1 << 20
+
+// DefaultMemoryMetric is the memory objective when run.json names none.
+const DefaultMemoryMetric = "alloc_peak_bytes"
+
+// ReadRunInfo reads DIR/run.json. Errors name the file.
+func ReadRunInfo(dir string) (*RunInfo, error) {
+	path := filepath.Join(dir, RunFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var ri RunInfo
+	if err := json.Unmarshal(data, &ri); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if ri.Device == "" {
+		return nil, fmt.Errorf("%s: no device", path)
+	}
+	if ri.MemoryMetric == "" {
+		ri.MemoryMetric = DefaultMemoryMetric
+	}
+	return &ri, nil
+}
+
+// WriteRunInfo replaces DIR/run.json atomically.
+func WriteRunInfo(dir string, ri *RunInfo) error {
+	if ri == nil {
+		return errors.New("results.WriteRunInfo: nil RunInfo")
+	}
+	return WriteJSON(filepath.Join(dir, RunFile), ri)
+}
+
+// admits reports whether r may enter the Pareto front of this run: it was measured and
+// meets the run's latency and memory limits (a zero limit means none), as
+// search.Bounds.Admits decides during the search.
+func (ri *RunInfo) admits(r *Record) bool {
+	if !r.Feasible {
+		return false
+	}
+	if ri.MaxLatencyMS > 0 && r.LatencyMS > ri.MaxLatencyMS {
+		return false
+	}
+	// search.Config.RunInfo stores MaxMemoryBytes/BytesPerMB; multiplying back is exact.
+	if ri.MaxMemoryMB > 0 && float64(r.MemoryBytes) > ri.MaxMemoryMB*BytesPerMB {
+		return false
+	}
+	return true
 }

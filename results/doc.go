@@ -1,0 +1,24 @@
+// Package results owns the files a search writes and the reports made from them.
+//
+// A run directory holds three files:
+//
+//	run.json       RunInfo: settings, seed, protocol and environment (WriteJSON, ReadRunInfo)
+//	archive.jsonl  one Record a line, appended the moment an architecture is measured
+//	               (OpenArchive, Archive.Append, ReadArchive)
+//	pareto.jsonl   the current Pareto front, rewritten whole each iteration (WriteJSONL)
+//
+// The archive is the source of truth: every line is written with one write call and
+// synced before Append returns, so a killed process leaves at most one partial last
+// line, which ReadArchive reports and skips and OpenArchive removes before appending.
+// run.json and pareto.jsonl are replaced atomically (temporary file, fsync, rename), so a
+// reader sees either the old or the new file, never half of one.
+//
+// LoadRun reads a run directory into a Run, its Pareto front recomputed from the archive
+// with the dominance the search used. WriteReport prints one or several runs as a
+// terminal table, Markdown, LaTeX (booktabs), CSV, JSON or the Go benchmark format that
+// benchstat reads; WritePlot draws decoder parameters against latency and memory with
+// gonum/plot.
+//
+// Units: latency in milliseconds, memory in bytes in every file; reports print memory in
+// MiB (2^20 bytes, the unit LTS and PyTorch call "MB") and parameters in millions.
+package results
