@@ -1,0 +1,155 @@
+package results
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// WriteBenchfmt prints the fronts in the Go benchmark data format
+// (golang.org/design/14313-benchmark-format), so that benchstat can compare two runs:
+//
+//	device: cuda:0                        (configuration lines, "key: value")
+//	…
+//	BenchmarkForward/<key>-8  1  12345678 ns/op  6043392 decoder-params  …
+//	Unit decoder-params assume=exact better=higher
+//
+// The names and units are those of `ltsbench measure --format benchfmt`, so a front
+// also compares with single measurements. Each architecture gets one result line per
+// raw latency sample (one iteration, the sample in ns/op), so benchstat sees the real
+// distribution; a record without samples gets one line with its latency. Parameter
+// counts and alloc-peak-B are exact (assume=exact); the other memory measures are
+// reported under their own names ("rss-peak-B", …), which benchstat scales as bytes.
+// The -N suffix is the thread count. Every run restates every configuration key (empty
+// when it does not apply), because a configuration line holds until it is overwritten;
+// `benchstat -col device` then compares the devices.
+func WriteBenchfmt(w io.Writer, runs []*Run) error {
+	bw := bufio.NewWriter(w)
+	for i, r := range runs {
+		if i > 0 {
+			bw.WriteString("\n")
+		}
+		writeBenchConfig(bw, r)
+		suffix := ""
+		if t := r.threads(); t > 0 {
+			suffix = "-" + strconv.Itoa(t)
+		}
+		for j := range r.Front {
+			rec := &r.Front[j]
+			name := "BenchmarkForward/" + benchName(rec.Key) + suffix
+			metrics := benchMetrics(rec, r.Info.MemoryMetric)
+			samples := []float64{rec.LatencyMS}
+			if rec.Result != nil && len(rec.Result.SamplesMS) > 0 {
+				samples = rec.Result.SamplesMS
+			}
+			for _, ms := range samples {
+				// A tenth of a nanosecond keeps CPU and GPU timings without float noise.
+				ns := math.Round(ms*1e7) / 10
+				fmt.Fprintf(bw, "%s\t1\t%s ns/op%s\n", name, strconv.FormatFloat(ns, 'f', -1, 64), metrics)
+			}
+		}
+	}
+	bw.WriteString("\n")
+	for _, u := range []string{
+		"Unit decoder-params assume=exact better=higher",
+		"Unit total-params assume=exact",
+		"Unit " + unitAllocPeak + " assume=exact better=lower",
+	} {
+		fmt.Fprintln(bw, u)
+	}
+	return bw.Flush()
+}
+
+// The memory units, as bench.WriteBenchfmt names them.
+const (
+	unitAllocPeak       = "alloc-peak-B"
+	unitRSSPeak         = "rss-peak-B"
+	unitNVMLProcessPeak = "nvml-process-peak-B"
+	unitDeviceUsedDelta = "device-used-delta-B"
+)
+
+// benchMetrics is the value/unit pairs after ns/op: the parameter counts and every
+// memory measure the record has.
+func benchMetrics(rec *Record, memoryMetric string) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "\t%d decoder-params\t%d total-params", rec.DecoderParams, rec.TotalParams())
+	res := rec.Result
+	if res == nil {
+		// Only the run's memory objective is known.
+		fmt.Fprintf(&sb, "\t%d %s", rec.MemoryBytes, memoryUnit(memoryMetric))
+		return sb.String()
+	}
+	fmt.Fprintf(&sb, "\t%d %s", res.AllocPeakBytes, unitAllocPeak)
+	for _, m := range []struct {
+		v    *int64
+		unit string
+	}{{res.RSSPeakBytes, unitRSSPeak}, {res.NVMLProcessPeakBytes, unitNVMLProcessPeak}, {res.DeviceUsedDeltaBytes, unitDeviceUsedDelta}} {
+		if m.v != nil {
+			fmt.Fprintf(&sb, "\t%d %s", *m.v, m.unit)
+		}
+	}
+	return sb.String()
+}
+
+// memoryUnit is the benchfmt unit of a memory metric: "rss_peak_bytes" → "rss-peak-B".
+func memoryUnit(metric string) string {
+	return strings.ReplaceAll(strings.TrimSuffix(metric, "_bytes"), "_", "-") + "-B"
+}
+
+// writeBenchConfig writes the configuration lines that describe a run's results.
+func writeBenchConfig(w *bufio.Writer, r *Run) {
+	env := &r.Info.Environment
+	p := &r.Info.Protocol
+	gpu, driver, cuda := "", "", ""
+	if env.GPU != nil {
+		gpu, driver, cuda = env.GPU.Name, env.GPU.Driver, env.GPU.CUDAVersion
+	}
+	mathMode := "fp32"
+	if p.TF32 {
+		mathMode = "tf32"
+	}
+	memLen := ""
+	if p.MemLen > 0 {
+		memLen = strconv.Itoa(p.MemLen)
+	}
+	for _, kv := range [][2]string{
+		{"goos", env.OS},
+		{"goarch", env.Arch},
+		{"cpu", env.CPUModel},
+		{"gpu", gpu},
+		{"gpu-driver", driver},
+		{"cuda", cuda},
+		{"ltsbench", strings.TrimSpace(env.Ltsbench.Version + " " + env.Ltsbench.Commit)},
+		{"run", r.Dir},
+		{"device", r.Info.Device},
+		{"space", r.spaceLabel()},
+		{"batch", strconv.Itoa(p.Batch)},
+		{"seq-len", strconv.Itoa(p.SeqLen)},
+		{"mem-len", memLen},
+		{"output", string(p.Output)},
+		{"math", mathMode},
+		{"memory-metric", r.Info.MemoryMetric},
+	} {
+		// An empty value clears the key; a value may hold anything but a newline.
+		v := strings.Join(strings.Fields(kv[1]), " ")
+		if v == "" {
+			fmt.Fprintf(w, "%s:\n", kv[0])
+		} else {
+			fmt.Fprintf(w, "%s: %s\n", kv[0], v)
+		}
+	}
+}
+
+// benchName makes s safe as one part of a benchmark name: no white space, and no "/"
+// or "=", which would split it into sub-benchmark parts.
+func benchName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '=' || r <= ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,67 @@
+package results
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+// markdownTmpl renders one run: the caption as a bold-labelled paragraph, then a GitHub
+// table with the architecture left-aligned and the numbers right-aligned.
+var markdownTmpl = template.Must(template.New("markdown").Parse(
+	`{{range $i, $t := .}}{{if $i}}
+{{end}}**Table {{$t.Number}}.** {{$t.Caption}}
+
+{{if $t.Rows}}| {{range $j, $h := $t.Header}}{{if $j}} | {{end}}{{$h}}{{end}} |
+|:--|--:|--:|--:|--:|
+{{range $t.Rows}}| ` + "`{{.Summary}}`" + ` | {{.DecoderM}} | {{.TotalM}} | {{.Latency}} | {{.MemoryMiB}} |
+{{end}}{{else}}_No architecture on the front._
+{{end}}{{end}}`))
+
+// textTable is what the Markdown and LaTeX templates fill in for one run.
+type textTable struct {
+	Number  int
+	Caption string
+	Label   string
+	Header  []string
+	Rows    []textRow
+}
+
+type textRow struct{ Summary, DecoderM, TotalM, Latency, MemoryMiB string }
+
+func textTables(runs []*Run, st captionStyle, dash string, cell func(string) string) []textTable {
+	tables := make([]textTable, len(runs))
+	labels := map[string]int{}
+	for i, r := range runs {
+		t := textTable{Number: i + 1, Caption: caption(r, st), Label: latexLabel(r)}
+		// Two runs on one device need two labels.
+		if labels[t.Label]++; labels[t.Label] > 1 {
+			t.Label += "-" + strconv.Itoa(labels[t.Label])
+		}
+		for _, h := range tableHeader {
+			t.Header = append(t.Header, cell(h))
+		}
+		for _, rw := range rowsOf(r, dash) {
+			t.Rows = append(t.Rows, textRow{cell(rw.summary), cell(rw.decoderM), cell(rw.totalM), cell(rw.latency), cell(rw.memoryMiB)})
+		}
+		tables[i] = t
+	}
+	return tables
+}
+
+// WriteMarkdown prints each run's front as a Markdown table after its caption.
+func WriteMarkdown(w io.Writer, runs []*Run) error {
+	st := captionStyle{times: "×", dash: "–", esc: markdownEscape, code: func(s string) string { return "`" + s + "`" }}
+	// Summaries go in code spans, where only a backtick would need care and none occurs.
+	return markdownTmpl.Execute(w, textTables(runs, st, "–", markdownCell))
+}
+
+// markdownEscape keeps free text (a CPU or GPU name) from being read as markup.
+var markdownEscape = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", `\<`, ">", `\>`, "|", `\|`, "#", `\#`,
+).Replace
+
+// markdownCell keeps a cell inside its column.
+var markdownCell = strings.NewReplacer("|", `\|`, "\n", " ").Replace

@@ -1,0 +1,225 @@
+package results
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Format is a report format of `ltsbench report --format`.
+type Format string
+
+// The report formats.
+const (
+	FormatTable    Format = "table"    // terminal table (tablewriter)
+	FormatMarkdown Format = "markdown" // GitHub Markdown, one table per run
+	FormatLaTeX    Format = "latex"    // booktabs table environments, one per run
+	FormatCSV      Format = "csv"      // one header row, raw numbers, every run's front
+	FormatJSON     Format = "json"     // an array with one object per run
+	FormatBenchfmt Format = "benchfmt" // the Go benchmark format, for benchstat
+)
+
+// Formats lists the report formats in the order help texts show them.
+var Formats = []Format{FormatTable, FormatMarkdown, FormatLaTeX, FormatCSV, FormatJSON, FormatBenchfmt}
+
+// ParseFormat checks a --format value.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("format %q is not one of %s", s, strings.Join(names, ", "))
+}
+
+// WriteReport writes the Pareto fronts of runs (one run per device, usually) in format f:
+// one table per run, in the order given.
+func WriteReport(w io.Writer, f Format, runs []*Run) error {
+	switch f {
+	case FormatTable:
+		return WriteTable(w, runs)
+	case FormatMarkdown:
+		return WriteMarkdown(w, runs)
+	case FormatLaTeX:
+		return WriteLaTeX(w, runs)
+	case FormatCSV:
+		return WriteCSV(w, runs)
+	case FormatJSON:
+		return WriteJSONReport(w, runs)
+	case FormatBenchfmt:
+		return WriteBenchfmt(w, runs)
+	}
+	_, err := ParseFormat(string(f))
+	return err
+}
+
+// The column headers of the human-readable tables, units included.
+var tableHeader = []string{"Architecture", "Decoder params (M)", "Total params (M)", "Latency (ms)", "Memory (MiB)"}
+
+// row is one front member as the text tables print it.
+type row struct {
+	summary, decoderM, totalM, latency, memoryMiB string
+}
+
+// rowsOf formats a run's front; dash separates p10 and p90 (an en dash, "--" in LaTeX).
+func rowsOf(r *Run, dash string) []row {
+	rows := make([]row, len(r.Front))
+	for i := range r.Front {
+		rec := &r.Front[i]
+		rows[i] = row{
+			summary:   rec.Arch.Summary(),
+			decoderM:  fmt.Sprintf("%.2f", float64(rec.DecoderParams)/1e6),
+			totalM:    fmt.Sprintf("%.2f", float64(rec.TotalParams())/1e6),
+			latency:   latencyCell(rec, r.Info.Protocol.LTSCompat, dash),
+			memoryMiB: fmt.Sprintf("%.1f", float64(rec.MemoryBytes)/BytesPerMB),
+		}
+	}
+	return rows
+}
+
+func (r row) cells() []string {
+	return []string{r.summary, r.decoderM, r.totalM, r.latency, r.memoryMiB}
+}
+
+// latencyCell is "median (p10–p90)", or the latency objective alone when the record
+// has no sample statistics or the run followed LTS's protocol (whose objective is the
+// mean of 10, which a median and percentiles would misrepresent).
+func latencyCell(rec *Record, ltsCompat bool, dash string) string {
+	st := rec.Latency()
+	prec := msPrecision(st.Median)
+	if st.N == 0 || ltsCompat {
+		return fmt.Sprintf("%.*f", msPrecision(rec.LatencyMS), rec.LatencyMS)
+	}
+	return fmt.Sprintf("%.*f (%.*f%s%.*f)", prec, st.Median, prec, st.P10, dash, prec, st.P90)
+}
+
+// msPrecision gives latencies about three significant digits.
+func msPrecision(ms float64) int {
+	switch {
+	case ms >= 100:
+		return 0
+	case ms >= 10:
+		return 1
+	case ms >= 1:
+		return 2
+	default:
+		return 3
+	}
+}
+
+// captionStyle adapts the caption to a format's typography.
+type captionStyle struct {
+	times, dash string
+	esc         func(string) string // escapes free text
+	code        func(string) string // sets an identifier (a metric name)
+}
+
+var plainCaption = captionStyle{times: "×", dash: "–", esc: identity, code: identity}
+
+func identity(s string) string { return s }
+
+// DeviceLabel names the device of a run with what identifies it: the GPU's name, or
+// the CPU model and the number of threads.
+func (r *Run) DeviceLabel() string {
+	env := &r.Info.Environment
+	var parts []string
+	if env.GPU != nil && strings.HasPrefix(r.Info.Device, "cuda") {
+		parts = append(parts, env.GPU.Name)
+	} else {
+		if env.CPUModel != "" {
+			parts = append(parts, env.CPUModel)
+		}
+		if t := r.threads(); t > 0 {
+			parts = append(parts, plural(t, "thread"))
+		}
+	}
+	if len(parts) == 0 {
+		return r.Info.Device
+	}
+	return r.Info.Device + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// threads is the number of threads the measurements used.
+func (r *Run) threads() int {
+	if r.Info.Protocol.Threads > 0 {
+		return r.Info.Protocol.Threads
+	}
+	return r.Info.Environment.Threads
+}
+
+// spaceLabel is "GPT-2", "GPT-2 (adaptive)" or "Transformer-XL"; "" if run.json has no space.
+func (r *Run) spaceLabel() string {
+	s := r.Info.Space
+	if s == nil {
+		return ""
+	}
+	switch {
+	case s.Backbone == "transformer_xl":
+		return "Transformer-XL"
+	case s.Adaptive:
+		return "GPT-2 (adaptive)"
+	default:
+		return "GPT-2"
+	}
+}
+
+// caption states what the table shows and how it was measured: device, search space,
+// front size, batch × sequence, output mode, latency statistic and memory metric.
+func caption(r *Run, st captionStyle) string {
+	var sb strings.Builder
+	sb.WriteString("Pareto front on " + st.esc(r.DeviceLabel()))
+	if s := r.spaceLabel(); s != "" {
+		sb.WriteString(", " + st.esc(s) + " space")
+	}
+	fmt.Fprintf(&sb, ": %d of %s measured", len(r.Front), plural(len(r.Archive), "architecture"))
+	if n := r.Infeasible(); n > 0 {
+		fmt.Fprintf(&sb, " (%d infeasible)", n)
+	}
+	if r.Strict() {
+		sb.WriteString(", strict (LTS) dominance")
+	}
+	p := &r.Info.Protocol
+	fmt.Fprintf(&sb, ". Batch %d %s seq %d", p.Batch, st.times, p.SeqLen)
+	if p.MemLen > 0 {
+		fmt.Fprintf(&sb, " + memory %d", p.MemLen)
+	}
+	if p.Output != "" {
+		fmt.Fprintf(&sb, ", output %s", st.esc(string(p.Output)))
+	}
+	if p.LTSCompat {
+		fmt.Fprintf(&sb, "; latency: mean of %s samples after %d warm-ups (LTS protocol), ms", sampleRange(r.Front, st.dash), p.Warmup)
+	} else {
+		fmt.Fprintf(&sb, "; latency: median (p10%sp90) of %s samples, ms", st.dash, sampleRange(r.Front, st.dash))
+	}
+	fmt.Fprintf(&sb, "; memory: %s, MiB.", st.code(r.Info.MemoryMetric))
+	return sb.String()
+}
+
+// sampleRange is "n = 20" or "n = 10–35" over the front's measurements.
+func sampleRange(front []Record, dash string) string {
+	lo, hi := 0, 0
+	for i := range front {
+		n := front[i].Latency().N
+		if i == 0 || n < lo {
+			lo = n
+		}
+		if n > hi {
+			hi = n
+		}
+	}
+	if lo == hi {
+		return fmt.Sprintf("n = %d", lo)
+	}
+	return fmt.Sprintf("n = %d%s%d", lo, dash, hi)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, what)
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
