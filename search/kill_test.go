@@ -1,0 +1,148 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ltsbench/ltsbench/results"
+)
+
+// killChildEnv names the run directory when the test binary is re-executed as the
+// search that TestResumeAfterSIGKILL kills.
+const killChildEnv = "LTSBENCH_SEARCH_KILL_CHILD_DIR"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(killChildEnv); dir != "" {
+		// The child: the same search as the test's uninterrupted run, slowed to about
+		// a millisecond an architecture so the parent can kill it mid-iteration.
+		_, err := Run(context.Background(), killConfig(), &fakeMeasurer{Sleep: time.Millisecond, OOMBytes: 5_000_000}, dir, false, nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// killConfig: 10 = 2 + 4 + 4, 6 iterations, budget 50; iteration 2 is records 18–25.
+func killConfig() Config {
+	c := smallConfig(wideSpace(), Evolution)
+	c.Iterations = 6
+	return c
+}
+
+// countLines counts the complete lines of a file (0 if it does not exist yet).
+func countLines(path string) int {
+	data, _ := os.ReadFile(path)
+	n := 0
+	for _, b := range data {
+		if b == '\n' {
+			n++
+		}
+	}
+	return n
+}
+
+// A search killed with SIGKILL in the middle of an iteration and resumed ends with the
+// same archive (keys as a set and in order) and the same Pareto front as a search that
+// was never interrupted; nothing is measured twice, and a partial last line (a kill
+// during a write) is dropped and its architecture measured again.
+func TestResumeAfterSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	cfg := killConfig()
+	want := run(t, cfg, &fakeMeasurer{OOMBytes: 5_000_000}, t.TempDir(), false, nil)
+	if want.Infeasible == 0 {
+		t.Fatal("the test wants some infeasible records in the run it kills")
+	}
+
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	archivePath := filepath.Join(dir, results.ArchiveFile)
+	const killAt = 20 // inside iteration 2 (records 18–25)
+	deadline := time.Now().Add(60 * time.Second)
+	for countLines(archivePath) < killAt {
+		select {
+		case err := <-done:
+			t.Fatalf("the search finished (%v) before it could be killed", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the child search wrote nothing for 60 s")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+
+	killed, partial, err := results.ReadArchive(archivePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(killed)
+	if n < killAt || n >= cfg.Budget() {
+		t.Fatalf("killed search archived %d records; want between %d and the budget %d", n, killAt, cfg.Budget())
+	}
+	last := killed[n-1].Iteration
+	iterEnd := cfg.Population + last*cfg.offspring()
+	t.Logf("killed after %d records (partial line %d bytes), in iteration %d which ends at record %d", n, partial, last, iterEnd)
+	if !slices.Equal(keysOf(killed), keysOf(want.Records[:n])) {
+		t.Fatal("the killed search's archive is not a prefix of the uninterrupted one")
+	}
+	// A kill during a write leaves a partial line; make sure there is one.
+	f, err := os.OpenFile(archivePath, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, `{"seq":%d,"iteration":%d,"key":"gpt2:L3:d1`, n, last)
+	f.Close()
+
+	m := &fakeMeasurer{OOMBytes: 5_000_000}
+	p := &logProgress{}
+	got := run(t, cfg, m, dir, true, p)
+	if got.Resumed != n || got.Measured != cfg.Budget()-n || !p.logged("partial last line") {
+		t.Errorf("resume: %d resumed, %d measured (want %d, %d); partial line logged %v", got.Resumed, got.Measured, n, cfg.Budget()-n, p.logged("partial last line"))
+	}
+	if len(p.starts) != 1 || p.starts[0].Measured != n || p.starts[0].Iteration != last+1 {
+		t.Errorf("progress started at %+v, want %d measured in iteration %d", p.starts, n, last+1)
+	}
+	for _, k := range m.measured() {
+		if slices.Contains(keysOf(killed), k) {
+			t.Errorf("%s measured again after resume", k)
+		}
+	}
+	archive := readArchive(t, dir)
+	if !slices.Equal(keysOf(archive), keysOf(want.Records)) {
+		t.Errorf("resumed archive keys (in order) differ from the uninterrupted run's:\n%v\n%v", keysOf(archive), keysOf(want.Records))
+	}
+	if !slices.Equal(sortedKeys(archive), sortedKeys(want.Records)) {
+		t.Error("resumed archive keys (as a set) differ from the uninterrupted run's")
+	}
+	for i := range archive {
+		if archive[i].Seq != i || archive[i].Iteration != want.Records[i].Iteration {
+			t.Fatalf("record %d: seq %d iteration %d, want iteration %d", i, archive[i].Seq, archive[i].Iteration, want.Records[i].Iteration)
+		}
+	}
+	if !slices.Equal(keysOf(got.Front), keysOf(want.Front)) || !slices.Equal(keysOf(readFront(t, dir)), keysOf(want.Front)) {
+		t.Errorf("resumed front %v, uninterrupted %v", keysOf(got.Front), keysOf(want.Front))
+	}
+}

@@ -1,0 +1,292 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/internal/progress"
+	"github.com/ltsbench/ltsbench/results"
+	"github.com/ltsbench/ltsbench/space"
+)
+
+// Measurement is what a Measurer reports for one architecture: the two measured
+// objectives and, optionally, the full measurement to keep in the archive.
+type Measurement struct {
+	LatencyMS   float64 // > 0: the latency objective (the median, unless --lts-compat)
+	MemoryBytes int64   // > 0: the memory objective (the run's memory metric)
+	Result      *bench.Result
+}
+
+// Measurer measures architectures on a device. The search never measures anything
+// itself.
+type Measurer interface {
+	// Measure runs a and reports its objectives. An error means a cannot run (out of
+	// memory, …): the search records it as infeasible and goes on, unless the error
+	// came with the end of ctx, which stops the search instead.
+	Measure(ctx context.Context, a *space.Arch) (*Measurement, error)
+}
+
+// Progress receives the search's state; *progress.Reporter implements it, and a nil
+// Progress reports nothing.
+type Progress interface {
+	Start(progress.Status)         // before the first measurement of this process
+	Measured(progress.Status)      // after each architecture measured
+	IterationDone(progress.Status) // after each iteration whose front was written
+	Logf(format string, args ...any)
+	Finish()
+}
+
+// Outcome is what a search did.
+type Outcome struct {
+	// Records is the whole archive in order, records resumed from it included.
+	Records []results.Record
+	// Front is ParetoFront(Records) under the run's dominance and bounds: what
+	// DIR/pareto.jsonl holds.
+	Front      []results.Record
+	Iterations int // iterations completed
+	Resumed    int // records taken over from the archive (--resume)
+	Measured   int // architectures measured by this call
+	Infeasible int // records in Records that could not run
+	// Stopped: the context ended the search early (Run also returns an error wrapping
+	// ctx.Err()); --resume continues it.
+	Stopped bool
+	// Exhausted: an iteration found no new valid architecture, so the search ended
+	// before its budget; the space holds nothing more to measure, or very little.
+	Exhausted bool
+}
+
+// Run searches cfg.Space, measuring with m, and keeps DIR/archive.jsonl and
+// DIR/pareto.jsonl (DIR must exist; run.json is the caller's, see Config.RunInfo).
+//
+// Each record is appended to the archive the moment it is measured; pareto.jsonl is
+// replaced (atomically) after each iteration and when the search ends or stops. An
+// architecture whose measurement fails is recorded as infeasible, with its error, and
+// the search goes on. When ctx ends, Run writes what it has and returns the Outcome so
+// far with an error wrapping ctx.Err().
+//
+// With resume, Run first checks DIR/run.json against cfg (CheckResume), then replays
+// the search over the archive: each iteration's candidates are drawn again and those
+// already archived take their values from it, so nothing is measured twice and the
+// random stream is the one the interrupted run used. A partial last line (a process
+// killed while writing) is dropped and that architecture measured again. An archive
+// that is not the prefix of what cfg proposes is an error. Without resume, a non-empty
+// archive in DIR is an error.
+func Run(ctx context.Context, cfg Config, m Measurer, dir string, resume bool, prog Progress) (*Outcome, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, errors.New("search: no measurer")
+	}
+	if prog == nil {
+		prog = nopProgress{}
+	}
+	prior, partial, err := readPrior(dir, cfg, resume)
+	if err != nil {
+		return nil, err
+	}
+	ar, err := results.OpenArchive(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer ar.Close()
+	if partial > 0 {
+		prog.Logf("%s: dropped a partial last line (%d bytes) left by an interrupted write; that architecture is measured again", ar.Path(), partial)
+	}
+	r := &runner{cfg: cfg, m: m, dir: dir, prog: prog, ar: ar, prior: prior, st: newState(cfg)}
+	out, err := r.run(ctx)
+	if r.started {
+		prog.Finish()
+	}
+	return out, err
+}
+
+// runner is one call of Run.
+type runner struct {
+	cfg     Config
+	m       Measurer
+	dir     string
+	prog    Progress
+	ar      *results.Archive
+	prior   []results.Record // the archive as Run found it
+	st      *state
+	started bool // Progress.Start was called
+	out     Outcome
+}
+
+func (r *runner) run(ctx context.Context) (*Outcome, error) {
+	cfg, st := r.cfg, r.st
+	r.out.Resumed = len(r.prior)
+	for it := 0; it < cfg.Iterations; it++ {
+		p, err := st.propose(it)
+		if err != nil {
+			return r.finish(err)
+		}
+		if len(p.cands) == 0 {
+			r.out.Exhausted = true
+			r.prog.Logf("iteration %d/%d: no new valid architecture in %d draws in a row; the space is exhausted, stopping with %d of %d architectures measured",
+				it+1, cfg.Iterations, maxMisses, len(st.records), cfg.Budget())
+			break
+		}
+		measured := 0 // by this call, in this iteration
+		for _, a := range p.cands {
+			if n := len(st.records); n < len(r.prior) {
+				if err := r.replay(it, a); err != nil {
+					return r.finish(err)
+				}
+				continue
+			}
+			if !r.started {
+				r.prog.Start(st.status(it))
+				r.started = true
+			}
+			if measured == 0 {
+				r.note(it, p)
+			}
+			rec, stopped := r.measure(ctx, it, a)
+			if stopped {
+				r.out.Stopped = true
+				return r.finish(fmt.Errorf("search stopped in iteration %d/%d with %d of %d architectures measured; --resume continues it: %w",
+					it+1, cfg.Iterations, len(st.records), cfg.Budget(), ctx.Err()))
+			}
+			if err := r.ar.Append(rec); err != nil {
+				return r.finish(err)
+			}
+			st.add(rec)
+			r.out.Measured++
+			measured++
+			if !rec.Feasible {
+				r.prog.Logf("%s: infeasible: %s", rec.Key, rec.Error)
+			}
+			r.prog.Measured(st.status(it))
+		}
+		r.out.Iterations = it + 1
+		if measured > 0 {
+			if err := r.writeFront(); err != nil {
+				return r.finish(err)
+			}
+			r.prog.IterationDone(st.status(it))
+		}
+	}
+	if n := len(st.records); n < len(r.prior) {
+		return r.finish(fmt.Errorf("%s: holds %d records, more than the %d these settings propose (other --iterations or sizes than the run it continues?)",
+			r.ar.Path(), len(r.prior), n))
+	}
+	return r.finish(nil)
+}
+
+// note logs why an iteration proposes fewer or other candidates than usual.
+func (r *runner) note(it int, p *proposal) {
+	cfg := r.cfg
+	switch {
+	case p.noParents:
+		r.prog.Logf("iteration %d/%d: no architecture measured so far is feasible within the bounds, so there are no parents; drawing at random",
+			it+1, cfg.Iterations)
+	case it > 0 && cfg.Algorithm == Evolution && p.offspring < p.want:
+		r.prog.Logf("iteration %d/%d: the parents gave only %d of %d new offspring in %d draws in a row; random samples fill the rest",
+			it+1, cfg.Iterations, p.offspring, p.want, maxMisses)
+	}
+	if len(p.cands) < p.want {
+		r.prog.Logf("iteration %d/%d: only %d of %d new valid architectures found; the space is nearly exhausted",
+			it+1, cfg.Iterations, len(p.cands), p.want)
+	}
+}
+
+// replay takes the next archived record as the measurement of candidate a, checking
+// that the archive holds what this run proposes at that position.
+func (r *runner) replay(it int, a *space.Arch) error {
+	n := len(r.st.records)
+	rec := r.prior[n]
+	key := a.Key()
+	if rec.Key != key || rec.Iteration != it || rec.Seq != n {
+		return fmt.Errorf("%s: record %d (seq %d, iteration %d, %s) is not what these settings propose there (iteration %d, %s): the archive comes from another seed, space, algorithm or sizes",
+			r.ar.Path(), n+1, rec.Seq, rec.Iteration, rec.Key, it, key)
+	}
+	// The key names the model exactly; take the canonical arch and recount the
+	// parameters, so only the measured values come from the file.
+	rec.Arch, rec.DecoderParams = a, a.DecoderParams()
+	r.st.add(rec)
+	return nil
+}
+
+// measure measures candidate a. stopped reports that ctx ended first (nothing to
+// record). Any other failure is an infeasible record.
+func (r *runner) measure(ctx context.Context, it int, a *space.Arch) (rec results.Record, stopped bool) {
+	if ctx.Err() != nil {
+		return rec, true
+	}
+	rec = r.st.record(it, a)
+	meas, err := r.m.Measure(ctx, a)
+	if err != nil && ctx.Err() != nil {
+		// Cut short by the end of the run, not a property of a.
+		return rec, true
+	}
+	switch {
+	case err != nil:
+		rec.Error = err.Error()
+	case meas == nil:
+		rec.Error = "the measurer returned no measurement"
+	case !(meas.LatencyMS > 0) || math.IsInf(meas.LatencyMS, 0) || meas.MemoryBytes <= 0:
+		rec.Error = fmt.Sprintf("the measurer returned latency %v ms and memory %d bytes; both must be positive and finite", meas.LatencyMS, meas.MemoryBytes)
+	default:
+		rec.Feasible, rec.LatencyMS, rec.MemoryBytes, rec.Result = true, meas.LatencyMS, meas.MemoryBytes, meas.Result
+	}
+	return rec, false
+}
+
+func (r *runner) writeFront() error {
+	return results.WriteJSONL(filepath.Join(r.dir, results.ParetoFile), r.st.front)
+}
+
+// finish writes the front of what was measured and fills the Outcome; err passes
+// through (joined with a failure to write the front).
+func (r *runner) finish(err error) (*Outcome, error) {
+	st := r.st
+	if len(st.records) > 0 {
+		if werr := r.writeFront(); werr != nil {
+			err = errors.Join(err, werr)
+		}
+	}
+	r.out.Records, r.out.Front, r.out.Infeasible = st.records, st.front, st.infeasible()
+	if err == nil {
+		r.prog.Logf("search done: %d architectures (%d measured now, %d resumed, %d infeasible), front %d",
+			len(st.records), r.out.Measured, r.out.Resumed, r.out.Infeasible, len(st.front))
+	}
+	return &r.out, err
+}
+
+// readPrior is the archive a resumed run continues (nil for a fresh run) and the size
+// of a partial last line dropped from it.
+func readPrior(dir string, cfg Config, resume bool) ([]results.Record, int, error) {
+	path := filepath.Join(dir, results.ArchiveFile)
+	if !resume {
+		if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+			return nil, 0, fmt.Errorf("%s: already holds a search; pass --resume to continue it or choose another --out", path)
+		}
+		return nil, 0, nil
+	}
+	if err := CheckResume(dir, cfg); err != nil {
+		return nil, 0, err
+	}
+	recs, partial, err := results.ReadArchive(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, nil
+	}
+	return recs, partial, err
+}
+
+type nopProgress struct{}
+
+func (nopProgress) Start(progress.Status)         {}
+func (nopProgress) Measured(progress.Status)      {}
+func (nopProgress) IterationDone(progress.Status) {}
+func (nopProgress) Logf(string, ...any)           {}
+func (nopProgress) Finish()                       {}
+
+var _ Progress = (*progress.Reporter)(nil)
