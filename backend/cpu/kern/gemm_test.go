@@ -239,9 +239,15 @@ func TestGemmPanicsOnShortOperand(t *testing.T) {
 		name string
 		run  func()
 	}{
-		{"A", func() { Gemm(p, 2, 2, 2, make([]float32, 3), 2, make([]float32, 4), 2, false, make([]float32, 4), 2, nil) }},
-		{"B", func() { Gemm(p, 2, 2, 2, make([]float32, 4), 2, make([]float32, 3), 2, true, make([]float32, 4), 2, nil) }},
-		{"C", func() { Gemm(p, 2, 2, 2, make([]float32, 4), 2, make([]float32, 4), 2, false, make([]float32, 4), 3, nil) }},
+		{"A", func() {
+			Gemm(p, 2, 2, 2, make([]float32, 3), 2, make([]float32, 4), 2, false, make([]float32, 4), 2, nil)
+		}},
+		{"B", func() {
+			Gemm(p, 2, 2, 2, make([]float32, 4), 2, make([]float32, 3), 2, true, make([]float32, 4), 2, nil)
+		}},
+		{"C", func() {
+			Gemm(p, 2, 2, 2, make([]float32, 4), 2, make([]float32, 4), 2, false, make([]float32, 4), 3, nil)
+		}},
 		{"bias", func() {
 			Gemm(p, 2, 2, 2, make([]float32, 4), 2, make([]float32, 4), 2, false, make([]float32, 4), 2, &Epilogue{Bias: []float32{1}})
 		}},

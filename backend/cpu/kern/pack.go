@@ -17,6 +17,21 @@ type bOperand struct {
 func packA(dst, a []float32, lda, i0, rows, l0, kc, mr int) {
 	for p := 0; p*mr < rows; p++ {
 		panel := dst[p*kc*mr : (p+1)*kc*mr]
+		if mr == 6 && rows-p*mr >= 6 {
+			// Six rows read in step and the panel written in order.
+			o := (i0+p*6)*lda + l0
+			r0 := a[o : o+kc]
+			r1 := a[o+lda : o+lda+kc]
+			r2 := a[o+2*lda : o+2*lda+kc]
+			r3 := a[o+3*lda : o+3*lda+kc]
+			r4 := a[o+4*lda : o+4*lda+kc]
+			r5 := a[o+5*lda : o+5*lda+kc]
+			for l := range kc {
+				d := (*[6]float32)(panel[l*6:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = r0[l], r1[l], r2[l], r3[l], r4[l], r5[l]
+			}
+			continue
+		}
 		for r := range mr {
 			i := p*mr + r
 			if i >= rows {
@@ -43,13 +58,32 @@ func packB(dst []float32, b bOperand, l0, kc, j0, cols, nr int) {
 		j := j0 + p*nr
 		if b.transB {
 			packPanelT(panel, b.b, b.ldb, j, w, l0, kc, nr)
+		} else if w < nr {
+			for l := range kc {
+				row := panel[l*nr : (l+1)*nr]
+				o := (l0+l)*b.ldb + j
+				copy(row, b.b[o:o+w])
+				clear(row[w:])
+			}
+		}
+	}
+	if b.transB {
+		return
+	}
+	// Full panels of a [k, n] B row by row, so B is read in order (a panel at a time
+	// would stride by ldb and defeat the prefetchers).
+	full := cols / nr
+	for l := range kc {
+		o := (l0+l)*b.ldb + j0
+		src := b.b[o : o+full*nr]
+		if nr == 16 {
+			for p := range full {
+				*(*[16]float32)(dst[p*kc*16+l*16:]) = *(*[16]float32)(src[p*16:])
+			}
 			continue
 		}
-		for l := range kc {
-			row := panel[l*nr : (l+1)*nr]
-			o := (l0+l)*b.ldb + j
-			copy(row, b.b[o:o+w])
-			clear(row[w:])
+		for p := range full {
+			copy(dst[p*kc*nr+l*nr:p*kc*nr+(l+1)*nr], src[p*nr:])
 		}
 	}
 }

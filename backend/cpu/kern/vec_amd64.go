@@ -1,0 +1,95 @@
+//go:build !noasm
+
+package kern
+
+import "math"
+
+// avx2Vec is the AVX2+FMA set: 8 lanes at a time, the tail of each slice (len mod 8)
+// done by the generic loop.
+var avx2Vec = vecImpl{
+	name: "amd64 AVX2+FMA",
+	dot: func(x, y []float32) float32 {
+		n8 := len(x) &^ 7
+		var s float32
+		if n8 > 0 {
+			s = dotAVX2(&x[0], &y[0], n8)
+		}
+		return s + dotGeneric(x[n8:], y[n8:])
+	},
+	axpy: func(alpha float32, x, y []float32) {
+		n8 := len(x) &^ 7
+		if n8 > 0 {
+			axpyAVX2(alpha, &x[0], &y[0], n8)
+		}
+		axpyGeneric(alpha, x[n8:], y[n8:])
+	},
+	scale: func(alpha float32, x []float32) {
+		n8 := len(x) &^ 7
+		if n8 > 0 {
+			scaleAVX2(alpha, &x[0], n8)
+		}
+		scaleGeneric(alpha, x[n8:])
+	},
+	maxOf: func(x []float32) float32 {
+		n8 := len(x) &^ 7
+		if n8 == 0 {
+			return maxGeneric(x)
+		}
+		m := maxAVX2(&x[0], n8)
+		if n8 < len(x) {
+			t := maxGeneric(x[n8:])
+			if t > m || t != t {
+				m = t
+			}
+		}
+		return m
+	},
+	expShiftSum: func(x []float32, shift float32) float32 {
+		n8 := len(x) &^ 7
+		var s float32
+		if n8 > 0 {
+			s = expShiftSumAVX2(&x[0], n8, shift)
+		}
+		if n8 < len(x) {
+			// The tail through the same vector code, so every element has one accuracy.
+			var t [8]float32
+			for i := range t {
+				t[i] = float32(math.Inf(-1)) // e^-Inf = 0 adds nothing
+			}
+			copy(t[:], x[n8:])
+			s += expShiftSumAVX2(&t[0], 8, shift)
+			copy(x[n8:], t[:])
+		}
+		return s
+	},
+	epilogueRow: epilogueRowAVX2Go,
+}
+
+func init() {
+	if hasAVX2FMA {
+		activeVec = avx2Vec
+	}
+}
+
+// asmVecs lists the assembly vector sets this CPU can run.
+func asmVecs() []vecImpl {
+	if hasAVX2FMA {
+		return []vecImpl{avx2Vec}
+	}
+	return nil
+}
+
+//go:noescape
+func dotAVX2(x, y *float32, n8 int) float32
+
+//go:noescape
+func axpyAVX2(alpha float32, x, y *float32, n8 int)
+
+//go:noescape
+func scaleAVX2(alpha float32, x *float32, n8 int)
+
+//go:noescape
+func maxAVX2(x *float32, n8 int) float32
+
+//go:noescape
+func expShiftSumAVX2(x *float32, n8 int, shift float32) float32

@@ -1,0 +1,230 @@
+package kern
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// testVecs is every vector set this CPU runs: generic first, then assembly.
+func testVecs() []vecImpl { return append([]vecImpl{genericVec}, asmVecs()...) }
+
+func randSlice(rng *rand.Rand, n int, scale float64) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64() * scale)
+	}
+	return x
+}
+
+// vecLens covers empty, below one vector, the 8- and 32-lane loops and their tails.
+var vecLens = []int{0, 1, 3, 7, 8, 9, 15, 16, 31, 32, 33, 63, 64, 65, 100, 257}
+
+const eps32 = 1.0 / (1 << 23)
+
+func TestDotAxpyScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 0))
+	for _, v := range testVecs() {
+		for _, n := range vecLens {
+			x, y := randSlice(rng, n, 1), randSlice(rng, n+2, 1)
+			var ref, abs float64
+			for i := range n {
+				ref += float64(x[i]) * float64(y[i])
+				abs += math.Abs(float64(x[i]) * float64(y[i]))
+			}
+			if got := v.dot(x, y[:n]); math.Abs(float64(got)-ref) > eps32*float64(n+2)*abs {
+				t.Errorf("%s: Dot n=%d = %g, want %g", v.name, n, got, ref)
+			}
+
+			const alpha = 0.37
+			y0 := append([]float32(nil), y...)
+			v.axpy(alpha, x, y[:n])
+			for i := range n {
+				want := float64(y0[i]) + alpha32(alpha)*float64(x[i])
+				tol := eps32 * (math.Abs(float64(y0[i])) + math.Abs(alpha32(alpha)*float64(x[i])))
+				if math.Abs(float64(y[i])-want) > tol {
+					t.Fatalf("%s: Axpy n=%d: y[%d] = %g, want %g", v.name, n, i, y[i], want)
+				}
+			}
+			if y[n] != y0[n] || y[n+1] != y0[n+1] {
+				t.Fatalf("%s: Axpy n=%d wrote past y[:n]", v.name, n)
+			}
+
+			x0 := append([]float32(nil), x...)
+			v.scale(alpha, x)
+			for i := range n {
+				if want := x0[i] * alpha; x[i] != want {
+					t.Fatalf("%s: Scale n=%d: x[%d] = %g, want %g", v.name, n, i, x[i], want)
+				}
+			}
+		}
+	}
+}
+
+func alpha32(a float32) float64 { return float64(a) }
+
+func TestMax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 0))
+	nan := float32(math.NaN())
+	for _, v := range testVecs() {
+		for _, n := range vecLens[1:] {
+			x := randSlice(rng, n, 3)
+			want := float32(math.Inf(-1))
+			for _, e := range x {
+				want = max(want, e)
+			}
+			if got := v.maxOf(x); got != want {
+				t.Errorf("%s: max n=%d = %g, want %g", v.name, n, got, want)
+			}
+			for _, at := range []int{0, n / 2, n - 1} {
+				y := append([]float32(nil), x...)
+				y[at] = nan
+				if got := v.maxOf(y); !math.IsNaN(float64(got)) {
+					t.Errorf("%s: max n=%d with NaN at %d = %g, want NaN", v.name, n, at, got)
+				}
+			}
+		}
+	}
+}
+
+// ulpDiff is |got - want| in units of the last place of want as a float32.
+func ulpDiff(got float32, want float64) float64 {
+	w := float32(want)
+	ulp := float64(math.Nextafter32(float32(math.Abs(float64(w))), float32(math.Inf(1))) - float32(math.Abs(float64(w))))
+	return math.Abs(float64(got)-want) / ulp
+}
+
+func TestExp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 0))
+	for _, v := range testVecs() {
+		x := make([]float32, 0, 5000)
+		for range 4000 {
+			x = append(x, float32(rng.Float64()*175-87.3))
+		}
+		for range 990 {
+			x = append(x, float32(rng.NormFloat64()))
+		}
+		x = append(x, 0, -0.0, 1, -1, 88.3, -87.3, float32(math.Ln2), -float32(math.Ln2)/2)
+		in := append([]float32(nil), x...)
+		v.expShiftSum(x, 0)
+		worst := 0.0
+		for i, e := range in {
+			want := math.Exp(float64(e))
+			d := ulpDiff(x[i], want)
+			if d > worst {
+				worst = d
+			}
+			if d > 2 {
+				t.Errorf("%s: exp(%g) = %g, want %g (%.1f ulp)", v.name, e, x[i], want, d)
+			}
+		}
+		t.Logf("%s: worst exp error %.2f ulp", v.name, worst)
+
+		specials := []float32{float32(math.NaN()), float32(math.Inf(-1)), float32(math.Inf(1)), -200, 200, -87.5, 89}
+		got := append([]float32(nil), specials...)
+		v.expShiftSum(got, 0)
+		if !math.IsNaN(float64(got[0])) || got[1] != 0 || !math.IsInf(float64(got[2]), 1) || got[3] != 0 || !math.IsInf(float64(got[4]), 1) {
+			t.Errorf("%s: exp of NaN, -Inf, +Inf, -200, 200 = %v", v.name, got[:5])
+		}
+		if got[5] > 1.2e-38 || !(got[6] > 1e38) {
+			t.Errorf("%s: exp(-87.5) = %g (want ≤ 1.2e-38), exp(89) = %g (want > 1e38)", v.name, got[5], got[6])
+		}
+	}
+}
+
+func TestSoftmaxAndShiftSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 0))
+	for _, v := range testVecs() {
+		for _, n := range vecLens[1:] {
+			x := randSlice(rng, n, 4)
+			if n > 3 {
+				x[1] = float32(math.Inf(-1)) // a masked position
+			}
+			m := float64(v.maxOf(x))
+			var sum float64
+			for _, e := range x {
+				sum += math.Exp(float64(e) - m)
+			}
+			y := append([]float32(nil), x...)
+			s := v.expShiftSum(y, float32(m))
+			if math.Abs(float64(s)-sum) > 4e-7*sum*float64(1+n/8) {
+				t.Errorf("%s: expShiftSum n=%d = %g, want %g", v.name, n, s, sum)
+			}
+			saved := activeVec
+			activeVec = v
+			SoftmaxInPlace(x)
+			activeVec = saved
+			for i, e := range y {
+				want := float64(e) / float64(s)
+				if math.Abs(float64(x[i])-want) > 1e-6*want+1e-38 {
+					t.Fatalf("%s: softmax n=%d: [%d] = %g, want %g", v.name, n, i, x[i], want)
+				}
+			}
+		}
+		masked := []float32{float32(math.Inf(-1)), float32(math.Inf(-1))}
+		saved := activeVec
+		activeVec = v
+		SoftmaxInPlace(masked)
+		SoftmaxInPlace(nil)
+		activeVec = saved
+		if !math.IsNaN(float64(masked[0])) {
+			t.Errorf("%s: softmax of an all -Inf row = %v, want NaN", v.name, masked)
+		}
+	}
+}
+
+func TestEpilogueRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 0))
+	for _, v := range testVecs() {
+		for _, n := range []int{1, 7, 8, 16, 23, 40} {
+			for mode := range 12 {
+				ep := &Epilogue{Act: Act(mode % 3), LDR: n + 5}
+				if mode/3%2 == 1 {
+					ep.Bias = randSlice(rng, n+4, 1)
+				}
+				if mode/6 == 1 {
+					ep.Residual = randSlice(rng, 2*ep.LDR, 1)
+				}
+				c := randSlice(rng, n, 4)
+				c[0] = -11 // deep in GELU's flat tail
+				if n > 8 {
+					c[8] = 30
+				}
+				in := append([]float32(nil), c...)
+				const i, j0 = 1, 3
+				if ep.Bias == nil {
+					v.epilogueRow(c, i, 0, ep)
+				} else {
+					v.epilogueRow(c, i, j0, ep)
+				}
+				for q, x := range in {
+					pre, tol := float64(x), 0.0
+					jb := q
+					if ep.Bias != nil {
+						jb = j0 + q
+						pre += float64(ep.Bias[jb])
+						tol += math.Abs(float64(x)) + math.Abs(float64(ep.Bias[jb]))
+					} else {
+						tol += math.Abs(pre)
+					}
+					want := pre
+					switch ep.Act {
+					case ActGELU:
+						want = 0.5 * pre * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(pre+0.044715*pre*pre*pre)))
+					case ActReLU:
+						want = math.Max(pre, 0)
+					}
+					if ep.Residual != nil {
+						r := float64(ep.Residual[i*ep.LDR+jb])
+						want += r
+						tol += math.Abs(r)
+					}
+					if math.Abs(float64(c[q])-want) > 4*eps32*tol+1e-36 {
+						t.Fatalf("%s: epilogue n=%d act=%d bias=%v res=%v: [%d] of %g = %g, want %g",
+							v.name, n, ep.Act, ep.Bias != nil, ep.Residual != nil, q, x, c[q], want)
+					}
+				}
+			}
+		}
+	}
+}
