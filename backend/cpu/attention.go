@@ -156,16 +156,16 @@ func (o *onlineSoftmax) add(s, acc []float32, value func(j int) []float32) {
 	}
 	if m > o.max {
 		if o.sum > 0 {
-			f := math.Exp(float64(o.max - m))
-			scal(float32(f), acc)
-			o.sum *= f
+			f := exp32(o.max - m)
+			scal(f, acc)
+			o.sum *= float64(f)
 		}
 		o.max = m
 	}
 	for j, x := range s {
-		p := math.Exp(float64(x - o.max))
-		o.sum += p
-		axpy(float32(p), value(j), acc)
+		p := exp32(x - o.max)
+		o.sum += float64(p)
+		axpy(p, value(j), acc)
 	}
 }
 

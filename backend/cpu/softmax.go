@@ -15,7 +15,7 @@ func logSumExp(x []float32) float64 {
 	}
 	var s float64
 	for _, v := range x {
-		s += math.Exp(float64(v - m))
+		s += float64(exp32(v - m))
 	}
 	return float64(m) + math.Log(s)
 }
@@ -83,10 +83,10 @@ func (e *Executable) adaptiveLogSoftmax(g *model.Graph, o *model.AdaptiveLogSoft
 		}
 		var s float64
 		for _, x := range head {
-			s += math.Exp(float64(x - m))
+			s += float64(exp32(x - m))
 		}
 		for _, x := range cl {
-			s += math.Exp(float64(x - m))
+			s += float64(exp32(x - m))
 		}
 		lse := float32(float64(m) + math.Log(s))
 		for i := range head {

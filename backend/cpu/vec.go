@@ -1,5 +1,7 @@
 package cpu
 
+import "math"
+
 // dot is Σ a[i]·b[i] over len(a) (b at least as long), with four accumulators so the
 // adds pipeline.
 func dot(a, b []float32) float32 {
@@ -31,4 +33,33 @@ func scal(alpha float32, x []float32) {
 	for i := range x {
 		x[i] *= alpha
 	}
+}
+
+// exp32 is e^x in float32 arithmetic (Cephes expf: range reduction by ln 2 in two parts,
+// a degree-5 polynomial, then the exponent bits), within 2 ulp of math.Exp over the
+// range it returns normal numbers for. Below -87.33 it returns 0 rather than a
+// denormal, which softmax sums cannot tell apart and which would slow every later
+// operation on it.
+func exp32(x float32) float32 {
+	const (
+		log2e = 1.44269504088896341
+		c1    = 0.693359375
+		c2    = -2.12194440e-4
+	)
+	switch {
+	case x != x:
+		return x
+	case x < -87.33:
+		return 0
+	case x > 88.72:
+		return float32(math.Inf(1))
+	}
+	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	r := x - n*c1 - n*c2
+	p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
+	p = p*r*r + r + 1
+	if n > 127 { // 2^128 is not a float32; it still is a factor 2 of one
+		return 2 * p * math.Float32frombits(uint32(int32(n)+126)<<23)
+	}
+	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
 }
