@@ -14,6 +14,8 @@ type Stats struct {
 	Std    float64 `json:"std"`
 	CV     float64 `json:"cv"` // std / mean
 	N      int     `json:"n"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
 }
 
 // Protocol is how a measurement was taken; it is recorded with every result.

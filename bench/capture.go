@@ -1,0 +1,48 @@
+package bench
+
+import (
+	"os"
+	"runtime"
+
+	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/internal/sysinfo"
+)
+
+// CaptureEnvironment describes this machine and build for a result file: the ltsbench
+// version and commit, Go version, OS/arch, the CPU (model, cores, SIMD features), the
+// thread count, the host name and, when be runs on a GPU and describes it
+// (GPUDescriber), the GPU, driver and CUDA version. threads ≤ 0 records all cores. be
+// may be nil (no device).
+func CaptureEnvironment(threads int, be backend.Backend) Environment {
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	cpu := sysinfo.CPU()
+	env := Environment{
+		Ltsbench:    Version(),
+		OS:          runtime.GOOS,
+		Arch:        runtime.GOARCH,
+		CPUModel:    cpu.Model,
+		CPUCores:    cpu.Cores,
+		CPUFeatures: cpu.Features,
+		Threads:     threads,
+	}
+	if h, err := os.Hostname(); err == nil {
+		env.Hostname = h
+	}
+	if be == nil {
+		return env
+	}
+	dev := be.Device()
+	env.Device = dev.String()
+	if dev.Kind != "cuda" {
+		return env
+	}
+	if d, ok := be.(GPUDescriber); ok {
+		env.GPU = d.GPU()
+	}
+	if env.GPU == nil {
+		env.Notes = append(env.Notes, "GPU not described: the "+dev.String()+" backend does not report its device")
+	}
+	return env
+}

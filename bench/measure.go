@@ -1,0 +1,139 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/model"
+	"github.com/ltsbench/ltsbench/space"
+)
+
+// idsStream separates the token-id stream from the weight stream of one seed.
+const idsStream = 0x6c74735f696473 // "lts_ids"
+
+// Measure measures the inference latency and peak memory of a on be with protocol p.
+//
+// It resolves p for a (Protocol.Resolve), builds the graph of one forward pass of
+// p.Batch × p.SeqLen tokens (Transformer-XL: reading and writing mem_len memory rows),
+// fills the weights with the seeded initialisation of model.InitWeights (the values do
+// not change the speed), compiles the graph, writes seeded random token ids, and for
+// Transformer-XL runs one untimed forward so that the memory holds a previous segment.
+// Then p.Warmup untimed forwards, then timed forwards as p says (see sample). The
+// Executable is closed before Measure returns; be stays open (the caller owns it).
+//
+// p.Threads is recorded, not applied: it should be the thread count be was opened
+// with. Errors name the architecture's key and the step that failed and wrap their
+// cause (errors.Is(err, backend.ErrOutOfMemory), context.Canceled).
+func Measure(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol, seed uint64) (res *Result, err error) {
+	key := a.Key()
+	fail := func(step string, e error) error {
+		return fmt.Errorf("measure %s: %s: %w", key, step, e)
+	}
+	if p, err = p.Resolve(a); err != nil {
+		return nil, fail("protocol", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail("start", err)
+	}
+	g, err := model.Build(a, p.Shape(), model.BuildOptions{Output: p.Output})
+	if err != nil {
+		return nil, fail("build graph", err)
+	}
+	if p.Threads <= 0 {
+		p.Threads = runtime.NumCPU() // what backend.Options{Threads: 0} means
+	}
+	w, err := model.InitWeights(a, seed, p.Threads)
+	if err != nil {
+		return nil, fail("init weights", err)
+	}
+	exe, err := be.Compile(w, g)
+	if err != nil {
+		return nil, fail("compile on "+be.Device().String(), err)
+	}
+	defer func() {
+		if cerr := exe.Close(); cerr != nil && err == nil {
+			res, err = nil, fail("release", cerr)
+		}
+	}()
+	allocPeak := g.AllocPeakBytes()
+	if got := exe.AllocBytes(); got != allocPeak {
+		return nil, fail("compile", fmt.Errorf("the backend holds %d bytes, the planner says %d (weights %d + arena %d + state %d)",
+			got, allocPeak, g.WeightBytes, g.ArenaBytes, g.StateBytes))
+	}
+	if err := exe.SetIDs(0, randomIDs(p.Batch*p.SeqLen, a.NToken, seed)); err != nil {
+		return nil, fail("set token ids", err)
+	}
+	if p.MemLen > 0 {
+		if err := exe.ResetState(); err != nil {
+			return nil, fail("reset memory", err)
+		}
+		if err := exe.Run(0); err != nil {
+			return nil, fail("fill memory (untimed segment)", err)
+		}
+	}
+	if err := warmUp(ctx, exe, 0, p); err != nil {
+		return nil, fmt.Errorf("measure %s: %w", key, err) // err names its step
+	}
+	// Collect what the set-up (and any earlier measurement) left behind and return it
+	// to the operating system: the collector is then unlikely to run during the timed
+	// forwards (which allocate nothing), and the resident peak does not count freed
+	// heap that the runtime kept.
+	debug.FreeOSMemory()
+
+	res = &Result{
+		Device:         be.Device().String(),
+		Arch:           a,
+		Key:            key,
+		DecoderParams:  a.DecoderParams(),
+		TotalParams:    a.TotalParams(),
+		FLOPsPerToken:  flopsPerToken(a),
+		Protocol:       p,
+		Seed:           seed,
+		AllocPeakBytes: allocPeak,
+	}
+	rssErr := resetPeakRSS()
+	ms, hasSampler := exe.(MemorySampler)
+	if hasSampler {
+		ms.StartMemorySampling()
+	}
+	samples, err := sample(ctx, exe, 0, p, time.Now)
+	if hasSampler {
+		res.NVMLProcessPeakBytes, res.DeviceUsedDeltaBytes, res.MemoryNote = ms.StopMemorySampling()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("measure %s: %w", key, err) // err names its step
+	}
+	if rssErr == nil {
+		var peak int64
+		if peak, rssErr = readPeakRSS(); rssErr == nil {
+			res.RSSPeakBytes = &peak
+		}
+	}
+	if rssErr != nil {
+		res.RSSNote = rssNote(rssErr)
+	}
+	res.SamplesMS = samples
+	res.Latency = Summarize(samples)
+	return res, nil
+}
+
+// randomIDs draws n token ids uniformly from [0, nToken), seeded. Every cluster of the
+// adaptive embedding and softmax is reached, as in real text.
+func randomIDs(n, nToken int, seed uint64) []int32 {
+	rng := rand.New(rand.NewPCG(seed, idsStream))
+	ids := make([]int32, n)
+	for i := range ids {
+		ids[i] = int32(rng.IntN(nToken))
+	}
+	return ids
+}
+
+// flopsPerToken is space's FLOPs-per-token proxy of a (matrix products only, the
+// sequence of tgt_len tokens; see space.Arch.FLOPsPerToken), rounded.
+func flopsPerToken(a *space.Arch) int64 { return int64(math.Round(a.FLOPsPerToken())) }
