@@ -1,0 +1,252 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ltsbench/ltsbench/backend"
+	_ "github.com/ltsbench/ltsbench/backend/cpu" // registers "cpu"
+	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/model"
+	"github.com/ltsbench/ltsbench/space"
+	"github.com/urfave/cli/v2"
+)
+
+func init() {
+	def := bench.DefaultProtocol()
+	register(&cli.Command{
+		Name:      "measure",
+		Usage:     "measure the inference latency and peak memory of one architecture on a device",
+		UsageText: "ltsbench measure [--device D] (--arch FILE | --preset NAME) [--batch N --seq-len T --threads N …] [--format table|json|benchfmt]",
+		Description: "Runs one decoder forward pass of batch × seq-len tokens (Transformer-XL with a full\n" +
+			"memory) until warm, then times single forwards until --min-samples and --min-time both\n" +
+			"hold (at most --max-samples or --max-time), and reports the latency (median, p10, p90,\n" +
+			"mean, std, CV, n), alloc_peak_bytes (exact) and the resident peak.\n\n" +
+			"Presets: " + presetNames(),
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to run: cpu or cuda:N"},
+			&cli.StringFlag{Name: "arch", Usage: "architecture JSON `FILE` (LTS/Archai key names)"},
+			&cli.StringFlag{Name: "preset", Usage: "a named architecture (see the list above)"},
+			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sequences per forward"},
+			&cli.IntFlag{Name: "seq-len", Usage: "tokens per sequence (default: 192, or n_positions when smaller; Transformer-XL: tgt_len)"},
+			&cli.StringFlag{Name: "output", Value: string(def.Output), Usage: "what a timed forward computes: full (every position, whole vocabulary), last (last position only) or none (decoder body only)"},
+			&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores)"},
+			&cli.IntFlag{Name: "warmup", Value: def.Warmup, Usage: "untimed forwards before sampling"},
+			&cli.IntFlag{Name: "min-samples", Value: def.MinSamples, Usage: "timed forwards at least"},
+			&cli.IntFlag{Name: "max-samples", Value: def.MaxSamples, Usage: "timed forwards at most"},
+			&cli.DurationFlag{Name: "min-time", Value: measureSeconds(def.MinTimeS), Usage: "sample for at least this long"},
+			&cli.DurationFlag{Name: "max-time", Value: measureSeconds(def.MaxTimeS), Usage: "stop sampling after this long (0: no bound)"},
+			&cli.BoolFlag{Name: "lts-compat", Usage: "LTS's protocol: 2 warm-ups, exactly 10 samples, their mean is the latency"},
+			&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the weights and the token ids"},
+			&cli.StringFlag{Name: "math", Value: "fp32", Usage: "GPU matrix products: fp32 (exact) or tf32 (tensor cores)"},
+			&cli.BoolFlag{Name: "no-graph", Usage: "GPU: launch kernel by kernel instead of replaying a CUDA graph"},
+			&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table, json or benchfmt (compare two runs with benchstat)"},
+		},
+		Action: measureAction,
+	})
+}
+
+func measureSeconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func presetNames() string {
+	var names []string
+	for _, p := range bench.Presets() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// measureFormats are the --format values.
+var measureFormats = map[string]bool{"table": true, "json": true, "benchfmt": true}
+
+func measureAction(c *cli.Context) error {
+	e := envOf(c)
+	if c.NArg() > 0 {
+		return usagef("measure takes no arguments (got %q); the architecture is --arch FILE or --preset NAME", c.Args().First())
+	}
+	archFile, presetName := c.String("arch"), c.String("preset")
+	if (archFile == "") == (presetName == "") {
+		return usagef("measure needs exactly one of --arch FILE and --preset NAME")
+	}
+	dev, err := backend.ParseDevice(c.String("device"))
+	if err != nil {
+		return usagef("--device: %v", err)
+	}
+	format := c.String("format")
+	if !measureFormats[format] {
+		return usagef("--format: %q is not table, json or benchfmt", format)
+	}
+	p, err := measureProtocol(c)
+	if err != nil {
+		return err
+	}
+
+	var a *space.Arch
+	if presetName != "" {
+		if a, err = bench.Preset(presetName); err != nil {
+			return usagef("--preset: %v", err)
+		}
+	} else if a, err = space.LoadArch(archFile); err != nil {
+		return fmt.Errorf("--arch: %w", err)
+	}
+	if _, err := p.Resolve(a); err != nil {
+		return usagef("%v", err)
+	}
+
+	be, err := backend.Open(dev, backend.Options{Threads: p.Threads, TF32: p.TF32, NoGraph: p.NoGraph})
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	name := presetName
+	if name == "" {
+		name = a.Key()
+	}
+	fmt.Fprintf(e.stderr, "measuring %s on %s (%d threads)…\n", name, dev, p.Threads)
+	res, err := bench.Measure(e.ctx, be, a, p, c.Uint64("seed"))
+	if err != nil {
+		return err
+	}
+	res.Name = presetName
+	env := bench.CaptureEnvironment(p.Threads, be)
+
+	switch format {
+	case "json":
+		return writeMeasureJSON(e.stdout, res, env)
+	case "benchfmt":
+		return bench.WriteBenchfmt(e.stdout, env, []*bench.Result{res})
+	default:
+		return writeMeasureTable(e.stdout, res, env)
+	}
+}
+
+// measureProtocol reads the protocol flags; mistakes are usage errors.
+func measureProtocol(c *cli.Context) (bench.Protocol, error) {
+	p := bench.DefaultProtocol()
+	out, err := model.ParseOutput(c.String("output"))
+	if err != nil {
+		return p, usagef("--output: %v", err)
+	}
+	switch c.String("math") {
+	case "fp32":
+	case "tf32":
+		p.TF32 = true
+	default:
+		return p, usagef("--math: %q is not fp32 or tf32", c.String("math"))
+	}
+	p.Batch = c.Int("batch")
+	p.SeqLen = c.Int("seq-len")
+	p.Output = out
+	p.Threads = c.Int("threads")
+	if p.Threads == 0 {
+		p.Threads = runtime.NumCPU()
+	}
+	p.NoGraph = c.Bool("no-graph")
+	p.Warmup = c.Int("warmup")
+	p.MinSamples = c.Int("min-samples")
+	p.MaxSamples = c.Int("max-samples")
+	p.MinTimeS = c.Duration("min-time").Seconds()
+	p.MaxTimeS = c.Duration("max-time").Seconds()
+	if c.Bool("lts-compat") {
+		for _, f := range []string{"warmup", "min-samples", "max-samples", "min-time", "max-time"} {
+			if c.IsSet(f) {
+				return p, usagef("--%s: --lts-compat fixes the sampling (2 warm-ups, 10 samples); drop one of them", f)
+			}
+		}
+		p = p.WithLTSCompat()
+	}
+	if err := p.Validate(); err != nil {
+		return p, usagef("%v", err)
+	}
+	return p, nil
+}
+
+// measureJSON is the JSON of measure: the Result and the environment it was measured in.
+type measureJSON struct {
+	*bench.Result
+	Environment bench.Environment `json:"environment"`
+}
+
+func writeMeasureJSON(w io.Writer, r *bench.Result, env bench.Environment) error {
+	b, err := json.MarshalIndent(measureJSON{r, env}, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	p, l := r.Protocol, r.Latency
+	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...)) }
+	name := r.Key
+	if r.Name != "" {
+		name = r.Name + "  (" + r.Key + ")"
+	}
+	row("architecture", "%s", name)
+	row("device", "%s, %d threads, %s", r.Device, p.Threads, map[bool]string{false: "fp32", true: "tf32"}[p.TF32])
+	shape := fmt.Sprintf("batch %d × %d tokens", p.Batch, p.SeqLen)
+	if p.MemLen > 0 {
+		shape += fmt.Sprintf(" + %d memory rows", p.MemLen)
+	}
+	row("forward", "%s, output %s", shape, p.Output)
+	row("decoder params", "%s", measureThousands(r.DecoderParams))
+	row("total params", "%s", measureThousands(r.TotalParams))
+	row("latency", "median %.3f ms  p10 %.3f  p90 %.3f  mean %.3f ± %.3f  CV %.1f%%  n %d",
+		l.Median, l.P10, l.P90, l.Mean, l.Std, 100*l.CV, l.N)
+	if p.LTSCompat {
+		row("LTS latency", "%.3f ms (mean of %d after %d warm-ups)", l.Mean, l.N, p.Warmup)
+	}
+	row("alloc peak", "%s, exact (weights + arena + memory)", measureMiB(r.AllocPeakBytes))
+	if r.RSSPeakBytes != nil {
+		row("resident peak", "%s, whole process (VmHWM)", measureMiB(*r.RSSPeakBytes))
+	} else {
+		row("resident peak", "%s", r.RSSNote)
+	}
+	if r.NVMLProcessPeakBytes != nil {
+		row("GPU process peak", "%s (NVML)", measureMiB(*r.NVMLProcessPeakBytes))
+	}
+	if r.DeviceUsedDeltaBytes != nil {
+		row("GPU used delta", "%s", measureMiB(*r.DeviceUsedDeltaBytes))
+	}
+	if r.MemoryNote != "" {
+		row("GPU memory", "%s", r.MemoryNote)
+	}
+	cpu := env.CPUModel
+	if env.GPU != nil {
+		cpu += "; " + env.GPU.Name
+	}
+	row("machine", "%s/%s, %s", env.OS, env.Arch, cpu)
+	for _, n := range env.Notes {
+		row("note", "%s", n)
+	}
+	return tw.Flush()
+}
+
+func measureMiB(b int64) string {
+	return fmt.Sprintf("%.1f MiB = %s B", float64(b)/(1<<20), measureThousands(b))
+}
+
+// measureThousands writes n with thin separators: 85,056,000.
+func measureThousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
