@@ -3,24 +3,33 @@ package results
 import (
 	"encoding/json"
 	"io"
+	"strings"
 
-	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/space"
 )
 
-// JSONRun is one element of the JSON report: a run's settings and its front.
+// JSONRun is one element of the JSON report: what a run measured, how, and its front.
+// The schema is the report's own (not bench's types), so that it stays put as the
+// measurement records grow; run.json and the archive hold everything else.
 type JSONRun struct {
-	Dir          string            `json:"dir"`
-	Device       string            `json:"device"`
-	DeviceLabel  string            `json:"device_label"`
-	Space        *space.Space      `json:"space,omitempty"`
-	Dominance    string            `json:"dominance"`
-	MemoryMetric string            `json:"memory_metric"`
-	Protocol     bench.Protocol    `json:"protocol"`
-	Environment  bench.Environment `json:"environment"`
-	Measured     int               `json:"measured"`   // records in the archive
-	Infeasible   int               `json:"infeasible"` // of which could not run
-	Front        []JSONRow         `json:"front"`      // sorted by decoder parameters
+	Dir          string    `json:"dir"`
+	Device       string    `json:"device"`
+	DeviceLabel  string    `json:"device_label"` // "cuda:0 (NVIDIA …)", "cpu (model, N threads)"
+	CPU          string    `json:"cpu,omitempty"`
+	GPU          string    `json:"gpu,omitempty"`
+	Ltsbench     string    `json:"ltsbench"` // version and commit that measured
+	Space        string    `json:"space,omitempty"`
+	Dominance    string    `json:"dominance"` // "standard" or "strict" (LTS)
+	MemoryMetric string    `json:"memory_metric"`
+	Batch        int       `json:"batch"`
+	SeqLen       int       `json:"seq_len"`
+	MemLen       int       `json:"mem_len,omitempty"`
+	Output       string    `json:"output"`
+	LTSCompat    bool      `json:"lts_compat,omitempty"`
+	Threads      int       `json:"threads,omitempty"`
+	Measured     int       `json:"measured"`   // records in the archive
+	Infeasible   int       `json:"infeasible"` // of which could not run
+	Front        []JSONRow `json:"front"`      // sorted by decoder parameters
 }
 
 // JSONRow is one architecture of a front in the JSON report (the raw samples stay in
@@ -33,31 +42,49 @@ type JSONRow struct {
 	Arch           *space.Arch `json:"arch"`
 	DecoderParams  int64       `json:"decoder_params"`
 	TotalParams    int64       `json:"total_params"`
-	Latency        bench.Stats `json:"latency_ms"`
-	MemoryBytes    int64       `json:"memory_bytes"`
+	Latency        JSONLatency `json:"latency_ms"`
+	MemoryBytes    int64       `json:"memory_bytes"` // the run's memory metric
 	AllocPeakBytes int64       `json:"alloc_peak_bytes,omitempty"`
+}
+
+// JSONLatency is the latency statistics of one architecture, in milliseconds.
+type JSONLatency struct {
+	Median float64 `json:"median"`
+	P10    float64 `json:"p10"`
+	P90    float64 `json:"p90"`
+	Mean   float64 `json:"mean"`
+	Std    float64 `json:"std"`
+	CV     float64 `json:"cv"`
+	N      int     `json:"n"`
 }
 
 // JSONReport is the JSON report of runs, as WriteJSONReport prints it.
 func JSONReport(runs []*Run) []JSONRun {
 	out := make([]JSONRun, len(runs))
 	for i, r := range runs {
-		dom := r.Info.Dominance
-		if dom == "" {
-			dom = "standard"
-		}
+		env, p := &r.Info.Environment, &r.Info.Protocol
 		jr := JSONRun{
-			Dir: r.Dir, Device: r.Info.Device, DeviceLabel: r.DeviceLabel(), Space: r.Info.Space,
-			Dominance: dom, MemoryMetric: r.Info.MemoryMetric,
-			Protocol: r.Info.Protocol, Environment: r.Info.Environment,
+			Dir: r.Dir, Device: r.Info.Device, DeviceLabel: r.DeviceLabel(), CPU: env.CPUModel,
+			Ltsbench: strings.TrimSpace(env.Ltsbench.Version + " " + env.Ltsbench.Commit),
+			Space:    r.spaceLabel(), Dominance: "standard", MemoryMetric: r.Info.MemoryMetric,
+			Batch: p.Batch, SeqLen: p.SeqLen, MemLen: p.MemLen, Output: string(p.Output),
+			LTSCompat: p.LTSCompat, Threads: r.threads(),
 			Measured: len(r.Archive), Infeasible: r.Infeasible(), Front: []JSONRow{},
+		}
+		if env.GPU != nil {
+			jr.GPU = env.GPU.Name
+		}
+		if r.Strict() {
+			jr.Dominance = "strict"
 		}
 		for j := range r.Front {
 			rec := &r.Front[j]
+			st := rec.Latency()
 			row := JSONRow{
 				Seq: rec.Seq, Iteration: rec.Iteration, Key: rec.Key, Summary: rec.Arch.Summary(), Arch: rec.Arch,
 				DecoderParams: rec.DecoderParams, TotalParams: rec.TotalParams(),
-				Latency: rec.Latency(), MemoryBytes: rec.MemoryBytes,
+				Latency:     JSONLatency{Median: st.Median, P10: st.P10, P90: st.P90, Mean: st.Mean, Std: st.Std, CV: st.CV, N: st.N},
+				MemoryBytes: rec.MemoryBytes,
 			}
 			if rec.Result != nil {
 				row.AllocPeakBytes = rec.Result.AllocPeakBytes
