@@ -1,0 +1,85 @@
+//go:build !noasm
+
+package kern
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_arm64.go
+
+// neonKernel is the 8×12 NEON micro-kernel: 24 four-lane accumulators, A's 8 values in
+// two registers used by element (FMLA Vd.4S, Vn.4S, Vm.S[i]), B's 12 in three.
+var neonKernel = gemmKernel{name: "arm64 NEON 8×12", mr: 8, nr: 12, micro: microNEON}
+
+// Every arm64 CPU has Advanced SIMD; the check keeps an odd emulator honest.
+var hasNEON = cpu.ARM64.HasASIMD
+
+// neonVec: Dot, Axpy and Scale in NEON; max, exp and the epilogue stay generic on arm64.
+var neonVec = vecImpl{
+	name: "arm64 NEON",
+	dot: func(x, y []float32) float32 {
+		n16 := len(x) &^ 15
+		var s float32
+		if n16 > 0 {
+			var part [4]float32
+			dotNEON(&x[0], &y[0], n16, &part)
+			s = (part[0] + part[1]) + (part[2] + part[3])
+		}
+		return s + dotGeneric(x[n16:], y[n16:])
+	},
+	axpy: func(alpha float32, x, y []float32) {
+		n4 := len(x) &^ 3
+		if n4 > 0 {
+			axpyNEON(alpha, &x[0], &y[0], n4)
+		}
+		axpyGeneric(alpha, x[n4:], y[n4:])
+	},
+	scale: func(alpha float32, x []float32) {
+		n4 := len(x) &^ 3
+		if n4 > 0 {
+			scaleNEON(alpha, &x[0], n4)
+		}
+		scaleGeneric(alpha, x[n4:])
+	},
+	maxOf:       maxGeneric,
+	expShiftSum: expShiftSumGeneric,
+	epilogueRow: applyEpilogue,
+}
+
+func init() {
+	if hasNEON {
+		activeKernel = &neonKernel
+		activeVec = neonVec
+	}
+}
+
+func asmKernels() []*gemmKernel {
+	if hasNEON {
+		return []*gemmKernel{&neonKernel}
+	}
+	return nil
+}
+
+func asmVecs() []vecImpl {
+	if hasNEON {
+		return []vecImpl{neonVec}
+	}
+	return nil
+}
+
+func microNEON(kc int, a, b []float32, bs int, c []float32, ldc int, acc bool) {
+	gemm8x12NEON(kc, &a[0], &b[0], 4*bs, &c[0], 4*ldc, acc)
+}
+
+// gemm8x12NEON is microNEON on raw pointers; strides in bytes.
+//
+//go:noescape
+func gemm8x12NEON(kc int, a, b *float32, bsBytes int, c *float32, ldcBytes int, acc bool)
+
+//go:noescape
+func dotNEON(x, y *float32, n16 int, sum *[4]float32)
+
+//go:noescape
+func axpyNEON(alpha float32, x, y *float32, n4 int)
+
+//go:noescape
+func scaleNEON(alpha float32, x *float32, n4 int)
