@@ -21,6 +21,10 @@ var SpaceKeys = []string{
 	"min_decoder_params", "max_decoder_params",
 }
 
+// derivedKeys are what a description of a space adds to its settings (its size); a
+// space file may carry them, and they are ignored.
+var derivedKeys = []string{"log10_size", "size_exact", "size"}
+
 // LoadSpace reads a space JSON file (see ParseSpace). Errors name the file.
 func LoadSpace(path string) (*Space, error) {
 	data, err := os.ReadFile(path)
@@ -36,7 +40,8 @@ func LoadSpace(path string) (*Space, error) {
 
 // ParseSpace reads a space in JSON: "backbone" (required) selects DefaultSpace, and
 // every other key present replaces that setting (a range may give only some of "min",
-// "max", "step"). Unknown keys are errors. The result is validated.
+// "max", "step"). The size keys of a space's description (log10_size, size_exact, size)
+// are ignored; other unknown keys are errors. The result is validated.
 func ParseSpace(data []byte) (*Space, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -51,6 +56,9 @@ func ParseSpace(data []byte) (*Space, error) {
 		return nil, errors.New("malformed space JSON: more than one value")
 	}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		if slices.Contains(derivedKeys, k) {
+			continue
+		}
 		if !slices.Contains(SpaceKeys, k) {
 			return nil, fmt.Errorf("unknown key %q (known keys: %s)", k, strings.Join(SpaceKeys, ", "))
 		}

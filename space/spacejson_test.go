@@ -30,6 +30,14 @@ func TestParseSpaceOverridesDefaults(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(back, s) {
 		t.Errorf("round trip: %v, %+v", err, back)
 	}
+	// A description with its size reads back as the space.
+	var desc map[string]any
+	json.Unmarshal(data, &desc)
+	desc["log10_size"], desc["size_exact"], desc["size"] = 34.2, true, "123"
+	data2, _ := json.Marshal(desc)
+	if back, err := ParseSpace(data2); err != nil || !reflect.DeepEqual(back, s) {
+		t.Errorf("description with size: %v, %+v", err, back)
+	}
 	path := filepath.Join(t.TempDir(), "space.json")
 	os.WriteFile(path, data, 0o644)
 	if l, err := LoadSpace(path); err != nil || !reflect.DeepEqual(l, s) {
