@@ -59,8 +59,17 @@ var testDecls = []Decl{
 var (
 	harnessOnce sync.Once
 	harness     *Harness
+	harnessDir  string
 	harnessErr  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if harnessDir != "" {
+		os.RemoveAll(harnessDir)
+	}
+	os.Exit(code)
+}
 
 func testHarness(t *testing.T) *Harness {
 	t.Helper()
@@ -71,13 +80,12 @@ func testHarness(t *testing.T) *Harness {
 		t.Skipf("no C++ compiler: %v", err)
 	}
 	harnessOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "emu-test-")
-		if err != nil {
-			harnessErr = err
+		harnessDir, harnessErr = os.MkdirTemp("", "emu-test-")
+		if harnessErr != nil {
 			return
 		}
 		src := fstest.MapFS{"common.cuh": {Data: []byte("")}}
-		harness, harnessErr = Build(dir, src, map[string]string{"selftest.cu": testKernels}, testDecls)
+		harness, harnessErr = Build(harnessDir, src, map[string]string{"selftest.cu": testKernels}, testDecls)
 	})
 	if harnessErr != nil {
 		t.Fatal(harnessErr)

@@ -12,7 +12,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
+#include <csetjmp>
 #include <string>
 #include <ucontext.h>
 #include <vector>
@@ -31,7 +31,9 @@ struct Thread {
     bool shuffled; // at a shuffle (true) or at __syncwarp (false) when st == WAIT_WARP
     uint32_t val, out;
     int src;
-    ucontext_t ctx;
+    bool started;
+    ucontext_t ctx; // the thread's first entry
+    jmp_buf jb;     // where it resumes after parking
     char* stack;
 };
 
@@ -40,7 +42,10 @@ uint3 block_idx;
 dim3 block_dim, grid_dim;
 float* dyn_smem;
 
-static ucontext_t sched;
+// Switching: a thread starts with setcontext (makecontext'd onto its own stack) and
+// afterwards parks and resumes with _setjmp/_longjmp, which save no signal mask and so
+// make no system call (swapcontext makes two per switch).
+static jmp_buf sched;
 static std::vector<Thread> threads;
 static const Kernel* kernel;
 static const uint64_t* kernel_args;
@@ -62,7 +67,7 @@ int lane() { return cur->lane; }
 
 static void park(State s) {
     cur->st = s;
-    swapcontext(&cur->ctx, &sched);
+    if (_setjmp(cur->jb) == 0) _longjmp(sched, 1);
 }
 
 void sync_block() { park(WAIT_BLOCK); }
@@ -85,7 +90,19 @@ uint32_t shuffle(unsigned mask, uint32_t v, int src) {
 
 static void thread_main() {
     kernel->call(kernel_args);
-    cur->st = DONE; // returning resumes the scheduler (uc_link)
+    cur->st = DONE;
+    _longjmp(sched, 1);
+}
+
+// resume runs thread t until it parks or returns.
+static void resume(Thread& t) {
+    cur = &t;
+    if (_setjmp(sched) != 0) return;
+    if (!t.started) {
+        t.started = true;
+        setcontext(&t.ctx);
+    }
+    _longjmp(t.jb, 1);
 }
 
 // run_block runs every thread of block block_idx to completion.
@@ -96,19 +113,19 @@ static void run_block(int n, const std::vector<int>& order) {
         t.lane = i & 31;
         t.warp = i >> 5;
         t.st = READY;
+        t.started = false;
         if (!t.stack) t.stack = static_cast<char*>(std::malloc(stack_bytes));
         getcontext(&t.ctx);
         t.ctx.uc_stack.ss_sp = t.stack;
         t.ctx.uc_stack.ss_size = stack_bytes;
-        t.ctx.uc_link = &sched;
+        t.ctx.uc_link = nullptr;
         makecontext(&t.ctx, thread_main, 0);
     }
     const int nwarps = n / 32;
     for (;;) {
         for (int i : order) {
             if (threads[i].st != READY) continue;
-            cur = &threads[i];
-            swapcontext(&sched, &threads[i].ctx);
+            resume(threads[i]);
         }
         // Nobody is runnable: release whole warps first, then the block barrier.
         bool released = false;
@@ -173,13 +190,21 @@ std::vector<Region> regions;
 
 // The order in which the scheduler visits a block's threads.
 std::string order_name = "forward";
-std::mt19937 rng(1);
+uint64_t rng = 1; // xorshift64*: the shuffle needs no quality, only a seed
+
+unsigned next_rand() {
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return static_cast<unsigned>((rng * 0x2545F4914F6CDD1DULL) >> 33);
+}
 
 std::vector<int> order_for(int n) {
     std::vector<int> o(n);
     for (int i = 0; i < n; ++i) o[i] = i;
     if (order_name == "reverse") std::reverse(o.begin(), o.end());
-    if (order_name == "shuffle") std::shuffle(o.begin(), o.end(), rng);
+    if (order_name == "shuffle")
+        for (int i = n - 1; i > 0; --i) std::swap(o[i], o[next_rand() % (i + 1)]);
     return o;
 }
 
@@ -337,7 +362,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     order_name = argv[3];
-    rng.seed(static_cast<unsigned>(std::strtoul(argv[4], nullptr, 10)));
+    rng = std::strtoull(argv[4], nullptr, 10) * 2 + 1;
     FILE* in = std::fopen(argv[1], "rb");
     if (!in) {
         std::perror(argv[1]);
