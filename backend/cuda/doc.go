@@ -1,0 +1,25 @@
+// Package cuda runs graphs on NVIDIA GPUs: an executor over the CUDA driver API and
+// cuBLAS, both loaded at run time with dlopen from a small cgo file that declares its
+// own prototypes, so no CUDA header or library is needed to build, and one binary runs
+// on CPU-only machines (where Open says no driver was found) and on GPUs with CUDA 11,
+// 12 or 13.
+//
+// How a graph runs: the weights, the planned arena and the Transformer-XL state are
+// three device allocations (exactly model.Graph.AllocPeakBytes); every op becomes
+// launches of the kernels embedded from package kernels (PTX, JIT-compiled by the
+// driver) or a cuBLAS GEMM, with pointers = region base + Tensor.Off (lower.go). At
+// Compile the whole op sequence is run once eagerly (so cuBLAS does its lazy set-up
+// outside a capture) and then captured into a CUDA graph per model graph; RunTimed
+// replays it between two CUDA events (backend.Options.NoGraph launches op by op).
+//
+// Threading: a CUDA context is current per OS thread, so one goroutine, locked to its
+// OS thread for the backend's life, owns the primary context and makes every driver
+// and cuBLAS call; the methods hand it closures and wait (worker.go). The alternative,
+// LockOSThread + cuCtxSetCurrent on every entry, would let calls of different
+// goroutines interleave on the stream during a graph capture; one owner thread makes
+// capture (and cuBLAS's per-thread state) safe by construction.
+//
+// Without cgo or off Linux the package registers an opener that says this build has
+// no CUDA support. NVML (memory sampling, device description) lives in
+// internal/sysinfo.
+package cuda

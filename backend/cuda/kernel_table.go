@@ -1,0 +1,88 @@
+package cuda
+
+// argKind is the type of one kernel parameter as the CUDA C source declares it.
+type argKind uint8
+
+const (
+	argPtr argKind = iota // a device pointer: 8 bytes (.param .u64)
+	argI32                // int: 4 bytes (.param .u32/.s32)
+	argF32                // float: 4 bytes (.param .f32)
+)
+
+// size is the parameter's size in bytes, which is also its alignment.
+func (k argKind) size() int {
+	if k == argPtr {
+		return 8
+	}
+	return 4
+}
+
+// letter is the kind as package kernels/emu spells it.
+func (k argKind) letter() byte { return "pif"[k] }
+
+func (k argKind) String() string { return [...]string{"pointer", "int32", "float32"}[k] }
+
+// kernelSig is a kernel of package kernels: its entry name, the PTX module (.cu file)
+// that holds it and its parameters in order. It must match the extern "C" declaration
+// in the .cu file: the tests check it against the PTX .entry and against the C++
+// compiler (the emulator's trampolines).
+type kernelSig struct {
+	Name   string
+	Module string
+	Params []argKind
+}
+
+func params(spec string) []argKind {
+	ks := make([]argKind, len(spec))
+	for i, c := range spec {
+		switch c {
+		case 'p':
+			ks[i] = argPtr
+		case 'i':
+			ks[i] = argI32
+		case 'f':
+			ks[i] = argF32
+		default:
+			panic("cuda: bad parameter spec " + spec)
+		}
+	}
+	return ks
+}
+
+// The kernels the executor launches. Parameter letters: p pointer, i int, f float.
+var (
+	// embed_f32(out, ids, table, pos, N, T, D)
+	kEmbed = &kernelSig{"embed_f32", "embedding", params("ppppiii")}
+	// adaptive_embed_f32(out, ids, table, proj, pos, N, T, D, demb, lo, hi, scale)
+	kAdaptiveEmbed = &kernelSig{"adaptive_embed_f32", "embedding", params("pppppiiiiiif")}
+	// layernorm_f32(out, x, g, b, rows, D, eps)
+	kLayerNorm = &kernelSig{"layernorm_f32", "layernorm", params("ppppiif")}
+	// bias_act_residual_f32(out, bias, res, M, N, ldc, ldr, act)
+	kBiasAct = &kernelSig{"bias_act_residual_f32", "bias_act", params("pppiiiii")}
+	// causal_attention_f32(out, qkv, B, T, H, Dh, scale)
+	kCausalAttention = &kernelSig{"causal_attention_f32", "attention", params("ppiiiif")}
+	// rel_attention_f32(out, q, kv, r, rwb, rrb, B, T, K, H, Dh, scale)
+	kRelAttention = &kernelSig{"rel_attention_f32", "rel_attention", params("ppppppiiiiif")}
+	// log_softmax_f32(out, x, rows, V)
+	kLogSoftmax = &kernelSig{"log_softmax_f32", "softmax", params("ppii")}
+	// adaptive_log_softmax_f32(logits, cluster, N, V, nc, e1, .., e7)
+	kAdaptiveLogSoftmax = &kernelSig{"adaptive_log_softmax_f32", "softmax", params("ppiiiiiiiiii")}
+	// copy_rows_f32(dst, src, nb, nr, cols, dsb, dsr, ssb, ssr)
+	kCopyRows = &kernelSig{"copy_rows_f32", "copy", params("ppiiiiiii")}
+	// sinusoid_f32(out, P, D)
+	kSinusoid = &kernelSig{"sinusoid_f32", "sinusoid", params("pii")}
+)
+
+// allKernels lists every kernel the executor may launch; Open loads them all.
+var allKernels = []*kernelSig{
+	kEmbed, kAdaptiveEmbed, kLayerNorm, kBiasAct, kCausalAttention, kRelAttention,
+	kLogSoftmax, kAdaptiveLogSoftmax, kCopyRows, kSinusoid,
+}
+
+// Launch geometry shared with the .cu files.
+const (
+	attWarps         = 4        // ATT_WARPS in attention.cu and RATT_WARPS in rel_attention.cu: queries per block
+	maxDynamicSmem   = 48 << 10 // dynamic shared memory a launch may use without an opt-in
+	maxAdaptiveTails = 6        // tail clusters adaptive_log_softmax_f32 takes (e1..e7)
+	elementBlock     = 256      // threads per block of the elementwise kernels
+)
