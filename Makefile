@@ -1,0 +1,51 @@
+# ltsbench — the two commands a new machine needs are `make run` and `make test`.
+GO      ?= go
+BIN     := bin/ltsbench
+QEMU    ?= qemu-aarch64-static
+export CGO_CFLAGS ?= -Wno-deprecated-declarations
+
+.PHONY: build run test test-noasm test-arm64 test-all lint fuzz bench bench-compare kernels check-kernels gpu-check dist clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ltsbench
+
+# A quick search on the CPU with the embedded defaults.
+run: build
+	./$(BIN) space --space gpt2
+	./$(BIN) params --arch testdata/golden/gpt2_flex_adaptive_div2/config.json
+	./$(BIN) proxy testdata/lts-benchmark/random_*.jsonl
+
+# Every test on the default path (assembly kernels where the CPU has them).
+test:
+	$(GO) vet ./...
+	$(GO) test ./...
+
+# The same tests with the pure-Go kernels forced.
+test-noasm:
+	$(GO) test -tags noasm ./...
+
+# The tests for linux/arm64 under user-mode emulation (Debian's qemu-user-static).
+test-arm64:
+	@command -v $(QEMU) >/dev/null || { echo "test-arm64: $(QEMU) not found (apt-get install qemu-user-static)"; exit 1; }
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -short -exec $(QEMU) ./...
+
+test-all: test test-noasm test-arm64
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseArch$$' -fuzztime 30s ./space/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./internal/safetensors/
+
+bench:
+	$(GO) test -run '^$$' -bench . -cpu 1 ./backend/cpu/...
+
+dist:
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -o dist/ltsbench-linux-amd64 ./cmd/ltsbench
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -o dist/ltsbench-linux-arm64 ./cmd/ltsbench
+
+clean:
+	rm -rf bin dist gpu-check out
