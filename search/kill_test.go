@@ -7,22 +7,26 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ltsbench/ltsbench/results"
+	"github.com/ltsbench/ltsbench/space"
 )
 
-// killChildEnv names the run directory when the test binary is re-executed as the
-// search that TestResumeAfterSIGKILL kills.
-const killChildEnv = "LTSBENCH_SEARCH_KILL_CHILD_DIR"
+// killChildEnv is "SPACE:DIR" when the test binary is re-executed as the search that
+// TestResumeAfterSIGKILL kills.
+const killChildEnv = "LTSBENCH_SEARCH_KILL_CHILD"
 
 func TestMain(m *testing.M) {
-	if dir := os.Getenv(killChildEnv); dir != "" {
+	if v := os.Getenv(killChildEnv); v != "" {
 		// The child: the same search as the test's uninterrupted run, slowed to about
 		// a millisecond an architecture so the parent can kill it mid-iteration.
-		_, err := Run(context.Background(), killConfig(), &fakeMeasurer{Sleep: time.Millisecond, OOMBytes: 5_000_000}, dir, false, nil)
+		name, dir, _ := strings.Cut(v, ":")
+		cfg, oom := killConfig(name)
+		_, err := Run(context.Background(), cfg, &fakeMeasurer{Sleep: time.Millisecond, OOMBytes: oom}, dir, false, nil)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -32,11 +36,19 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// killConfig: 10 = 2 + 4 + 4, 6 iterations, budget 50; iteration 2 is records 18–25.
-func killConfig() Config {
-	c := smallConfig(wideSpace(), Evolution)
+// killConfig is the search the test kills, in wideSpace ("fake") or the paper's GPT-2
+// space ("gpt2"), and the memory above which its architectures are infeasible:
+// 10 = 2 + 4 + 4, 6 iterations, budget 50; iteration 2 is records 18–25.
+func killConfig(name string) (Config, int64) {
+	var s Space = wideSpace()
+	oom := int64(5_000_000)
+	if name == "gpt2" {
+		s, _ = space.DefaultSpace(space.GPT2)
+		oom = 150 << 20
+	}
+	c := smallConfig(s, Evolution)
 	c.Iterations = 6
-	return c
+	return c, oom
 }
 
 // countLines counts the complete lines of a file (0 if it does not exist yet).
@@ -59,15 +71,21 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
 	}
-	cfg := killConfig()
-	want := run(t, cfg, &fakeMeasurer{OOMBytes: 5_000_000}, t.TempDir(), false, nil)
-	if want.Infeasible == 0 {
-		t.Fatal("the test wants some infeasible records in the run it kills")
+	for _, name := range []string{"fake", "gpt2"} {
+		t.Run(name, func(t *testing.T) { testResumeAfterSIGKILL(t, name) })
+	}
+}
+
+func testResumeAfterSIGKILL(t *testing.T, name string) {
+	cfg, oom := killConfig(name)
+	want := run(t, cfg, &fakeMeasurer{OOMBytes: oom}, t.TempDir(), false, nil)
+	if want.Infeasible == 0 || want.Infeasible == len(want.Records) {
+		t.Fatalf("%d of %d infeasible; the test wants some of each in the run it kills", want.Infeasible, len(want.Records))
 	}
 
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
+	cmd.Env = append(os.Environ(), killChildEnv+"="+name+":"+dir)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -116,7 +134,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	fmt.Fprintf(f, `{"seq":%d,"iteration":%d,"key":"gpt2:L3:d1`, n, last)
 	f.Close()
 
-	m := &fakeMeasurer{OOMBytes: 5_000_000}
+	m := &fakeMeasurer{OOMBytes: oom}
 	p := &logProgress{}
 	got := run(t, cfg, m, dir, true, p)
 	if got.Resumed != n || got.Measured != cfg.Budget()-n || !p.logged("partial last line") {
