@@ -15,6 +15,8 @@ type benchRow struct {
 	file, set, id string
 	config        []byte // the config object, with the row's backbone added
 	params        map[string]float64
+	arch          *Arch // ParseArch(config), parsed once
+	err           error
 }
 
 var (
@@ -58,7 +60,8 @@ func loadBenchRows(t *testing.T) []benchRow {
 			}
 			r.Config["backbone"], _ = json.Marshal(r.Backbone)
 			cfg, _ := json.Marshal(r.Config)
-			rows = append(rows, benchRow{file: filepath.Base(f), set: r.Set, id: r.ID, config: cfg, params: r.Params})
+			a, err := ParseArch(cfg)
+			rows = append(rows, benchRow{file: filepath.Base(f), set: r.Set, id: r.ID, config: cfg, params: r.Params, arch: a, err: err})
 		}
 	}
 	return rows

@@ -18,7 +18,7 @@ func TestParamsReproduceBenchmark(t *testing.T) {
 	}
 	checked := 0
 	for _, r := range rows {
-		a, err := ParseArch(r.config)
+		a, err := r.arch, r.err
 		if err != nil {
 			t.Fatalf("%s %s: %v", r.file, r.id, err)
 		}
@@ -50,7 +50,7 @@ func TestRandomGPT2LM1BCountedWithTransformerXLFormula(t *testing.T) {
 			continue
 		}
 		n++
-		a, err := ParseArch(r.config)
+		a, err := r.arch, r.err
 		if err != nil {
 			t.Fatalf("%s: %v", r.id, err)
 		}
