@@ -47,7 +47,8 @@ func planGemm(kr *gemmKernel, threads, m, n int) gemmPlan {
 }
 
 // gemm runs C = Act(A·op(B) + Bias) + Residual with the micro-kernel kr; the
-// arguments are already checked.
+// arguments are already checked. A is packed once for the whole product (every slab
+// task reads all of it), then the tasks run.
 func gemm(kr *gemmKernel, p *Pool, m, n, k int, a []float32, lda int, b bOperand, c []float32, ldc int, ep *Epilogue) {
 	if k == 0 {
 		for i := range m {
@@ -56,23 +57,58 @@ func gemm(kr *gemmKernel, p *Pool, m, n, k int, a []float32, lda int, b bOperand
 		}
 		return
 	}
+	if b.transB && b.packed == nil && m <= smallMTransB {
+		gemmSmallMTransB(p, m, n, k, a, lda, b.b, b.ldb, c, ldc, ep)
+		return
+	}
+	mr := kr.mr
+	mPanels := (m + mr - 1) / mr
+	ap := getScratch(mPanels * mr * k)
+	defer putScratch(ap)
+	pa := packedA{data: *ap, mPanels: mPanels, mr: mr}
+	const panelsPerPackTask = 8
+	packGroups := (mPanels + panelsPerPackTask - 1) / panelsPerPackTask
+	kBlocks := (k + kcBlock - 1) / kcBlock
+	p.Run(kBlocks*packGroups, func(t int) {
+		pc := (t / packGroups) * kcBlock
+		kb := min(kcBlock, k-pc)
+		ip := (t % packGroups) * panelsPerPackTask
+		i0 := ip * mr
+		rows := min(panelsPerPackTask*mr, m-i0)
+		packA(pa.data[pa.offset(pc, kb, ip):], a, lda, i0, rows, pc, kb, mr)
+	})
+
 	pl := planGemm(kr, p.Threads(), m, n)
 	p.Run(pl.nSlabs*pl.nChunks, func(t int) {
 		i0 := (t % pl.nChunks) * pl.chunkRows
 		j0 := (t / pl.nChunks) * pl.slabCols
-		gemmBlock(kr, i0, min(i0+pl.chunkRows, m), j0, min(j0+pl.slabCols, n), k, a, lda, b, c, ldc, ep)
+		gemmBlock(kr, i0, min(i0+pl.chunkRows, m), j0, min(j0+pl.slabCols, n), k, pa, b, c, ldc, ep)
 	})
 }
 
-// gemmBlock computes rows [i0, i1) × columns [j0, j1) of C.
-func gemmBlock(kr *gemmKernel, i0, i1, j0, j1, k int, a []float32, lda int, b bOperand, c []float32, ldc int, ep *Epilogue) {
+// packedA is all of A in micro-kernel panels: for each block of kcBlock columns (kb in
+// the last), mPanels panels of kb×mr values.
+type packedA struct {
+	data    []float32
+	mPanels int
+	mr      int
+}
+
+func (pa packedA) offset(pc, kb, ip int) int { return pc*pa.mPanels*pa.mr + ip*kb*pa.mr }
+
+// panel returns row panel ip of the block of columns starting at pc (kb wide).
+func (pa packedA) panel(pc, kb, ip int) []float32 {
+	o := pa.offset(pc, kb, ip)
+	return pa.data[o : o+kb*pa.mr]
+}
+
+// gemmBlock computes rows [i0, i1) × columns [j0, j1) of C; i0 is a multiple of mr.
+func gemmBlock(kr *gemmKernel, i0, i1, j0, j1, k int, pa packedA, b bOperand, c []float32, ldc int, ep *Epilogue) {
 	mr, nr := kr.mr, kr.nr
 	mc := max(mcBlock/mr, 1) * mr
 	cols := j1 - j0
 	nPanels := (cols + nr - 1) / nr
 	direct := b.packed == nil && !b.transB && i1-i0 <= directBMaxM
-	bufA := getScratch(min(mc, (i1-i0+mr-1)/mr*mr) * min(kcBlock, k))
-	defer putScratch(bufA)
 	var bufB *[]float32
 	if b.packed == nil {
 		n := nPanels * nr
@@ -91,7 +127,6 @@ func gemmBlock(kr *gemmKernel, i0, i1, j0, j1, k int, a []float32, lda int, b bO
 		}
 		for ic := i0; ic < i1; ic += mc {
 			mb := min(mc, i1-ic)
-			packA(*bufA, a, lda, ic, mb, pc, kb, mr)
 			for jp := range nPanels {
 				j := j0 + jp*nr
 				nb := min(nr, j1-j)
@@ -111,10 +146,9 @@ func gemmBlock(kr *gemmKernel, i0, i1, j0, j1, k int, a []float32, lda int, b bO
 						packB(bp, b, pc, kb, j, nb, nr)
 					}
 				}
-				for ip := 0; ip*mr < mb; ip++ {
-					i := ic + ip*mr
+				for i := ic; i < ic+mb; i += mr {
 					rows := min(mr, i1-i)
-					ap := (*bufA)[ip*kb*mr : (ip+1)*kb*mr]
+					ap := pa.panel(pc, kb, i/mr)
 					if rows == mr && nb == nr {
 						kr.micro(kb, ap, bp, bStride, c[i*ldc+j:], ldc, pc > 0)
 					} else {

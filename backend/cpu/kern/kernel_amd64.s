@@ -5,6 +5,7 @@
 // One step l of the 6×16 tile: B row l in Y12:Y13, A(r, l) broadcast into Y14/Y15
 // (alternating so a broadcast need not wait for the FMAs of the previous row).
 #define STEP(aoff) \
+	PREFETCHT0   (BX)(R13*1)         \
 	VMOVUPS      (BX), Y12           \
 	VMOVUPS      32(BX), Y13         \
 	VBROADCASTSS (aoff+0)(AX), Y14   \
@@ -46,6 +47,7 @@ TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-49
 	MOVQ    c+32(FP), DX
 	MOVQ    ldcBytes+40(FP), R9
 	MOVBLZX acc+48(FP), R10
+	LEAQ    (R8*8), R13 // B prefetch distance: 8 steps
 
 	// Warm the C tile while the products run.
 	MOVQ       DX, R11

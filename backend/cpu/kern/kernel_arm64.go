@@ -16,16 +16,7 @@ var hasNEON = cpu.ARM64.HasASIMD
 // neonVec: Dot, Axpy and Scale in NEON; max, exp and the epilogue stay generic on arm64.
 var neonVec = vecImpl{
 	name: "arm64 NEON",
-	dot: func(x, y []float32) float32 {
-		n16 := len(x) &^ 15
-		var s float32
-		if n16 > 0 {
-			var part [4]float32
-			dotNEON(&x[0], &y[0], n16, &part)
-			s = (part[0] + part[1]) + (part[2] + part[3])
-		}
-		return s + dotGeneric(x[n16:], y[n16:])
-	},
+	dot:  dotNEONGo,
 	axpy: func(alpha float32, x, y []float32) {
 		n4 := len(x) &^ 3
 		if n4 > 0 {
@@ -43,6 +34,12 @@ var neonVec = vecImpl{
 	maxOf:       maxGeneric,
 	expShiftSum: expShiftSumGeneric,
 	epilogueRow: applyEpilogue,
+	dot4: func(a, b []float32, ldb int) (out [4]float32) {
+		for q := range out {
+			out[q] = dotNEONGo(a, b[q*ldb:q*ldb+len(a)])
+		}
+		return out
+	},
 }
 
 func init() {
@@ -64,6 +61,17 @@ func asmVecs() []vecImpl {
 		return []vecImpl{neonVec}
 	}
 	return nil
+}
+
+func dotNEONGo(x, y []float32) float32 {
+	n16 := len(x) &^ 15
+	var s float32
+	if n16 > 0 {
+		var part [4]float32
+		dotNEON(&x[0], &y[0], n16, &part)
+		s = (part[0] + part[1]) + (part[2] + part[3])
+	}
+	return s + dotGeneric(x[n16:], y[n16:])
 }
 
 func microNEON(kc int, a, b []float32, bs int, c []float32, ldc int, acc bool) {

@@ -16,6 +16,8 @@ type vecImpl struct {
 	maxOf       func(x []float32) float32
 	expShiftSum func(x []float32, shift float32) float32
 	epilogueRow func(ci []float32, i, j0 int, ep *Epilogue)
+	// dot4 returns Σ_l a[l]·b[q·ldb+l] for q < 4, l < len(a): one row against four rows.
+	dot4 func(a, b []float32, ldb int) [4]float32
 }
 
 var genericVec = vecImpl{
@@ -26,6 +28,7 @@ var genericVec = vecImpl{
 	maxOf:       maxGeneric,
 	expShiftSum: expShiftSumGeneric,
 	epilogueRow: applyEpilogue,
+	dot4:        dot4Generic,
 }
 
 // activeVec is the fastest set this CPU runs; set by the per-architecture init.
@@ -118,4 +121,12 @@ func expShiftSumGeneric(x []float32, shift float32) float32 {
 		s += e
 	}
 	return s
+}
+
+func dot4Generic(a, b []float32, ldb int) (out [4]float32) {
+	k := len(a)
+	for q := range out {
+		out[q] = dotGeneric(a, b[q*ldb:q*ldb+k])
+	}
+	return out
 }

@@ -63,6 +63,20 @@ var avx2Vec = vecImpl{
 		return s
 	},
 	epilogueRow: epilogueRowAVX2Go,
+	dot4: func(a, b []float32, ldb int) (out [4]float32) {
+		k := len(a)
+		k8 := k &^ 7
+		if k8 > 0 {
+			_ = b[3*ldb+k-1]
+			dot4AVX2(&a[0], &b[0], 4*ldb, k8, &out)
+		}
+		if k8 < k {
+			for q := range out {
+				out[q] += dotGeneric(a[k8:], b[q*ldb+k8:q*ldb+k])
+			}
+		}
+		return out
+	},
 }
 
 func init() {
@@ -93,3 +107,6 @@ func maxAVX2(x *float32, n8 int) float32
 
 //go:noescape
 func expShiftSumAVX2(x *float32, n8 int, shift float32) float32
+
+//go:noescape
+func dot4AVX2(a, b *float32, ldbBytes, k8 int, out *[4]float32)

@@ -165,3 +165,66 @@ expdone:
 	MOVSS   X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func dot4AVX2(a, b *float32, ldbBytes, k8 int, out *[4]float32)
+//
+// out[q] = Σ a[l]·b[q·ldb+l] for q < 4, l < k8 (a multiple of 8): one row of A against
+// four rows of an [n, k] B, each read in order.
+TEXT ·dot4AVX2(SB), NOSPLIT, $0-40
+	MOVQ   a+0(FP), SI
+	MOVQ   b+8(FP), BX
+	MOVQ   ldbBytes+16(FP), DI
+	MOVQ   k8+24(FP), CX
+	MOVQ   out+32(FP), DX
+	LEAQ   (BX)(DI*1), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R9
+	SHRQ   $4, R9
+	JZ     dot4tail
+
+dot4loop:
+	VMOVUPS     (SI), Y8
+	VMOVUPS     32(SI), Y9
+	VFMADD231PS (BX), Y8, Y0
+	VFMADD231PS 32(BX), Y9, Y4
+	VFMADD231PS (R8), Y8, Y1
+	VFMADD231PS 32(R8), Y9, Y5
+	VFMADD231PS (BX)(DI*2), Y8, Y2
+	VFMADD231PS 32(BX)(DI*2), Y9, Y6
+	VFMADD231PS (R8)(DI*2), Y8, Y3
+	VFMADD231PS 32(R8)(DI*2), Y9, Y7
+	ADDQ        $64, SI
+	ADDQ        $64, BX
+	ADDQ        $64, R8
+	DECQ        R9
+	JNZ         dot4loop
+
+dot4tail:
+	TESTQ $8, CX
+	JZ    dot4sum
+	VMOVUPS     (SI), Y8
+	VFMADD231PS (BX), Y8, Y0
+	VFMADD231PS (R8), Y8, Y1
+	VFMADD231PS (BX)(DI*2), Y8, Y2
+	VFMADD231PS (R8)(DI*2), Y8, Y3
+
+dot4sum:
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y3, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVUPS      X0, (DX)
+	VZEROUPPER
+	RET

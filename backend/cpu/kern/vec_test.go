@@ -36,6 +36,22 @@ func TestDotAxpyScale(t *testing.T) {
 				t.Errorf("%s: Dot n=%d = %g, want %g", v.name, n, got, ref)
 			}
 
+			if n >= 1 {
+				ldb := n + 3
+				b := randSlice(rng, 3*ldb+n, 1)
+				out := v.dot4(x, b, ldb)
+				for q := range 4 {
+					var ref, abs float64
+					for i := range n {
+						ref += float64(x[i]) * float64(b[q*ldb+i])
+						abs += math.Abs(float64(x[i]) * float64(b[q*ldb+i]))
+					}
+					if math.Abs(float64(out[q])-ref) > eps32*float64(n+2)*abs {
+						t.Errorf("%s: dot4 n=%d: [%d] = %g, want %g", v.name, n, q, out[q], ref)
+					}
+				}
+			}
+
 			const alpha = 0.37
 			y0 := append([]float32(nil), y...)
 			v.axpy(alpha, x, y[:n])
