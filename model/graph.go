@@ -128,8 +128,9 @@ type Graph struct {
 	IDs int
 	// Outputs names the tensors a caller may read after a run: "logits" (plain GPT-2)
 	// or "log_probs" (adaptive models), "final_hidden", and with KeepHidden
-	// "hidden_states"; Transformer-XL also "mems" (the state written by this run,
-	// [n_layer, B, MemOut, d]).
+	// "hidden_states"; Transformer-XL also "mems.{i}" (layer i's memory written by this
+	// run, [B, MemOut, d]) and, when MemOut = mem_len, "mems" (all of them, [n_layer,
+	// B, MemOut, d]; with fewer rows the layers' regions are not contiguous).
 	Outputs map[string]int
 
 	// Sizes of the three regions in bytes (after Plan).

@@ -9,7 +9,6 @@ import (
 
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/backend/cpu"
-	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/space"
 )
@@ -19,6 +18,17 @@ var (
 	benchSeq     = flag.Int("seq", 192, "BenchmarkForward: tokens per sequence (batch 1)")
 )
 
+// benchModels are the baseline models of docs/PERF.md (the same as bench's presets
+// gpt2-small and txl-base): GPT-2 small as released, and the Transformer-XL base for
+// WikiText-103 that LTS compares with (div_val 4, Archai's default tie_projs).
+var benchModels = []struct{ name, json string }{
+	{"gpt2-small", `{"model_type": "gpt2", "n_layer": 12, "d_model": 768, "n_head": 12, "d_inner": 3072,
+		"vocab_size": 50257, "n_positions": 1024}`},
+	{"txl-base", `{"model_type": "transformer_xl", "n_layer": 16, "d_model": 512, "n_head": 8, "d_inner": 2048,
+		"d_embed": 512, "div_val": 4, "cutoffs": [19997, 39997, 199997], "vocab_size": 267735,
+		"tgt_len": 192, "mem_len": 192}`},
+}
+
 // BenchmarkForward times one forward pass of the preset models at batch 1 × seq tokens
 // with the full output layer (every position, the whole vocabulary), as docs/PERF.md
 // records them. Transformer-XL runs in steady state: a first, untimed segment fills
@@ -27,9 +37,9 @@ var (
 //
 //	go test ./backend/cpu -run '^$' -bench Forward -benchtime 5x -timeout 60m -args -threads 2
 func BenchmarkForward(b *testing.B) {
-	for _, name := range []string{"gpt2-small", "txl-base"} {
-		b.Run(name, func(b *testing.B) {
-			a, err := bench.Preset(name)
+	for _, m := range benchModels {
+		b.Run(m.name, func(b *testing.B) {
+			a, err := space.ParseArch([]byte(m.json))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -97,6 +107,10 @@ func benchForward(b *testing.B, a *space.Arch, seq, threads int) {
 		median = (runs[len(runs)/2-1] + runs[len(runs)/2]) / 2
 	}
 	b.ReportMetric(float64(median)/1e6, "median_ms")
-	b.ReportMetric(float64(graphs[0].AllocPeakBytes()), "alloc_peak_bytes")
+	g := graphs[0]
+	b.ReportMetric(float64(g.AllocPeakBytes()), "alloc_peak_bytes")
+	b.ReportMetric(float64(g.WeightBytes), "weight_bytes")
+	b.ReportMetric(float64(g.ArenaBytes), "arena_bytes")
+	b.ReportMetric(float64(g.StateBytes), "state_bytes")
 	b.ReportMetric(float64(exe.AllocBytes()), "exe_alloc_bytes")
 }
