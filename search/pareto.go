@@ -70,6 +70,12 @@ func ParetoFront(recs []results.Record, strict bool, b Bounds) []results.Record 
 			front = append(front, recs[i])
 		}
 	}
+	sortFront(front)
+	return front
+}
+
+// sortFront orders a front by decoder parameters, then latency, then Seq.
+func sortFront(front []results.Record) {
 	sort.SliceStable(front, func(i, j int) bool {
 		a, b := &front[i], &front[j]
 		if a.DecoderParams != b.DecoderParams {
@@ -80,5 +86,4 @@ func ParetoFront(recs []results.Record, strict bool, b Bounds) []results.Record 
 		}
 		return a.Seq < b.Seq
 	})
-	return front
 }

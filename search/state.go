@@ -22,13 +22,27 @@ func newState(cfg Config) *state {
 
 // add appends a measured (or infeasible) record and updates the front. Dominance is a
 // strict partial order (standard and strict alike), so the front of all records plus r
-// is the front of (old front plus r): a record dominated by a dropped one is dominated
-// by whatever dropped it. That keeps the update O(front²) instead of O(records²).
+// is the old front without the members r dominates, plus r unless a member dominates
+// it: a record dominated by a dropped one is dominated by whatever dropped it. That
+// keeps the update O(front) instead of O(records²); the order is ParetoFront's.
 func (st *state) add(r results.Record) {
 	st.records = append(st.records, r)
-	if st.cfg.Bounds().Admits(&r) {
-		st.front = ParetoFront(append(st.front, r), st.cfg.Strict, st.cfg.Bounds())
+	if !st.cfg.Bounds().Admits(&r) {
+		return
 	}
+	for i := range st.front {
+		if Dominates(&st.front[i], &r, st.cfg.Strict) {
+			return
+		}
+	}
+	kept := st.front[:0:0]
+	for i := range st.front {
+		if !Dominates(&r, &st.front[i], st.cfg.Strict) {
+			kept = append(kept, st.front[i])
+		}
+	}
+	st.front = append(kept, r)
+	sortFront(st.front)
 }
 
 func (st *state) infeasible() int {
