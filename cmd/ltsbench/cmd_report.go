@@ -38,41 +38,12 @@ func formatChoices() string {
 
 func reportAction(c *cli.Context) error {
 	e := envOf(c)
-	format, plot := c.String("format"), c.String("plot")
-	// urfave/cli stops at the first argument; `report DIR --format csv` is the natural
-	// order, so flags among the directories are read here.
-	var dirs []string
-	args := c.Args().Slice()
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			dirs = append(dirs, args[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			dirs = append(dirs, a)
-			continue
-		}
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if name == "h" || name == "help" {
-			return cli.ShowSubcommandHelp(c)
-		}
-		if name != "format" && name != "plot" {
-			return usagef("report: flag provided but not defined: %s", a)
-		}
-		if !hasVal {
-			if i+1 == len(args) {
-				return usagef("report: --%s needs a value", name)
-			}
-			i++
-			val = args[i]
-		}
-		if name == "format" {
-			format = val
-		} else {
-			plot = val
-		}
+	// Flags may follow the directories: `report DIR --format csv` is the natural order.
+	dirs, vals, err := trailingFlags(c, "format", "plot")
+	if err != nil || vals == nil { // vals is nil after -h printed the help
+		return err
 	}
+	format, plot := vals["format"], vals["plot"]
 	if len(dirs) == 0 {
 		return usagef("report: give at least one run directory (ltsbench report DIR... [--format F] [--plot FILE])")
 	}

@@ -138,3 +138,10 @@ func TestReportErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestReportHelpAmongDirs(t *testing.T) {
+	code, out, errOut := runReport(t, cpuRun, "-h")
+	if code != 0 || errOut != "" || !strings.Contains(out, "ltsbench report DIR...") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+}
