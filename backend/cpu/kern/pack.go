@@ -73,17 +73,30 @@ func packB(dst []float32, b bOperand, l0, kc, j0, cols, nr int) {
 	// Full panels of a [k, n] B row by row, so B is read in order (a panel at a time
 	// would stride by ldb and defeat the prefetchers).
 	full := cols / nr
+	if nr == 16 {
+		packRows16(dst, b.b, b.ldb, l0, kc, j0, full)
+		return
+	}
 	for l := range kc {
 		o := (l0+l)*b.ldb + j0
 		src := b.b[o : o+full*nr]
-		if nr == 16 {
-			for p := range full {
-				*(*[16]float32)(dst[p*kc*16+l*16:]) = *(*[16]float32)(src[p*16:])
-			}
-			continue
-		}
 		for p := range full {
 			copy(dst[p*kc*nr+l*nr:p*kc*nr+(l+1)*nr], src[p*nr:])
+		}
+	}
+}
+
+// packRows16 packs the first panels full 16-column panels of rows [l0, l0+kc) of a
+// [k, n] B from column j0: dst[p·kc·16 + l·16 + q] = B[(l0+l)·ldb + j0+p·16+q]. It is a
+// variable so an assembly copy can replace it.
+var packRows16 = packRows16Generic
+
+func packRows16Generic(dst, b []float32, ldb, l0, kc, j0, panels int) {
+	for l := range kc {
+		o := (l0+l)*ldb + j0
+		src := b[o : o+panels*16]
+		for p := range panels {
+			copy(dst[p*kc*16+l*16:p*kc*16+l*16+16], src[p*16:p*16+16])
 		}
 	}
 }

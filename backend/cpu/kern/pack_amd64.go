@@ -5,8 +5,23 @@ package kern
 func init() {
 	if hasAVX2FMA {
 		packPanelT = packPanelTAVX2
+		packRows16 = packRows16AVX2Go
 	}
 }
+
+// packRows16AVX2Go is packRows16Generic in AVX2 registers, with a prefetch four rows
+// ahead so the reads of B overlap.
+func packRows16AVX2Go(dst, b []float32, ldb, l0, kc, j0, panels int) {
+	if kc == 0 || panels == 0 {
+		return
+	}
+	_ = dst[(panels-1)*kc*16+kc*16-1]
+	_ = b[(l0+kc-1)*ldb+j0+panels*16-1]
+	packRows16AVX2(&dst[0], &b[l0*ldb+j0], 4*ldb, kc, panels, 4*kc*16)
+}
+
+//go:noescape
+func packRows16AVX2(dst, src *float32, ldbBytes, kc, panels, panelBytes int)
 
 // packPanelTAVX2 is packPanelTGeneric with full 16-row panels transposed 8×8 at a time
 // in AVX2 registers; ragged panels and the last kc mod 8 columns go the generic way.

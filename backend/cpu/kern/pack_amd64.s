@@ -91,3 +91,45 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func packRows16AVX2(dst, src *float32, ldbBytes, kc, panels, panelBytes int)
+//
+// dst[p·panelBytes/4 + l·16 + q] = src[l·ldb + p·16 + q] for l < kc, p < panels, q < 16:
+// full 16-column panels of a [k, n] B, read row by row, the row four ahead prefetched.
+TEXT ·packRows16AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ldbBytes+16(FP), R8
+	MOVQ kc+24(FP), CX
+	MOVQ panels+32(FP), R9
+	MOVQ panelBytes+40(FP), R10
+	LEAQ (R8*4), R11
+	TESTQ CX, CX
+	JZ   rowsdone
+	TESTQ R9, R9
+	JZ   rowsdone
+
+rowloop:
+	MOVQ SI, AX
+	MOVQ DI, BX
+	MOVQ R9, DX
+
+panelloop:
+	PREFETCHT0 (AX)(R11*1)
+	VMOVUPS    (AX), Y0
+	VMOVUPS    32(AX), Y1
+	VMOVUPS    Y0, (BX)
+	VMOVUPS    Y1, 32(BX)
+	ADDQ       $64, AX
+	ADDQ       R10, BX
+	DECQ       DX
+	JNZ        panelloop
+
+	ADDQ R8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  rowloop
+
+rowsdone:
+	VZEROUPPER
+	RET

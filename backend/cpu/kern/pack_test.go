@@ -35,3 +35,36 @@ func TestPackPanelT(t *testing.T) {
 		}
 	}
 }
+
+// TestPackRows16 holds the row-order pack of a [k, n] B this CPU uses to its definition
+// dst[p·kc·16 + l·16 + q] = B[(l0+l)·ldb + j0+p·16+q], and checks it writes nothing else.
+func TestPackRows16(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 0))
+	for _, kc := range []int{1, 2, 5, 17} {
+		for _, panels := range []int{1, 2, 3} {
+			l0, j0 := 2, 3
+			ldb := j0 + panels*16 + rng.IntN(5)
+			b := matrix(rng, l0+kc, j0+panels*16, ldb)
+			dst := make([]float32, panels*kc*16+5)
+			for i := range dst {
+				dst[i] = -7
+			}
+			packRows16(dst, b, ldb, l0, kc, j0, panels)
+			for p := range panels {
+				for l := range kc {
+					for q := range 16 {
+						want := b[(l0+l)*ldb+j0+p*16+q]
+						if got := dst[p*kc*16+l*16+q]; got != want {
+							t.Fatalf("kc=%d panels=%d: dst[%d·%d·16+%d·16+%d] = %g, want %g", kc, panels, p, kc, l, q, got, want)
+						}
+					}
+				}
+			}
+			for i := panels * kc * 16; i < len(dst); i++ {
+				if dst[i] != -7 {
+					t.Fatalf("kc=%d panels=%d: wrote dst[%d] past the panels", kc, panels, i)
+				}
+			}
+		}
+	}
+}
