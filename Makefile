@@ -11,9 +11,8 @@ build:
 
 # A quick search on the CPU with the embedded defaults.
 run: build
-	./$(BIN) space --space gpt2
-	./$(BIN) params --arch testdata/golden/gpt2_flex_adaptive_div2/config.json
-	./$(BIN) proxy testdata/lts-benchmark/random_*.jsonl
+	rm -rf out/quick
+	./$(BIN) run --device cpu --space gpt2 --budget quick --out out/quick --plot out/quick/front.svg
 
 # Every test on the default path (assembly kernels where the CPU has them).
 test:

@@ -18,7 +18,6 @@ import (
 )
 
 func init() {
-	def := bench.DefaultProtocol()
 	register(&cli.Command{
 		Name:      "measure",
 		Usage:     "measure the inference latency and peak memory of one architecture on a device",
@@ -28,27 +27,35 @@ func init() {
 			"hold (at most --max-samples or --max-time), and reports the latency (median, p10, p90,\n" +
 			"mean, std, CV, n), alloc_peak_bytes (exact) and the resident peak.\n\n" +
 			"Presets: " + presetNames(),
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to run: cpu or cuda:N"},
 			&cli.StringFlag{Name: "arch", Usage: "architecture JSON `FILE` (LTS/Archai key names)"},
 			&cli.StringFlag{Name: "preset", Usage: "a named architecture (see the list above)"},
-			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sequences per forward"},
-			&cli.IntFlag{Name: "seq-len", Usage: "tokens per sequence (default: 192, or n_positions when smaller; Transformer-XL: tgt_len)"},
-			&cli.StringFlag{Name: "output", Value: string(def.Output), Usage: "what a timed forward computes: full (every position, whole vocabulary), last (last position only) or none (decoder body only)"},
-			&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores)"},
-			&cli.IntFlag{Name: "warmup", Value: def.Warmup, Usage: "untimed forwards before sampling"},
-			&cli.IntFlag{Name: "min-samples", Value: def.MinSamples, Usage: "timed forwards at least"},
-			&cli.IntFlag{Name: "max-samples", Value: def.MaxSamples, Usage: "timed forwards at most"},
-			&cli.DurationFlag{Name: "min-time", Value: measureSeconds(def.MinTimeS), Usage: "sample for at least this long"},
-			&cli.DurationFlag{Name: "max-time", Value: measureSeconds(def.MaxTimeS), Usage: "stop sampling after this long (0: no bound)"},
-			&cli.BoolFlag{Name: "lts-compat", Usage: "LTS's protocol: 2 warm-ups, exactly 10 samples, their mean is the latency"},
 			&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the weights and the token ids"},
-			&cli.StringFlag{Name: "math", Value: "fp32", Usage: "GPU matrix products: fp32 (exact) or tf32 (tensor cores)"},
-			&cli.BoolFlag{Name: "no-graph", Usage: "GPU: launch kernel by kernel instead of replaying a CUDA graph"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table, json or benchfmt (compare two runs with benchstat)"},
-		},
+		}, protocolFlags()...),
 		Action: measureAction,
 	})
+}
+
+// protocolFlags are the measurement protocol's flags, shared by measure and run
+// (read by measureProtocol).
+func protocolFlags() []cli.Flag {
+	def := bench.DefaultProtocol()
+	return []cli.Flag{
+		&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sequences per forward"},
+		&cli.IntFlag{Name: "seq-len", Usage: "tokens per sequence (default: 192, or n_positions when smaller; Transformer-XL: tgt_len)"},
+		&cli.StringFlag{Name: "output", Value: string(def.Output), Usage: "what a timed forward computes: full (every position, whole vocabulary), last (last position only) or none (decoder body only)"},
+		&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores)"},
+		&cli.IntFlag{Name: "warmup", Value: def.Warmup, Usage: "untimed forwards before sampling"},
+		&cli.IntFlag{Name: "min-samples", Value: def.MinSamples, Usage: "timed forwards at least"},
+		&cli.IntFlag{Name: "max-samples", Value: def.MaxSamples, Usage: "timed forwards at most"},
+		&cli.DurationFlag{Name: "min-time", Value: measureSeconds(def.MinTimeS), Usage: "sample for at least this long"},
+		&cli.DurationFlag{Name: "max-time", Value: measureSeconds(def.MaxTimeS), Usage: "stop sampling after this long (0: no bound)"},
+		&cli.BoolFlag{Name: "lts-compat", Usage: "LTS's protocol: 2 warm-ups, exactly 10 samples, their mean is the latency"},
+		&cli.StringFlag{Name: "math", Value: "fp32", Usage: "GPU matrix products: fp32 (exact) or tf32 (tensor cores)"},
+		&cli.BoolFlag{Name: "no-graph", Usage: "GPU: launch kernel by kernel instead of replaying a CUDA graph"},
+	}
 }
 
 func measureSeconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
