@@ -13,7 +13,7 @@ type gemmKernel struct {
 }
 
 // maxMR and maxNR bound every kernel's tile, for the stack buffer of edge tiles.
-const maxMR, maxNR = 8, 16
+const maxMR, maxNR = 8, 24
 
 // activeKernel is the fastest kernel this CPU runs; set by the per-architecture init.
 var activeKernel = &genericKernel

@@ -17,6 +17,18 @@ type bOperand struct {
 func packA(dst, a []float32, lda, i0, rows, l0, kc, mr int) {
 	for p := 0; p*mr < rows; p++ {
 		panel := dst[p*kc*mr : (p+1)*kc*mr]
+		if mr == 4 && rows-p*mr >= 4 {
+			o := (i0+p*4)*lda + l0
+			r0 := a[o : o+kc]
+			r1 := a[o+lda : o+lda+kc]
+			r2 := a[o+2*lda : o+2*lda+kc]
+			r3 := a[o+3*lda : o+3*lda+kc]
+			for l := range kc {
+				d := (*[4]float32)(panel[l*4:])
+				d[0], d[1], d[2], d[3] = r0[l], r1[l], r2[l], r3[l]
+			}
+			continue
+		}
 		if mr == 6 && rows-p*mr >= 6 {
 			// Six rows read in step and the panel written in order.
 			o := (i0+p*6)*lda + l0
@@ -70,33 +82,21 @@ func packB(dst []float32, b bOperand, l0, kc, j0, cols, nr int) {
 	if b.transB {
 		return
 	}
-	// Full panels of a [k, n] B row by row, so B is read in order (a panel at a time
-	// would stride by ldb and defeat the prefetchers).
-	full := cols / nr
-	if nr == 16 {
-		packRows16(dst, b.b, b.ldb, l0, kc, j0, full)
-		return
-	}
-	for l := range kc {
-		o := (l0+l)*b.ldb + j0
-		src := b.b[o : o+full*nr]
-		for p := range full {
-			copy(dst[p*kc*nr+l*nr:p*kc*nr+(l+1)*nr], src[p*nr:])
-		}
-	}
+	packRows(dst, b.b, b.ldb, l0, kc, j0, cols/nr, nr)
 }
 
-// packRows16 packs the first panels full 16-column panels of rows [l0, l0+kc) of a
-// [k, n] B from column j0: dst[p·kc·16 + l·16 + q] = B[(l0+l)·ldb + j0+p·16+q]. It is a
+// packRows packs the first panels full nr-column panels of rows [l0, l0+kc) of a [k, n]
+// B from column j0: dst[p·kc·nr + l·nr + q] = B[(l0+l)·ldb + j0+p·nr+q], B read row by
+// row (a panel at a time would stride by ldb and defeat the prefetchers). It is a
 // variable so an assembly copy can replace it.
-var packRows16 = packRows16Generic
+var packRows = packRowsGeneric
 
-func packRows16Generic(dst, b []float32, ldb, l0, kc, j0, panels int) {
+func packRowsGeneric(dst, b []float32, ldb, l0, kc, j0, panels, nr int) {
 	for l := range kc {
 		o := (l0+l)*ldb + j0
-		src := b[o : o+panels*16]
+		src := b[o : o+panels*nr]
 		for p := range panels {
-			copy(dst[p*kc*16+l*16:p*kc*16+l*16+16], src[p*16:p*16+16])
+			copy(dst[p*kc*nr+l*nr:p*kc*nr+(l+1)*nr], src[p*nr:(p+1)*nr])
 		}
 	}
 }

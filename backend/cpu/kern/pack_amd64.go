@@ -5,42 +5,61 @@ package kern
 func init() {
 	if hasAVX2FMA {
 		packPanelT = packPanelTAVX2
-		packRows16 = packRows16AVX2Go
+		packRows = packRowsAVX2Go
 	}
 }
 
-// packRows16AVX2Go is packRows16Generic in AVX2 registers, with a prefetch four rows
-// ahead so the reads of B overlap.
-func packRows16AVX2Go(dst, b []float32, ldb, l0, kc, j0, panels int) {
-	if kc == 0 || panels == 0 {
-		return
-	}
-	_ = dst[(panels-1)*kc*16+kc*16-1]
-	_ = b[(l0+kc-1)*ldb+j0+panels*16-1]
-	packRows16AVX2(&dst[0], &b[l0*ldb+j0], 4*ldb, kc, panels, 4*kc*16)
-}
-
-//go:noescape
-func packRows16AVX2(dst, src *float32, ldbBytes, kc, panels, panelBytes int)
-
-// packPanelTAVX2 is packPanelTGeneric with full 16-row panels transposed 8×8 at a time
-// in AVX2 registers; ragged panels and the last kc mod 8 columns go the generic way.
+// packPanelTAVX2 is packPanelTGeneric with each group of 8 full rows transposed 8×8 at a
+// time in AVX2 registers; a ragged group and the last kc mod 8 columns go the generic way.
 func packPanelTAVX2(panel, b []float32, ldb, j, w, l0, kc, nr int) {
 	kc8 := kc &^ 7
-	if w != 16 || nr != 16 || kc8 == 0 {
+	if kc8 == 0 || nr%8 != 0 {
 		packPanelTGeneric(panel, b, ldb, j, w, l0, kc, nr)
 		return
 	}
-	_ = panel[kc*16-1]
-	_ = b[(j+15)*ldb+l0+kc-1]
-	packPanelT16AVX2(&panel[0], &b[j*ldb+l0], 4*ldb, kc8)
-	for q := range 16 {
-		src := b[(j+q)*ldb+l0+kc8 : (j+q)*ldb+l0+kc]
+	_ = panel[kc*nr-1]
+	q := 0
+	for ; q+8 <= w; q += 8 {
+		_ = b[(j+q+7)*ldb+l0+kc-1]
+		packT8AVX2(&panel[q], 4*nr, &b[(j+q)*ldb+l0], 4*ldb, kc8)
+	}
+	for r := range q {
+		src := b[(j+r)*ldb+l0+kc8 : (j+r)*ldb+l0+kc]
 		for l, v := range src {
-			panel[(kc8+l)*16+q] = v
+			panel[(kc8+l)*nr+r] = v
+		}
+	}
+	for ; q < nr; q++ {
+		if q < w {
+			src := b[(j+q)*ldb+l0 : (j+q)*ldb+l0+kc]
+			for l, v := range src {
+				panel[l*nr+q] = v
+			}
+			continue
+		}
+		for l := range kc {
+			panel[l*nr+q] = 0
 		}
 	}
 }
 
+// packRowsAVX2Go is packRowsGeneric in AVX2 registers, with a prefetch four rows ahead
+// so the reads of B overlap.
+func packRowsAVX2Go(dst, b []float32, ldb, l0, kc, j0, panels, nr int) {
+	if kc == 0 || panels == 0 {
+		return
+	}
+	if nr%8 != 0 {
+		packRowsGeneric(dst, b, ldb, l0, kc, j0, panels, nr)
+		return
+	}
+	_ = dst[panels*kc*nr-1]
+	_ = b[(l0+kc-1)*ldb+j0+panels*nr-1]
+	packRowsAVX2(&dst[0], &b[l0*ldb+j0], 4*ldb, kc, panels, 4*kc*nr, nr/8)
+}
+
 //go:noescape
-func packPanelT16AVX2(panel, b *float32, ldbBytes, kc8 int)
+func packT8AVX2(dst *float32, dstStrideBytes int, b *float32, ldbBytes, kc8 int)
+
+//go:noescape
+func packRowsAVX2(dst, src *float32, ldbBytes, kc, panels, panelBytes, vecs int)

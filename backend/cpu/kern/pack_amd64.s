@@ -42,72 +42,71 @@
 	VPERM2F128 $0x31, Y6, Y2, Y14   \
 	VPERM2F128 $0x31, Y7, Y3, Y15
 
-// STORECOLS writes the 8 transposed vectors at off, off+64, …, off+448 from DX (rows of
-// a 16-wide panel).
-#define STORECOLS(off) \
-	VMOVUPS Y8, (off+0)(DX)    \
-	VMOVUPS Y9, (off+64)(DX)   \
-	VMOVUPS Y10, (off+128)(DX) \
-	VMOVUPS Y11, (off+192)(DX) \
-	VMOVUPS Y12, (off+256)(DX) \
-	VMOVUPS Y13, (off+320)(DX) \
-	VMOVUPS Y14, (off+384)(DX) \
-	VMOVUPS Y15, (off+448)(DX)
-
-// func packPanelT16AVX2(panel, b *float32, ldbBytes, kc8 int)
+// func packT8AVX2(dst *float32, dstStrideBytes int, b *float32, ldbBytes, kc8 int)
 //
-// panel[l·16+q] = b[q·ldb+l] for q < 16, l < kc8 (a multiple of 8).
-TEXT ·packPanelT16AVX2(SB), NOSPLIT, $0-32
-	MOVQ panel+0(FP), DX
-	MOVQ b+8(FP), SI
-	MOVQ ldbBytes+16(FP), DI
-	MOVQ kc8+24(FP), CX
+// dst[l·stride/4 + q] = b[q·ldb+l] for q < 8, l < kc8 (a multiple of 8): eight rows of an
+// [n, k] B transposed into eight columns of a panel, 8×8 at a time in registers.
+TEXT ·packT8AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DX
+	MOVQ dstStrideBytes+8(FP), R10
+	MOVQ b+16(FP), SI
+	MOVQ ldbBytes+24(FP), DI
+	MOVQ kc8+32(FP), CX
 	SHRQ $3, CX
 	JZ   done
 	LEAQ (DI)(DI*2), AX
 	LEAQ (SI)(AX*1), R8  // row 3
 	LEAQ (R8)(AX*1), R9  // row 6
-	LEAQ (SI)(DI*8), R10 // row 8
-	LEAQ (R10)(AX*1), R11 // row 11
-	LEAQ (R11)(AX*1), R12 // row 14
 
 loop:
 	LOADROWS(SI, R8, R9)
 	TRANSPOSE8
-	STORECOLS(0)
-	LOADROWS(R10, R11, R12)
-	TRANSPOSE8
-	STORECOLS(32)
-	ADDQ $32, SI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	ADDQ $32, R10
-	ADDQ $32, R11
-	ADDQ $32, R12
-	ADDQ $512, DX
-	DECQ CX
-	JNZ  loop
+	MOVQ    DX, AX
+	VMOVUPS Y8, (AX)
+	ADDQ    R10, AX
+	VMOVUPS Y9, (AX)
+	ADDQ    R10, AX
+	VMOVUPS Y10, (AX)
+	ADDQ    R10, AX
+	VMOVUPS Y11, (AX)
+	ADDQ    R10, AX
+	VMOVUPS Y12, (AX)
+	ADDQ    R10, AX
+	VMOVUPS Y13, (AX)
+	ADDQ    R10, AX
+	VMOVUPS Y14, (AX)
+	ADDQ    R10, AX
+	VMOVUPS Y15, (AX)
+	LEAQ    (DX)(R10*8), DX
+	ADDQ    $32, SI
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	DECQ    CX
+	JNZ     loop
 
 done:
 	VZEROUPPER
 	RET
 
-// func packRows16AVX2(dst, src *float32, ldbBytes, kc, panels, panelBytes int)
+// func packRowsAVX2(dst, src *float32, ldbBytes, kc, panels, panelBytes, vecs int)
 //
-// dst[p·panelBytes/4 + l·16 + q] = src[l·ldb + p·16 + q] for l < kc, p < panels, q < 16:
-// full 16-column panels of a [k, n] B, read row by row, the row four ahead prefetched.
-TEXT ·packRows16AVX2(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ ldbBytes+16(FP), R8
-	MOVQ kc+24(FP), CX
-	MOVQ panels+32(FP), R9
-	MOVQ panelBytes+40(FP), R10
-	LEAQ (R8*4), R11
+// dst[p·panelBytes/4 + l·8·vecs + q] = src[l·ldb + p·8·vecs + q] for l < kc, p < panels,
+// q < 8·vecs: full panels of a [k, n] B, read row by row, the row four ahead prefetched.
+TEXT ·packRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  ldbBytes+16(FP), R8
+	MOVQ  kc+24(FP), CX
+	MOVQ  panels+32(FP), R9
+	MOVQ  panelBytes+40(FP), R10
+	MOVQ  vecs+48(FP), R12
+	LEAQ  (R8*4), R11
 	TESTQ CX, CX
-	JZ   rowsdone
+	JZ    rowsdone
 	TESTQ R9, R9
-	JZ   rowsdone
+	JZ    rowsdone
+	TESTQ R12, R12
+	JZ    rowsdone
 
 rowloop:
 	MOVQ SI, AX
@@ -116,17 +115,24 @@ rowloop:
 
 panelloop:
 	PREFETCHT0 (AX)(R11*1)
-	VMOVUPS    (AX), Y0
-	VMOVUPS    32(AX), Y1
-	VMOVUPS    Y0, (BX)
-	VMOVUPS    Y1, 32(BX)
-	ADDQ       $64, AX
-	ADDQ       R10, BX
-	DECQ       DX
-	JNZ        panelloop
+	XORQ       R13, R13
+
+vecloop:
+	VMOVUPS (AX)(R13*1), Y0
+	VMOVUPS Y0, (BX)(R13*1)
+	ADDQ    $32, R13
+	DECQ    R12
+	JNZ     vecloop
+	MOVQ    vecs+48(FP), R12
+	ADDQ    R13, AX
+	ADDQ    R10, BX
+	DECQ    DX
+	JNZ     panelloop
 
 	ADDQ R8, SI
-	ADDQ $64, DI
+	SHLQ $5, R12
+	ADDQ R12, DI
+	SHRQ $5, R12
 	DECQ CX
 	JNZ  rowloop
 

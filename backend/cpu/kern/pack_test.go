@@ -9,9 +9,12 @@ import (
 // panel[l·nr+q] = B[(j+q)·ldb + l0+l], zero for q ≥ w.
 func TestPackPanelT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 0))
-	for _, nr := range []int{4, 16} {
+	for _, nr := range []int{4, 12, 16, 24} {
 		for _, kc := range []int{1, 7, 8, 9, 16, 37} {
-			for _, w := range []int{1, nr - 1, nr} {
+			for _, w := range []int{1, 7, 8, 9, nr - 1, nr} {
+				if w > nr {
+					continue
+				}
 				ldb := kc + 3 + rng.IntN(4)
 				j, l0 := 2, 1
 				b := matrix(rng, j+w, l0+kc, ldb)
@@ -38,31 +41,33 @@ func TestPackPanelT(t *testing.T) {
 
 // TestPackRows16 holds the row-order pack of a [k, n] B this CPU uses to its definition
 // dst[p·kc·16 + l·16 + q] = B[(l0+l)·ldb + j0+p·16+q], and checks it writes nothing else.
-func TestPackRows16(t *testing.T) {
+func TestPackRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 0))
-	for _, kc := range []int{1, 2, 5, 17} {
-		for _, panels := range []int{1, 2, 3} {
-			l0, j0 := 2, 3
-			ldb := j0 + panels*16 + rng.IntN(5)
-			b := matrix(rng, l0+kc, j0+panels*16, ldb)
-			dst := make([]float32, panels*kc*16+5)
-			for i := range dst {
-				dst[i] = -7
-			}
-			packRows16(dst, b, ldb, l0, kc, j0, panels)
-			for p := range panels {
-				for l := range kc {
-					for q := range 16 {
-						want := b[(l0+l)*ldb+j0+p*16+q]
-						if got := dst[p*kc*16+l*16+q]; got != want {
-							t.Fatalf("kc=%d panels=%d: dst[%d·%d·16+%d·16+%d] = %g, want %g", kc, panels, p, kc, l, q, got, want)
+	for _, nr := range []int{4, 12, 16, 24} {
+		for _, kc := range []int{1, 2, 5, 17} {
+			for _, panels := range []int{1, 2, 3} {
+				l0, j0 := 2, 3
+				ldb := j0 + panels*nr + rng.IntN(5)
+				b := matrix(rng, l0+kc, j0+panels*nr, ldb)
+				dst := make([]float32, panels*kc*nr+5)
+				for i := range dst {
+					dst[i] = -7
+				}
+				packRows(dst, b, ldb, l0, kc, j0, panels, nr)
+				for p := range panels {
+					for l := range kc {
+						for q := range nr {
+							want := b[(l0+l)*ldb+j0+p*nr+q]
+							if got := dst[p*kc*nr+l*nr+q]; got != want {
+								t.Fatalf("nr=%d kc=%d panels=%d: dst[%d·%d·%d+%d·%d+%d] = %g, want %g", nr, kc, panels, p, kc, nr, l, nr, q, got, want)
+							}
 						}
 					}
 				}
-			}
-			for i := panels * kc * 16; i < len(dst); i++ {
-				if dst[i] != -7 {
-					t.Fatalf("kc=%d panels=%d: wrote dst[%d] past the panels", kc, panels, i)
+				for i := panels * kc * nr; i < len(dst); i++ {
+					if dst[i] != -7 {
+						t.Fatalf("nr=%d kc=%d panels=%d: wrote dst[%d] past the panels", nr, kc, panels, i)
+					}
 				}
 			}
 		}
