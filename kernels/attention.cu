@@ -22,7 +22,7 @@
 //   out (B, T, D)   qkv (B, T, 3D)
 // grid: (ceil(T / ATT_WARPS), H, B); block: 32·ATT_WARPS;
 // dynamic shared memory: ATT_WARPS · (2·Dh + 32) floats.
-extern "C" __global__ void causal_attention_f32(float* out, const float* qkv, int B, int T, int H,
+extern "C" __global__ void __launch_bounds__(128) causal_attention_f32(float* out, const float* qkv, int B, int T, int H,
                                                 int Dh, float scale) {
     LTSB_DYNAMIC_SMEM(smem);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;

@@ -10,7 +10,7 @@
 //   out (M, ldc)   bias (N) or null   res (M, ldr) or null
 //   act: 0 none, 1 gelu_new (tanh approximation), 2 relu
 // grid: ceil(M·N / blockDim.x), any block size.
-extern "C" __global__ void bias_act_residual_f32(float* out, const float* bias, const float* res,
+extern "C" __global__ void __launch_bounds__(256) bias_act_residual_f32(float* out, const float* bias, const float* res,
                                                  int M, int N, int ldc, int ldr, int act) {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= (long long)M * N) return;

@@ -2,7 +2,8 @@
 // the online (max, sum-of-exp) pair used by the softmax kernels, gelu_new.
 //
 // Rules every kernel here follows (the CPU emulation in emu/ checks them):
-//   - blockDim.x is a multiple of 32 and at most 1024, blockDim.y = blockDim.z = 1;
+//   - blockDim.x is a multiple of 32, at most the kernel's __launch_bounds__ (which caps
+//     its registers so that such a block always fits on an SM), blockDim.y = blockDim.z = 1;
 //   - a warp is either wholly active or wholly returned when it reaches a shuffle or a
 //     __syncwarp (full mask 0xffffffff everywhere);
 //   - a block reaches __syncthreads with every thread (no early return before one);

@@ -9,7 +9,7 @@
 
 // dst[b·dsb + r·dsr + c] = src[b·ssb + r·ssr + c]      b < nb, r < nr, c < cols
 // grid: (ceil(nr·cols / blockDim.x), nb); any block size. dst and src do not overlap.
-extern "C" __global__ void copy_rows_f32(float* dst, const float* src, int nb, int nr, int cols,
+extern "C" __global__ void __launch_bounds__(256) copy_rows_f32(float* dst, const float* src, int nb, int nr, int cols,
                                          int dsb, int dsr, int ssb, int ssr) {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     const int b = blockIdx.y;

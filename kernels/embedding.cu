@@ -13,7 +13,7 @@
 // out[n, d] = table[ids[n], d] + pos[n % T, d]   (pos may be null)
 //   out   (N, D)     ids (N)     table (V, D)     pos (≥T, D)
 // grid: ceil(N·D / blockDim.x), any block size.
-extern "C" __global__ void embed_f32(float* out, const int* ids, const float* table,
+extern "C" __global__ void __launch_bounds__(256) embed_f32(float* out, const int* ids, const float* table,
                                      const float* pos, int N, int T, int D) {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= (long long)N * D) return;
@@ -29,7 +29,7 @@ extern "C" __global__ void embed_f32(float* out, const int* ids, const float* ta
 //   out[n, i] = scale · e[i] (+ pos[n % T, i])                   without (demb = D)
 //   out (N, D)   ids (N)   table (hi-lo, demb)   proj (D, demb) or null   pos (≥T, D) or null
 // grid: N blocks; block: a multiple of 32 threads (the launcher uses 128).
-extern "C" __global__ void adaptive_embed_f32(float* out, const int* ids, const float* table,
+extern "C" __global__ void __launch_bounds__(128) adaptive_embed_f32(float* out, const int* ids, const float* table,
                                               const float* proj, const float* pos, int N, int T,
                                               int D, int demb, int lo, int hi, float scale) {
     const int n = blockIdx.x;

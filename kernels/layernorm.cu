@@ -11,7 +11,7 @@
 // out[r, :] = (x[r, :] - mean) / sqrt(var + eps) · g + b
 //   out, x (rows, D)   g, b (D) (null: 1 and 0)
 // grid: ceil(rows / (blockDim.x/32)); block: a multiple of 32 threads (launcher: 256).
-extern "C" __global__ void layernorm_f32(float* out, const float* x, const float* g,
+extern "C" __global__ void __launch_bounds__(256) layernorm_f32(float* out, const float* x, const float* g,
                                          const float* b, int rows, int D, float eps) {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int r = blockIdx.x * (blockDim.x >> 5) + warp;

@@ -21,7 +21,7 @@
 //   r (K, HD)   rwb, rrb (H, Dh) or null (zero)
 // grid: (ceil(T / RATT_WARPS), H, B); block: 32·RATT_WARPS;
 // dynamic shared memory: RATT_WARPS · (3·Dh + 32) floats.
-extern "C" __global__ void rel_attention_f32(float* out, const float* q, const float* kv,
+extern "C" __global__ void __launch_bounds__(128) rel_attention_f32(float* out, const float* q, const float* kv,
                                              const float* r, const float* rwb, const float* rrb,
                                              int B, int T, int K, int H, int Dh, float scale) {
     LTSB_DYNAMIC_SMEM(smem);

@@ -8,7 +8,7 @@
 // out[δ, j] = sin(δ·f_j), out[δ, D/2 + j] = cos(δ·f_j), f_j = 1 / 10000^(2j/D)
 //   out (P, D), D even
 // grid: ceil(P·D/2 / blockDim.x), any block size.
-extern "C" __global__ void sinusoid_f32(float* out, int P, int D) {
+extern "C" __global__ void __launch_bounds__(256) sinusoid_f32(float* out, int P, int D) {
     const int half = D / 2;
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= (long long)P * half) return;

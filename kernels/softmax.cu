@@ -17,7 +17,7 @@
 // out[r, :] = x[r, :] - log Σ exp x[r, :]
 //   out, x (rows, V)   out may be x
 // grid: rows; block: a multiple of 32 threads (launcher: 256 or 1024).
-extern "C" __global__ void log_softmax_f32(float* out, const float* x, int rows, int V) {
+extern "C" __global__ void __launch_bounds__(1024) log_softmax_f32(float* out, const float* x, int rows, int V) {
     __shared__ float scratch[64];
     const int r = blockIdx.x;
     if (r >= rows) return; // the whole block
@@ -36,7 +36,7 @@ extern "C" __global__ void log_softmax_f32(float* out, const float* x, int rows,
 //   logits[n, v] -= lse_h                                          v < e1
 //   logits[n, v] += cluster[n, c-1] - lse_h - logsumexp(logits[n, e_c:e_{c+1}])  e_c ≤ v < e_{c+1}
 // grid: N; block: a multiple of 32 threads (launcher: 256 or 1024).
-extern "C" __global__ void adaptive_log_softmax_f32(float* logits, const float* cluster, int N, int V,
+extern "C" __global__ void __launch_bounds__(1024) adaptive_log_softmax_f32(float* logits, const float* cluster, int N, int V,
                                                     int nc, int e1, int e2, int e3, int e4, int e5,
                                                     int e6, int e7) {
     __shared__ float scratch[64];

@@ -11,6 +11,7 @@ import (
 // golden bundles) through the CUDA backend's lowering and kernels on the CPU emulator,
 // visiting the threads of each block in a shuffled order.
 func TestConformanceEmulated(t *testing.T) {
+	t.Parallel()
 	h := harness(t)
 	backendtest.Run(t, func() (backend.Backend, error) {
 		return &emuBackend{h: h, order: "shuffle", seed: 1}, nil

@@ -30,6 +30,9 @@ type kernelSig struct {
 	Name   string
 	Module string
 	Params []argKind
+	// MaxThreads is the kernel's __launch_bounds__ (.maxntid in the PTX): no launch may
+	// use more threads per block.
+	MaxThreads int
 }
 
 func params(spec string) []argKind {
@@ -52,25 +55,25 @@ func params(spec string) []argKind {
 // The kernels the executor launches. Parameter letters: p pointer, i int, f float.
 var (
 	// embed_f32(out, ids, table, pos, N, T, D)
-	kEmbed = &kernelSig{"embed_f32", "embedding", params("ppppiii")}
+	kEmbed = &kernelSig{"embed_f32", "embedding", params("ppppiii"), 256}
 	// adaptive_embed_f32(out, ids, table, proj, pos, N, T, D, demb, lo, hi, scale)
-	kAdaptiveEmbed = &kernelSig{"adaptive_embed_f32", "embedding", params("pppppiiiiiif")}
+	kAdaptiveEmbed = &kernelSig{"adaptive_embed_f32", "embedding", params("pppppiiiiiif"), 128}
 	// layernorm_f32(out, x, g, b, rows, D, eps)
-	kLayerNorm = &kernelSig{"layernorm_f32", "layernorm", params("ppppiif")}
+	kLayerNorm = &kernelSig{"layernorm_f32", "layernorm", params("ppppiif"), 256}
 	// bias_act_residual_f32(out, bias, res, M, N, ldc, ldr, act)
-	kBiasAct = &kernelSig{"bias_act_residual_f32", "bias_act", params("pppiiiii")}
+	kBiasAct = &kernelSig{"bias_act_residual_f32", "bias_act", params("pppiiiii"), 256}
 	// causal_attention_f32(out, qkv, B, T, H, Dh, scale)
-	kCausalAttention = &kernelSig{"causal_attention_f32", "attention", params("ppiiiif")}
+	kCausalAttention = &kernelSig{"causal_attention_f32", "attention", params("ppiiiif"), 128}
 	// rel_attention_f32(out, q, kv, r, rwb, rrb, B, T, K, H, Dh, scale)
-	kRelAttention = &kernelSig{"rel_attention_f32", "rel_attention", params("ppppppiiiiif")}
+	kRelAttention = &kernelSig{"rel_attention_f32", "rel_attention", params("ppppppiiiiif"), 128}
 	// log_softmax_f32(out, x, rows, V)
-	kLogSoftmax = &kernelSig{"log_softmax_f32", "softmax", params("ppii")}
+	kLogSoftmax = &kernelSig{"log_softmax_f32", "softmax", params("ppii"), 1024}
 	// adaptive_log_softmax_f32(logits, cluster, N, V, nc, e1, .., e7)
-	kAdaptiveLogSoftmax = &kernelSig{"adaptive_log_softmax_f32", "softmax", params("ppiiiiiiiiii")}
+	kAdaptiveLogSoftmax = &kernelSig{"adaptive_log_softmax_f32", "softmax", params("ppiiiiiiiiii"), 1024}
 	// copy_rows_f32(dst, src, nb, nr, cols, dsb, dsr, ssb, ssr)
-	kCopyRows = &kernelSig{"copy_rows_f32", "copy", params("ppiiiiiii")}
+	kCopyRows = &kernelSig{"copy_rows_f32", "copy", params("ppiiiiiii"), 256}
 	// sinusoid_f32(out, P, D)
-	kSinusoid = &kernelSig{"sinusoid_f32", "sinusoid", params("pii")}
+	kSinusoid = &kernelSig{"sinusoid_f32", "sinusoid", params("pii"), 256}
 )
 
 // allKernels lists every kernel the executor may launch; Open loads them all.

@@ -152,6 +152,10 @@ func (l *lowering) launch(k *kernelSig, grid [3]uint32, threads int, smem int, a
 			return
 		}
 	}
+	if threads <= 0 || threads%32 != 0 || threads > k.MaxThreads {
+		l.fail("%s: %d threads per block (want a multiple of 32 up to its bound %d)", k.Name, threads, k.MaxThreads)
+		return
+	}
 	if grid[1] > 65535 || grid[2] > 65535 {
 		l.fail("%s: grid (%d, %d, %d) exceeds 65535 in y or z", k.Name, grid[0], grid[1], grid[2])
 		return

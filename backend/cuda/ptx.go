@@ -6,6 +6,12 @@ import (
 	"strings"
 )
 
+// ptxEntry is one kernel of a PTX module.
+type ptxEntry struct {
+	Params  []ptxParam
+	MaxNTID int // .maxntid x (the __launch_bounds__), 0 if none
+}
+
 // ptxParam is one parameter of a PTX kernel entry.
 type ptxParam struct {
 	Type string // ".u64", ".u32", ".f32", ".b8", ...
@@ -20,8 +26,8 @@ type ptxParam struct {
 //		.param .u64 .ptr .global .align 4 NAME_param_1,
 //		.param .align 4 .b8 NAME_param_2[12]
 //	)
-func parsePTXEntries(ptx string) (map[string][]ptxParam, error) {
-	entries := map[string][]ptxParam{}
+func parsePTXEntries(ptx string) (map[string]ptxEntry, error) {
+	entries := map[string]ptxEntry{}
 	rest := ptx
 	for {
 		i := strings.Index(rest, ".entry ")
@@ -53,8 +59,22 @@ func parsePTXEntries(ptx string) (map[string][]ptxParam, error) {
 		if _, dup := entries[name]; dup {
 			return nil, fmt.Errorf("ptx: entry %s defined twice", name)
 		}
-		entries[name] = ps
 		rest = rest[closeAt+1:]
+		e := ptxEntry{Params: ps}
+		// Performance directives sit between the parameter list and the body.
+		if body := strings.IndexByte(rest, '{'); body >= 0 {
+			for _, line := range strings.Split(rest[:body], "\n") {
+				f := strings.Fields(strings.ReplaceAll(line, ",", " "))
+				if len(f) >= 2 && f[0] == ".maxntid" {
+					n, err := strconv.Atoi(f[1])
+					if err != nil {
+						return nil, fmt.Errorf("ptx: entry %s: bad .maxntid %q", name, line)
+					}
+					e.MaxNTID = n
+				}
+			}
+		}
+		entries[name] = e
 	}
 }
 
@@ -95,9 +115,14 @@ func parsePTXParam(decl string) (ptxParam, error) {
 	return ptxParam{Type: typ, Size: size}, nil
 }
 
-// checkSignature reports how the PTX parameters of a kernel differ from what the Go
-// side marshals, or nil when every parameter has the size and class of its argKind.
-func checkSignature(k *kernelSig, ps []ptxParam) error {
+// checkSignature reports how the PTX entry of a kernel differs from what the Go side
+// marshals and launches: nil when every parameter has the size and class of its
+// argKind and the entry's .maxntid is the table's MaxThreads.
+func checkSignature(k *kernelSig, e ptxEntry) error {
+	if e.MaxNTID != k.MaxThreads {
+		return fmt.Errorf("kernel %s: the PTX bounds blocks to %d threads (.maxntid), the executor to %d", k.Name, e.MaxNTID, k.MaxThreads)
+	}
+	ps := e.Params
 	if len(ps) != len(k.Params) {
 		return fmt.Errorf("kernel %s: the PTX entry has %d parameters, the executor passes %d", k.Name, len(ps), len(k.Params))
 	}

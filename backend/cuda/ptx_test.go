@@ -30,12 +30,12 @@ func TestEveryKernelMatchesItsPTXEntry(t *testing.T) {
 			t.Errorf("%s: %v", k.Module, err)
 			continue
 		}
-		ps, ok := entries[k.Name]
+		e, ok := entries[k.Name]
 		if !ok {
 			t.Errorf("kernel %s is not an entry of module %s (entries: %v)", k.Name, k.Module, keys(entries))
 			continue
 		}
-		if err := checkSignature(k, ps); err != nil {
+		if err := checkSignature(k, e); err != nil {
 			t.Error(err)
 		}
 	}
@@ -69,8 +69,9 @@ func keys[V any](m map[string]V) []string {
 // The extern "C" prototypes in the .cu files declare the same parameter kinds as the
 // table (pointer for T*, int, float), read from the sources independently of NVRTC.
 func TestKernelTableMatchesSourcePrototypes(t *testing.T) {
-	proto := regexp.MustCompile(`extern "C" __global__ void (\w+)\(([^)]*)\)`)
+	proto := regexp.MustCompile(`extern "C" __global__ void (?:__launch_bounds__\((\d+)\) )?(\w+)\(([^)]*)\)`)
 	found := map[string]string{}
+	bounds := map[string]string{} // kernel → its __launch_bounds__
 	err := fs.WalkDir(kernels.Sources(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".cu") {
 			return err
@@ -78,7 +79,8 @@ func TestKernelTableMatchesSourcePrototypes(t *testing.T) {
 		b, _ := fs.ReadFile(kernels.Sources(), p)
 		for _, m := range proto.FindAllStringSubmatch(string(b), -1) {
 			var spec strings.Builder
-			for _, param := range strings.Split(m[2], ",") {
+			bounds[m[2]] = m[1]
+			for _, param := range strings.Split(m[3], ",") {
 				param = strings.Join(strings.Fields(param), " ")
 				switch {
 				case strings.Contains(param, "*"):
@@ -88,10 +90,10 @@ func TestKernelTableMatchesSourcePrototypes(t *testing.T) {
 				case strings.HasPrefix(param, "float ") || strings.HasPrefix(param, "const float "):
 					spec.WriteByte('f')
 				default:
-					t.Errorf("%s: %s: parameter %q of an unexpected type", p, m[1], param)
+					t.Errorf("%s: %s: parameter %q of an unexpected type", p, m[2], param)
 				}
 			}
-			found[m[1]] = strings.TrimSuffix(p, ".cu") + ":" + spec.String()
+			found[m[2]] = strings.TrimSuffix(p, ".cu") + ":" + spec.String()
 		}
 		return nil
 	})
@@ -109,6 +111,11 @@ func TestKernelTableMatchesSourcePrototypes(t *testing.T) {
 	}
 	if len(found) != len(allKernels) {
 		t.Errorf("the sources declare %d kernels, the table lists %d", len(found), len(allKernels))
+	}
+	for _, k := range allKernels {
+		if bounds[k.Name] == "" {
+			t.Errorf("kernel %s has no __launch_bounds__", k.Name)
+		}
 	}
 }
 
@@ -141,6 +148,7 @@ func TestParsePTXEntries(t *testing.T) {
 	.param .f32 k1_param_3,
 	.param .align 4 .b8 k1_param_4[12]
 )
+.maxntid 256, 1, 1
 { ret; }
 .visible .entry k2()
 { ret; }
@@ -150,11 +158,11 @@ func TestParsePTXEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []ptxParam{{".u64", 8}, {".u64", 8}, {".u32", 4}, {".f32", 4}, {".b8", 12}}
-	if fmt.Sprint(es["k1"]) != fmt.Sprint(want) {
-		t.Errorf("k1 params %v, want %v", es["k1"], want)
+	if fmt.Sprint(es["k1"].Params) != fmt.Sprint(want) || es["k1"].MaxNTID != 256 {
+		t.Errorf("k1 %v, want params %v and .maxntid 256", es["k1"], want)
 	}
-	if ps, ok := es["k2"]; !ok || len(ps) != 0 {
-		t.Errorf("k2: %v %v", ps, ok)
+	if e, ok := es["k2"]; !ok || len(e.Params) != 0 || e.MaxNTID != 0 {
+		t.Errorf("k2: %v %v", e, ok)
 	}
 	for _, bad := range []string{".entry k(", ".entry k(\n.param .u64 a,\n.param b\n)", ".entry k(.param .u32 a[x])", ".entry k()\n.entry k()"} {
 		if _, err := parsePTXEntries(bad); err == nil {
@@ -164,10 +172,13 @@ func TestParsePTXEntries(t *testing.T) {
 }
 
 func TestCheckSignatureRejectsMismatches(t *testing.T) {
-	k := &kernelSig{Name: "k", Params: params("pif")}
+	k := &kernelSig{Name: "k", Params: params("pif"), MaxThreads: 128}
 	good := []ptxParam{{".u64", 8}, {".s32", 4}, {".f32", 4}}
-	if err := checkSignature(k, good); err != nil {
+	if err := checkSignature(k, ptxEntry{good, 128}); err != nil {
 		t.Errorf("matching signature: %v", err)
+	}
+	if err := checkSignature(k, ptxEntry{good, 256}); err == nil {
+		t.Error("a different .maxntid was accepted")
 	}
 	for name, ps := range map[string][]ptxParam{
 		"too few":         good[:2],
@@ -178,7 +189,7 @@ func TestCheckSignatureRejectsMismatches(t *testing.T) {
 		"struct for ptr":  {{".b8", 8}, {".s32", 4}, {".f32", 4}},
 		"one extra param": append(append([]ptxParam(nil), good...), ptxParam{".u32", 4}),
 	} {
-		if err := checkSignature(k, ps); err == nil {
+		if err := checkSignature(k, ptxEntry{ps, 128}); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-//go:embed cxx/emu.h cxx/harness.cc
+//go:embed cxx/emu.h cxx/runtime.cc cxx/harness.cc cxx/fake_cuda.cc
 var support embed.FS
 
 // Decl declares a kernel to the harness: its name and argument kinds, one letter an
@@ -39,9 +39,35 @@ func Compiler() (string, error) {
 // A trampoline whose argument kinds do not match the kernel's parameter types does not
 // compile.
 func Build(dir string, sources fs.FS, extra map[string]string, decls []Decl) (*Harness, error) {
+	bin := filepath.Join(dir, "harness")
+	if err := compile(dir, sources, extra, decls, "-o", bin, "runtime.cc", "harness.cc", "kernels_emu.cc"); err != nil {
+		return nil, err
+	}
+	return &Harness{path: bin}, nil
+}
+
+// BuildFakeDriver compiles, in dir, a fake CUDA driver and cuBLAS (cxx/fake_cuda.cc)
+// that run the kernels of sources in the emulator: dir/libcuda.so.1, with
+// dir/libcublas.so.13 a link to it. A process started with LD_LIBRARY_PATH=dir loads it
+// in place of the NVIDIA driver. It returns the path of the cuBLAS name.
+func BuildFakeDriver(dir string, sources fs.FS, decls []Decl) (string, error) {
+	lib := filepath.Join(dir, "libcuda.so.1")
+	if err := compile(dir, sources, nil, decls, "-shared", "-fPIC", "-o", lib, "runtime.cc", "fake_cuda.cc", "kernels_emu.cc"); err != nil {
+		return "", err
+	}
+	blas := filepath.Join(dir, "libcublas.so.13")
+	os.Remove(blas)
+	if err := os.Symlink("libcuda.so.1", blas); err != nil {
+		return "", err
+	}
+	return blas, nil
+}
+
+// compile writes the sources into dir and runs the C++ compiler there with args.
+func compile(dir string, sources fs.FS, extra map[string]string, decls []Decl, args ...string) error {
 	cxx, err := Compiler()
 	if err != nil {
-		return nil, fmt.Errorf("emu: no C++ compiler: %w", err)
+		return fmt.Errorf("emu: no C++ compiler: %w", err)
 	}
 	files := map[string][]byte{}
 	var units []string
@@ -62,7 +88,7 @@ func Build(dir string, sources fs.FS, extra map[string]string, decls []Decl) (*H
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("emu: reading the kernel sources: %w", err)
+		return fmt.Errorf("emu: reading the kernel sources: %w", err)
 	}
 	for name, text := range extra {
 		files[name] = []byte(text)
@@ -70,10 +96,10 @@ func Build(dir string, sources fs.FS, extra map[string]string, decls []Decl) (*H
 			units = append(units, name)
 		}
 	}
-	for _, name := range []string{"emu.h", "harness.cc"} {
+	for _, name := range []string{"emu.h", "runtime.cc", "harness.cc", "fake_cuda.cc"} {
 		b, err := support.ReadFile("cxx/" + name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		files[name] = b
 	}
@@ -81,17 +107,16 @@ func Build(dir string, sources fs.FS, extra map[string]string, decls []Decl) (*H
 	files["kernels_emu.cc"] = trampolines(units, decls)
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	bin := filepath.Join(dir, "harness")
-	cmd := exec.Command(cxx, "-std=c++14", "-O1", "-U_FORTIFY_SOURCE", "-include", "emu.h", "-o", bin, "harness.cc", "kernels_emu.cc")
+	cmd := exec.Command(cxx, append([]string{"-std=c++17", "-O1", "-U_FORTIFY_SOURCE", "-include", "emu.h"}, args...)...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return nil, fmt.Errorf("emu: compiling the kernels with %s: %v\n%s", cxx, err, out)
+		return fmt.Errorf("emu: compiling the kernels with %s: %v\n%s", cxx, err, out)
 	}
-	return &Harness{path: bin}, nil
+	return nil
 }
 
 // trampolines is the C++ unit that includes every kernel source and maps each declared

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <math.h>
+#include <string>
 
 struct uint3 {
     unsigned x, y, z;
@@ -82,7 +83,17 @@ struct Kernel {
     void (*call)(const uint64_t* args);
 };
 
+// The runtime (runtime.cc).
+extern std::string where; // what is being run, for messages
+[[noreturn]] void fail(const char* fmt, ...);
+void set_order(const char* name, unsigned long long seed);
+const Kernel* find_kernel(const char* name);
+void launch(const Kernel* k, const uint32_t grid[3], const uint32_t block[3], uint32_t smem, const uint64_t* args);
+
 } // namespace emu
+
+extern const emu::Kernel emu_kernels[];
+extern const int emu_nkernels;
 
 #define threadIdx (emu::thread_idx())
 #define blockIdx (emu::block_idx)
@@ -94,6 +105,7 @@ struct Kernel {
 #define __forceinline__ inline
 #define __shared__ static
 #define __restrict__
+#define __launch_bounds__(...)
 #define LTSB_DYNAMIC_SMEM(name) float* name = emu::dyn_smem
 
 using std::max;

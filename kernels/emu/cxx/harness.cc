@@ -1,5 +1,4 @@
-// harness.cc: the CPU emulator's runtime (thread scheduler, barriers, shuffles) and a
-// small interpreter of "programs": a list of kernel launches and cuBLAS-style GEMMs
+// harness.cc: a small interpreter of "programs": a list of kernel launches and cuBLAS-style GEMMs
 // over three memory regions (weights, arena, state), written by the Go tests
 // (package kernels/emu) in the format described in program.go.
 //
@@ -12,167 +11,8 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <csetjmp>
 #include <string>
-#include <ucontext.h>
 #include <vector>
-
-extern const emu::Kernel emu_kernels[];
-extern const int emu_nkernels;
-
-namespace emu {
-
-enum State { READY, WAIT_BLOCK, WAIT_WARP, DONE };
-
-struct Thread {
-    uint3 idx;
-    int lane, warp;
-    State st;
-    bool shuffled; // at a shuffle (true) or at __syncwarp (false) when st == WAIT_WARP
-    uint32_t val, out;
-    int src;
-    bool started;
-    ucontext_t ctx; // the thread's first entry
-    jmp_buf jb;     // where it resumes after parking
-    char* stack;
-};
-
-Thread* cur;
-uint3 block_idx;
-dim3 block_dim, grid_dim;
-float* dyn_smem;
-
-// Switching: a thread starts with setcontext (makecontext'd onto its own stack) and
-// afterwards parks and resumes with _setjmp/_longjmp, which save no signal mask and so
-// make no system call (swapcontext makes two per switch).
-static jmp_buf sched;
-static std::vector<Thread> threads;
-static const Kernel* kernel;
-static const uint64_t* kernel_args;
-static std::string where; // the step being run, for messages
-static const size_t stack_bytes = 256 * 1024;
-
-[[noreturn]] static void fail(const char* fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    std::fprintf(stderr, "%s: ", where.c_str());
-    std::vfprintf(stderr, fmt, ap);
-    std::fprintf(stderr, "\n");
-    va_end(ap);
-    std::exit(1);
-}
-
-const uint3& thread_idx() { return cur->idx; }
-int lane() { return cur->lane; }
-
-static void park(State s) {
-    cur->st = s;
-    if (_setjmp(cur->jb) == 0) _longjmp(sched, 1);
-}
-
-void sync_block() { park(WAIT_BLOCK); }
-
-void sync_warp(unsigned mask) {
-    if (mask != 0xffffffffu) fail("__syncwarp with mask %08x: the kernels use full warps only", mask);
-    cur->shuffled = false;
-    cur->src = cur->lane;
-    park(WAIT_WARP);
-}
-
-uint32_t shuffle(unsigned mask, uint32_t v, int src) {
-    if (mask != 0xffffffffu) fail("shuffle with mask %08x: the kernels use full warps only", mask);
-    cur->shuffled = true;
-    cur->val = v;
-    cur->src = src;
-    park(WAIT_WARP);
-    return cur->out;
-}
-
-static void thread_main() {
-    kernel->call(kernel_args);
-    cur->st = DONE;
-    _longjmp(sched, 1);
-}
-
-// resume runs thread t until it parks or returns.
-static void resume(Thread& t) {
-    cur = &t;
-    if (_setjmp(sched) != 0) return;
-    if (!t.started) {
-        t.started = true;
-        setcontext(&t.ctx);
-    }
-    _longjmp(t.jb, 1);
-}
-
-// run_block runs every thread of block block_idx to completion.
-static void run_block(int n, const std::vector<int>& order) {
-    for (int i = 0; i < n; ++i) {
-        Thread& t = threads[i];
-        t.idx = uint3{static_cast<unsigned>(i), 0, 0};
-        t.lane = i & 31;
-        t.warp = i >> 5;
-        t.st = READY;
-        t.started = false;
-        if (!t.stack) t.stack = static_cast<char*>(std::malloc(stack_bytes));
-        getcontext(&t.ctx);
-        t.ctx.uc_stack.ss_sp = t.stack;
-        t.ctx.uc_stack.ss_size = stack_bytes;
-        t.ctx.uc_link = nullptr;
-        makecontext(&t.ctx, thread_main, 0);
-    }
-    const int nwarps = n / 32;
-    for (;;) {
-        for (int i : order) {
-            if (threads[i].st != READY) continue;
-            resume(threads[i]);
-        }
-        // Nobody is runnable: release whole warps first, then the block barrier.
-        bool released = false;
-        for (int w = 0; w < nwarps; ++w) {
-            Thread* l = &threads[w * 32];
-            int waiting = 0, blocked = 0, done = 0, shuffles = 0;
-            for (int k = 0; k < 32; ++k) {
-                switch (l[k].st) {
-                case WAIT_WARP:
-                    ++waiting;
-                    shuffles += l[k].shuffled;
-                    break;
-                case WAIT_BLOCK: ++blocked; break;
-                case DONE: ++done; break;
-                default: break;
-                }
-            }
-            if (waiting == 0) continue;
-            if (waiting != 32)
-                fail("block (%u,%u,%u) warp %d: %d lanes wait at a shuffle/__syncwarp, %d at __syncthreads, %d returned",
-                     block_idx.x, block_idx.y, block_idx.z, w, waiting, blocked, done);
-            if (shuffles != 0 && shuffles != 32)
-                fail("block (%u,%u,%u) warp %d: %d lanes at a shuffle, %d at __syncwarp",
-                     block_idx.x, block_idx.y, block_idx.z, w, shuffles, 32 - shuffles);
-            for (int k = 0; k < 32; ++k) {
-                int s = l[k].src;
-                l[k].out = (s >= 0 && s < 32) ? l[s].val : l[k].val;
-            }
-            for (int k = 0; k < 32; ++k) l[k].st = READY;
-            released = true;
-        }
-        if (released) continue;
-        int blocked = 0, done = 0;
-        for (int i = 0; i < n; ++i) {
-            blocked += threads[i].st == WAIT_BLOCK;
-            done += threads[i].st == DONE;
-        }
-        if (done == n) return;
-        if (blocked + done != n) fail("deadlock in block (%u,%u,%u)", block_idx.x, block_idx.y, block_idx.z);
-        if (done != 0)
-            fail("block (%u,%u,%u): __syncthreads reached by %d threads while %d returned",
-                 block_idx.x, block_idx.y, block_idx.z, blocked, done);
-        for (int i = 0; i < n; ++i) threads[i].st = READY;
-    }
-}
-
-} // namespace emu
 
 // ---- the program interpreter ----
 
@@ -187,26 +27,6 @@ struct Region {
 };
 
 std::vector<Region> regions;
-
-// The order in which the scheduler visits a block's threads.
-std::string order_name = "forward";
-uint64_t rng = 1; // xorshift64*: the shuffle needs no quality, only a seed
-
-unsigned next_rand() {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return static_cast<unsigned>((rng * 0x2545F4914F6CDD1DULL) >> 33);
-}
-
-std::vector<int> order_for(int n) {
-    std::vector<int> o(n);
-    for (int i = 0; i < n; ++i) o[i] = i;
-    if (order_name == "reverse") std::reverse(o.begin(), o.end());
-    if (order_name == "shuffle")
-        for (int i = n - 1; i > 0; --i) std::swap(o[i], o[next_rand() % (i + 1)]);
-    return o;
-}
 
 struct Reader {
     FILE* f;
@@ -269,9 +89,7 @@ void launch(Reader& r) {
     for (auto& b : block) b = r.get<uint32_t>();
     uint32_t smem = r.get<uint32_t>();
     uint32_t nargs = r.get<uint32_t>();
-    const emu::Kernel* k = nullptr;
-    for (int i = 0; i < emu_nkernels; ++i)
-        if (name == emu_kernels[i].name) k = &emu_kernels[i];
+    const emu::Kernel* k = emu::find_kernel(name.c_str());
     if (!k) emu::fail("no kernel %s", name.c_str());
     if (std::strlen(k->kinds) != nargs) emu::fail("%s takes %zu arguments, got %u", name.c_str(), std::strlen(k->kinds), nargs);
     std::vector<uint64_t> args(nargs);
@@ -285,27 +103,7 @@ void launch(Reader& r) {
             args[i] = r.get<uint32_t>();
         }
     }
-    if (block[0] == 0 || block[0] % 32 != 0 || block[0] > 1024 || block[1] != 1 || block[2] != 1)
-        emu::fail("%s: block (%u,%u,%u): want a multiple of 32 threads ≤ 1024 in x only", name.c_str(), block[0], block[1], block[2]);
-    if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0 || grid[0] > 0x7fffffffu || grid[1] > 65535 || grid[2] > 65535)
-        emu::fail("%s: grid (%u,%u,%u) outside the CUDA limits", name.c_str(), grid[0], grid[1], grid[2]);
-    if (smem > 48 * 1024) emu::fail("%s: %u bytes of dynamic shared memory (> 48 KiB needs an opt-in)", name.c_str(), smem);
-    static std::vector<float> smem_buf;
-    smem_buf.assign(48 * 1024 / 4 + 1, 0.0f);
-    emu::dyn_smem = smem_buf.data();
-    emu::kernel = k;
-    emu::kernel_args = args.data();
-    emu::block_dim = dim3(block[0], 1, 1);
-    emu::grid_dim = dim3(grid[0], grid[1], grid[2]);
-    if (emu::threads.size() < block[0]) emu::threads.resize(block[0]);
-    std::vector<int> order = order_for(static_cast<int>(block[0]));
-    for (uint32_t z = 0; z < grid[2]; ++z)
-        for (uint32_t y = 0; y < grid[1]; ++y)
-            for (uint32_t x = 0; x < grid[0]; ++x) {
-                std::memset(smem_buf.data(), 0xff, smem); // uninitialised shared memory reads as NaN
-                emu::block_idx = uint3{x, y, z};
-                emu::run_block(static_cast<int>(block[0]), order);
-            }
+    emu::launch(k, grid, block, smem, args.data());
 }
 
 // gemm is cublasGemmStridedBatchedEx with fp32 data, column-major:
@@ -361,8 +159,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: harness IN OUT forward|reverse|shuffle SEED\n");
         return 2;
     }
-    order_name = argv[3];
-    rng = std::strtoull(argv[4], nullptr, 10) * 2 + 1;
+    emu::set_order(argv[3], std::strtoull(argv[4], nullptr, 10));
     FILE* in = std::fopen(argv[1], "rb");
     if (!in) {
         std::perror(argv[1]);

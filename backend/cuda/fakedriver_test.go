@@ -1,0 +1,83 @@
+//go:build linux && cgo
+
+package cuda
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ltsbench/ltsbench/kernels"
+	"github.com/ltsbench/ltsbench/kernels/emu"
+)
+
+// TestCgoPathOnFakeDriver runs this package's GPU tests in a child process whose
+// libcuda.so.1 and libcublas.so.13 are the fake of package kernels/emu: the real
+// loader, symbol lookups, argument marshalling into void*[], step arrays, stream
+// capture and replay, events, out-of-memory clean-up and error paths of the cgo layer,
+// with the kernels emulated on the CPU and cuBLAS checked against its documented
+// contract. The conformance suite runs its ops and golden parts (the models part runs
+// in TestConformanceEmulated).
+func TestCgoPathOnFakeDriver(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("the fake CUDA driver is compiled C++: skipped with -short")
+	}
+	if os.Getenv("LTSBENCH_FAKE_CUDA") == "1" {
+		t.Skip("already the child process")
+	}
+	if loadDriver() == "" {
+		t.Skip("a real NVIDIA driver is loaded in this process; the GPU tests run on it instead")
+	}
+	if _, err := emu.Compiler(); err != nil {
+		t.Skipf("the fake CUDA driver needs a C++ compiler: %v", err)
+	}
+	dir := t.TempDir()
+	blas, err := emu.BuildFakeDriver(dir, kernels.Sources(), kernelDecls())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// TestConformanceGPUNoGraph is left out: every Compile runs its graphs once without
+	// capture, and TestGraphReplayMatchesLaunches compares the two paths.
+	gpuTests := []string{"TestConformanceGPU", "TestGraphReplayMatchesLaunches", "TestTF32",
+		"TestOutOfMemoryIsAnError", "TestStridedBatchedGemm", "TestMemorySampling", "TestSetIDsChecksTheVocabulary", "TestProbe"}
+	cmd := exec.Command(os.Args[0], "-test.v", "-test.count=1",
+		"-test.run", "^("+strings.Join(gpuTests, "|")+")$/^(ops|golden)$")
+	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+dir, "LTSBENCH_CUBLAS="+blas, "LTSBENCH_FAKE_CUDA=1", "LTSBENCH_REQUIRE_GPU=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("GPU tests on the fake driver failed: %v\n%s", err, tail(string(out), 80))
+	}
+	for _, name := range gpuTests {
+		if !regexp.MustCompile(`(?m)^--- PASS: ` + name + ` `).MatchString(string(out)) {
+			t.Errorf("%s did not pass on the fake driver:\n%s", name, tail(string(out), 40))
+		}
+	}
+	t.Log(grep(string(out), "--- "))
+	if strings.Contains(string(out), "fake CUDA:") || strings.Contains(string(out), "fake cuBLAS:") {
+		t.Errorf("the fake driver reported misuse:\n%s", grep(string(out), "fake CU"))
+	}
+	if !strings.Contains(string(out), "Fake CUDA device (CPU emulation)") {
+		t.Error("the child did not run on the fake device")
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func grep(s, sub string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
