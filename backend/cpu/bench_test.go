@@ -29,11 +29,12 @@ var benchModels = []struct{ name, json string }{
 		"tgt_len": 192, "mem_len": 192}`},
 }
 
-// BenchmarkForward times one forward pass of the preset models at batch 1 × seq tokens
-// with the full output layer (every position, the whole vocabulary), as docs/PERF.md
-// records them. Transformer-XL runs in steady state: a first, untimed segment fills
-// mem_len memory rows, then every timed run reads and rewrites them. It reports the
-// median of the b.N runs (median_ms) and the exact AllocPeakBytes of the timed graph.
+// BenchmarkForward times one forward pass of the baseline models at batch 1 × seq
+// tokens with the full output layer (every position, the whole vocabulary), as
+// docs/PERF.md records them. Transformer-XL runs in steady state: a first, untimed
+// segment fills mem_len memory rows, then every timed run reads and rewrites them. It
+// reports the median, fastest and slowest of the b.N runs (median_ms, min_ms, max_ms)
+// and the exact AllocPeakBytes of the timed graph with its three regions.
 //
 //	go test ./backend/cpu -run '^$' -bench Forward -benchtime 5x -timeout 60m -args -threads 2
 func BenchmarkForward(b *testing.B) {
@@ -107,6 +108,8 @@ func benchForward(b *testing.B, a *space.Arch, seq, threads int) {
 		median = (runs[len(runs)/2-1] + runs[len(runs)/2]) / 2
 	}
 	b.ReportMetric(float64(median)/1e6, "median_ms")
+	b.ReportMetric(float64(runs[0])/1e6, "min_ms")
+	b.ReportMetric(float64(runs[len(runs)-1])/1e6, "max_ms")
 	g := graphs[0]
 	b.ReportMetric(float64(g.AllocPeakBytes()), "alloc_peak_bytes")
 	b.ReportMetric(float64(g.WeightBytes), "weight_bytes")

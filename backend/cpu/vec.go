@@ -54,12 +54,20 @@ func exp32(x float32) float32 {
 	case x > 88.72:
 		return float32(math.Inf(1))
 	}
-	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	// n = x/ln 2 rounded to nearest (conversion truncates toward zero).
+	t := x * log2e
+	var k int32
+	if t < 0 {
+		k = int32(t - 0.5)
+	} else {
+		k = int32(t + 0.5)
+	}
+	n := float32(k)
 	r := x - n*c1 - n*c2
 	p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
 	p = p*r*r + r + 1
-	if n > 127 { // 2^128 is not a float32; it still is a factor 2 of one
-		return 2 * p * math.Float32frombits(uint32(int32(n)+126)<<23)
+	if k > 127 { // 2^128 is not a float32; it still is a factor 2 of one
+		return 2 * p * math.Float32frombits(uint32(k+126)<<23)
 	}
-	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+	return p * math.Float32frombits(uint32(k+127)<<23)
 }
