@@ -22,4 +22,14 @@
 // Without cgo or off Linux the package registers an opener that says this build has
 // no CUDA support. NVML (memory sampling, device description) lives in
 // internal/sysinfo.
+//
+// Environment: LTSBENCH_CUBLAS names the cuBLAS library to load (else libcublas.so.13,
+// .12, .11 on the loader's path, then the usual toolkit, conda and pip folders);
+// LTSBENCH_CUDA_SYNC=1 synchronises after every kernel and GEMM of an eager run (with
+// --no-graph), so that an asynchronous fault names its op.
+//
+// Tests: without a GPU, the lowering and the kernels run the conformance suite on the
+// CPU emulator of package kernels/emu, and the cgo layer runs this package's GPU tests
+// against a fake libcuda.so.1/libcublas built from that emulator; on a GPU the same
+// tests run on the device (LTSBENCH_REQUIRE_GPU=1 turns "no GPU" into a failure).
 package cuda

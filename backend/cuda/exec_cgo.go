@@ -228,6 +228,9 @@ func (e *Executable) Close() error {
 // StartMemorySampling records the device's used memory and starts NVML's sampler of
 // this process's GPU memory (bench.MemorySampler).
 func (e *Executable) StartMemorySampling() {
+	if e.closed {
+		return
+	}
 	if e.sampler != nil {
 		e.sampler.Stop()
 	}
@@ -252,6 +255,9 @@ func (e *Executable) used() int64 {
 // the device's used memory at its highest (start or end of the sampling; the graphs
 // allocate nothing while they run) minus the baseline taken after context creation.
 func (e *Executable) StopMemorySampling() (nvmlProcessPeakBytes, deviceUsedDeltaBytes *int64, note string) {
+	if e.closed {
+		return nil, nil, "the executable was closed while sampling"
+	}
 	var notes []string
 	if e.sampler != nil {
 		p := e.sampler.Stop()
