@@ -109,6 +109,10 @@ extern "C" {
 
 int cuInit(unsigned int flags) {
     if (flags != 0) return kInvalidValue;
+    if (!initialised) {
+        const char* order = std::getenv("LTSBENCH_EMU_ORDER"); // forward, reverse or shuffle
+        if (order) emu::set_order(order, 1);
+    }
     initialised = true;
     return kSuccess;
 }
