@@ -36,7 +36,13 @@ else
   PRESETS=${PRESETS:-"gpt2-small gpt2-medium txl-base gpt2-tiny txl-tiny"}
 fi
 BUDGET=${BUDGET:-450}
-PYTHON=${PYTHON:-python3}
+# The Python with PyTorch: PYTHON, else the first of python3 and python that imports torch.
+if [ -z "${PYTHON:-}" ]; then
+  PYTHON=python3
+  for py in python3 python; do
+    if command -v "$py" >/dev/null && "$py" -c 'import torch' >/dev/null 2>&1; then PYTHON=$py; break; fi
+  done
+fi
 LOG=$HERE/gpu-check.log
 RES=$HERE/results
 mkdir -p "$RES"
