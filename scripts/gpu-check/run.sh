@@ -141,6 +141,8 @@ if ! command -v "$PYTHON" >/dev/null; then
   TORCH_NOTE="no $PYTHON: no PyTorch comparison"
 elif ! "$PYTHON" -c 'import torch' >/dev/null 2>&1; then
   TORCH_NOTE="PyTorch is not installed: no PyTorch comparison"
+elif [ "$DEVICE" != cpu ] && ! "$PYTHON" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
+  TORCH_NOTE="PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/null) sees no GPU: no PyTorch comparison"
 else
   TDEV=$DEVICE
   step "PyTorch models vs golden bundles" 90 "$PYTHON" torch_presets.py verify tree/testdata/golden/*/ --device "$TDEV"
