@@ -117,7 +117,7 @@ func TestGraphReplayMatchesLaunches(t *testing.T) {
 		g := runOutputs(t, graphs, a, 3)
 		d := runOutputs(t, direct, a, 1)
 		for i := range g {
-			if math.Abs(float64(g[i]-d[i])) > 1e-5*max(1, math.Abs(float64(d[i]))) {
+			if math.Abs(float64(g[i]-d[i])) > 1e-4*max(1, math.Abs(float64(d[i]))) {
 				t.Fatalf("%s: output %d: graph %v, launches %v", a.ModelType(), i, g[i], d[i])
 			}
 		}
@@ -130,14 +130,17 @@ func TestTF32(t *testing.T) {
 	tf32 := openGPU(t, backend.Options{TF32: true})
 	a := testArch(t, gpt2Small)
 	x, y := runOutputs(t, fp32, a, 1), runOutputs(t, tf32, a, 1)
-	var worst float64
+	var worst, scale float64
 	for i := range x {
 		worst = max(worst, math.Abs(float64(x[i]-y[i])))
+		scale = max(scale, math.Abs(float64(x[i])))
 	}
-	if worst > 0.1 {
-		t.Errorf("TF32 differs from fp32 by up to %g", worst)
+	// TF32 keeps 10 mantissa bits of each product's inputs: percent-level differences at
+	// most, never a different model.
+	if worst > 0.05*max(1, scale) {
+		t.Errorf("TF32 differs from fp32 by up to %g (outputs up to %g)", worst, scale)
 	}
-	t.Logf("TF32 vs fp32: max |diff| %.3g", worst)
+	t.Logf("TF32 vs fp32: max |diff| %.3g (outputs up to %.3g)", worst, scale)
 }
 
 // An arena larger than the device is an error wrapping backend.ErrOutOfMemory, and

@@ -522,14 +522,14 @@ int cublasGemmStridedBatchedEx(void* h, int transa, int transb, int m, int n, in
         for (int p = 0; p < batch; ++p)
             for (int j = 0; j < n; ++j)
                 for (int i = 0; i < m; ++i) {
-                    double s = 0;
+                    float s = 0; // fp32 accumulation, as cuBLAS with CUBLAS_COMPUTE_32F
                     for (int l = 0; l < k; ++l) {
                         float x = transa ? fa[p * sa + l + (long long)i * lda] : fa[p * sa + i + (long long)l * lda];
                         float y = transb ? fb[p * sb + j + (long long)l * ldb] : fb[p * sb + l + (long long)j * ldb];
-                        s += (double)x * y;
+                        s += x * y;
                     }
                     float* ci = fc + p * sc + i + (long long)j * ldc;
-                    *ci = be == 0.0f ? al * (float)s : al * (float)s + be * *ci;
+                    *ci = be == 0.0f ? al * s : al * s + be * *ci;
                 }
     });
 }

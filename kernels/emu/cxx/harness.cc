@@ -143,10 +143,10 @@ void gemm(Reader& r) {
         for (int j = 0; j < n; ++j) {
             for (int l = 0; l < k; ++l) col[l] = tb ? b[j + (int64_t)l * ldb] : b[l + (int64_t)j * ldb];
             for (int i = 0; i < m; ++i) {
-                double s = 0;
-                for (int l = 0; l < k; ++l) s += (double)(ta ? a[l + (int64_t)i * lda] : a[i + (int64_t)l * lda]) * col[l];
+                float s = 0; // fp32 accumulation, as cuBLAS with CUBLAS_COMPUTE_32F
+                for (int l = 0; l < k; ++l) s += (ta ? a[l + (int64_t)i * lda] : a[i + (int64_t)l * lda]) * col[l];
                 float* ci = c + i + (int64_t)j * ldc;
-                *ci = beta == 0.0f ? alpha * (float)s : alpha * (float)s + beta * *ci;
+                *ci = beta == 0.0f ? alpha * s : alpha * s + beta * *ci;
             }
         }
     }
