@@ -3,7 +3,6 @@
 package cuda
 
 import (
-	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -276,7 +275,6 @@ func TestSetIDsChecksTheVocabulary(t *testing.T) {
 	if err := exe.SetIDs(0, ids); err == nil || !strings.Contains(err.Error(), "outside the vocabulary") {
 		t.Errorf("SetIDs with id %d: %v", a.NToken, err)
 	}
-	_ = binary.LittleEndian
 }
 
 // Probe lists device 0 as Open sees it.

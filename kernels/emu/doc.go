@@ -5,6 +5,9 @@
 // __syncthreads, __syncwarp and warp shuffles behave as on a GPU and divergent
 // barriers are reported. A Program — kernel launches and cuBLAS-style column-major
 // GEMMs over byte regions — is executed by the compiled harness in a child process.
+// BuildFakeDriver makes, from the same runtime, a stand-in libcuda.so.1 and
+// libcublas.so.13 (cxx/fake_cuda.cc) so that the CUDA backend's cgo layer can run its
+// GPU tests on a machine without one.
 //
 // It checks index arithmetic, masks, reductions and barrier placement; it cannot
 // check timing, memory coalescing, register or shared-memory limits, or the PTX the
