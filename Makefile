@@ -42,6 +42,19 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -cpu 1 ./backend/cpu/...
 
+# Regenerate the committed PTX from kernels/*.cu with NVRTC (Debian non-free libnvrtc11.2).
+kernels:
+	scripts/gen-kernels.sh
+
+# CI: regenerate the PTX (installing NVRTC if needed) and fail if it differs from the commit.
+check-kernels:
+	scripts/gen-kernels.sh --install
+	git diff --exit-code -- kernels/ptx
+
+# Build the self-contained folder for a GPU machine (no Go there): run gpu-check/run.sh on it.
+gpu-check:
+	scripts/gpu-check/build.sh gpu-check
+
 dist:
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -o dist/ltsbench-linux-amd64 ./cmd/ltsbench
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -o dist/ltsbench-linux-arm64 ./cmd/ltsbench
