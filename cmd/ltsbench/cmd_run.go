@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ltsbench/ltsbench/backend"
@@ -201,8 +202,8 @@ func runAction(c *cli.Context) error {
 		if err := search.CheckResume(dir, cfg); err != nil {
 			return err
 		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
+	} else if _, err := os.Stat(filepath.Join(dir, results.ArchiveFile)); err == nil {
+		return fmt.Errorf("--out: %s already holds a run; continue it with --resume or choose another DIR", dir)
 	}
 
 	be, err := backend.Open(dev, backend.Options{Threads: proto.Threads, TF32: proto.TF32, NoGraph: proto.NoGraph})
@@ -212,8 +213,8 @@ func runAction(c *cli.Context) error {
 	defer be.Close()
 
 	if !resume {
-		if _, err := os.Stat(dir + "/" + results.ArchiveFile); err == nil {
-			return fmt.Errorf("--out: %s already holds a run; continue it with --resume or choose another DIR", dir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("--out: %w", err)
 		}
 		ri := cfg.RunInfo()
 		ri.Command = commandLine(c)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -134,5 +135,19 @@ func TestRunErrors(t *testing.T) {
 	wantFailure(t, tinySearch("gpt2", run, "--resume", "--seed", "7"), 1, "seed")
 	if recs, _, err := results.ReadArchive(filepath.Join(run, results.ArchiveFile)); err != nil || len(recs) != 7 {
 		t.Errorf("archive after refused runs: %v, %d records", err, len(recs))
+	}
+}
+
+func TestRunWithoutGPU(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out, errOut := runLtsbench(t, tinySearch("gpt2", dir, "--device", "cuda:0")...)
+	if code == 0 {
+		t.Skip("a GPU is present: this test is for machines without one")
+	}
+	if code != 1 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "cuda:0") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and one line naming cuda:0", code, out, errOut)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the run directory was created for a device that cannot run: %v", err)
 	}
 }
