@@ -91,7 +91,7 @@ func LoadRun(dir string) (*Run, error) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: missing; reporting %s alone", archivePath, ParetoFile))
 	}
 
-	r.Front = paretoFront(r.Archive, r.Strict(), r.Info.admits)
+	r.Front = ParetoFront(r.Archive, r.Strict(), r.Info.Bounds())
 	if haveArchive && havePareto && !sameKeys(front, r.Front) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%s lists %d architectures, the archive's front has %d: reporting the archive's front (the run may have stopped between the two writes)", paretoPath, len(front), len(r.Front)))
 	}

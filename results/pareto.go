@@ -1,19 +1,52 @@
 package results
 
-import "sort"
+import (
+	"math"
+	"sort"
+)
 
-// The report recomputes the front from the archive itself. search.ParetoFront is the
-// front the search selects parents from; results cannot import search (search imports
-// results), so this is the same definition again, and an external test checks that the
-// two agree.
+// The Pareto front lives here, next to the records it is made of, so that the search
+// (which selects parents from it) and the reports (which recompute it from an archive)
+// use one definition.
 
-// dominates reports whether a dominates b in LTS's three objectives: decoder parameters
-// (more is better: the perplexity proxy), latency and memory (less is better).
+// Bounds are optional limits on the measured objectives (--max-latency-ms,
+// --max-memory-mb); a zero field is no limit.
+type Bounds struct {
+	MaxLatencyMS   float64
+	MaxMemoryBytes int64
+}
+
+// Bounds are the objective limits of the run.
+func (ri *RunInfo) Bounds() Bounds {
+	// search.Config.RunInfo stores MaxMemoryBytes/BytesPerMB; multiplying back is exact
+	// for every byte count a run can have.
+	return Bounds{MaxLatencyMS: ri.MaxLatencyMS, MaxMemoryBytes: int64(math.Round(ri.MaxMemoryMB * BytesPerMB))}
+}
+
+// Admits reports whether r may be on a Pareto front: it ran (Feasible) and is within b.
+func (b Bounds) Admits(r *Record) bool {
+	if !r.Feasible {
+		return false
+	}
+	if b.MaxLatencyMS > 0 && r.LatencyMS > b.MaxLatencyMS {
+		return false
+	}
+	if b.MaxMemoryBytes > 0 && r.MemoryBytes > b.MaxMemoryBytes {
+		return false
+	}
+	return true
+}
+
+// Dominates reports whether a dominates b in LTS's three objectives: decoder
+// parameters (more is better: the perplexity proxy), latency and memory (less is
+// better).
 //
-// Standard dominance (strict false): a is at least as good in every objective and
-// better in one. LTS's dominance (strict true, archai's find_pareto_frontier_points): a
-// is better in all three.
-func dominates(a, b *Record, strict bool) bool {
+// Standard dominance (strict false): a is no worse than b in every objective and better
+// in at least one. LTS's dominance (strict true; archai's find_pareto_frontier_points
+// drops a point only when another is better in every dimension): a is better in all
+// three, so a record that ties the best in one objective stays on LTS's front however
+// much it loses in the others.
+func Dominates(a, b *Record, strict bool) bool {
 	if strict {
 		return a.DecoderParams > b.DecoderParams && a.LatencyMS < b.LatencyMS && a.MemoryBytes < b.MemoryBytes
 	}
@@ -23,14 +56,14 @@ func dominates(a, b *Record, strict bool) bool {
 	return a.DecoderParams > b.DecoderParams || a.LatencyMS < b.LatencyMS || a.MemoryBytes < b.MemoryBytes
 }
 
-// paretoFront returns the records that admit accepts and that no other accepted record
-// dominates, sorted by decoder parameters (then latency, then Seq). Records with
-// identical objectives are all kept. It is O(n²), nothing next to measuring n
-// architectures.
-func paretoFront(recs []Record, strict bool, admit func(*Record) bool) []Record {
-	var idx []int
+// ParetoFront is the records b admits that no other admitted record dominates, sorted
+// by decoder parameters, then latency, then Seq (the order reports list them in).
+// Records with equal objectives do not dominate each other: all of them stay.
+// It is O(n²) comparisons, nothing next to measuring n architectures.
+func ParetoFront(recs []Record, strict bool, b Bounds) []Record {
+	idx := make([]int, 0, len(recs))
 	for i := range recs {
-		if admit(&recs[i]) {
+		if b.Admits(&recs[i]) {
 			idx = append(idx, i)
 		}
 	}
@@ -38,7 +71,7 @@ func paretoFront(recs []Record, strict bool, admit func(*Record) bool) []Record 
 	for _, i := range idx {
 		dominated := false
 		for _, j := range idx {
-			if j != i && dominates(&recs[j], &recs[i], strict) {
+			if j != i && Dominates(&recs[j], &recs[i], strict) {
 				dominated = true
 				break
 			}
@@ -47,13 +80,13 @@ func paretoFront(recs []Record, strict bool, admit func(*Record) bool) []Record 
 			front = append(front, recs[i])
 		}
 	}
-	sortByDecoderParams(front)
+	SortFront(front)
 	return front
 }
 
-// sortByDecoderParams orders records the way reports list them: by decoder parameters,
-// then latency, then Seq.
-func sortByDecoderParams(recs []Record) {
+// SortFront orders records the way reports list them: by decoder parameters, then
+// latency, then Seq.
+func SortFront(recs []Record) {
 	sort.SliceStable(recs, func(i, j int) bool {
 		a, b := &recs[i], &recs[j]
 		if a.DecoderParams != b.DecoderParams {

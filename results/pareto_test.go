@@ -18,8 +18,6 @@ func keys(recs []Record) []string {
 	return ks
 }
 
-func all(*Record) bool { return true }
-
 func TestParetoFrontHandDerived(t *testing.T) {
 	recs := []Record{
 		obj(0, "A", 10, 5, 100, true),
@@ -31,17 +29,16 @@ func TestParetoFrontHandDerived(t *testing.T) {
 		obj(6, "G", 4, 4, 200, true),  // E has more params, ties latency and memory
 		obj(7, "H", 3, 8, 300, true),  // worse than A in every objective
 	}
-	feasible := func(r *Record) bool { return r.Feasible }
 	// Standard dominance: C falls to A, G to E, H to everyone; sorted by params, A
 	// before B by Seq.
-	if got, want := keys(paretoFront(recs, false, feasible)), []string{"E", "A", "B", "D"}; !slices.Equal(got, want) {
+	if got, want := keys(ParetoFront(recs, false, Bounds{})), []string{"E", "A", "B", "D"}; !slices.Equal(got, want) {
 		t.Errorf("standard front = %v, want %v", got, want)
 	}
 	// LTS's strict dominance needs better in all three: ties save C and G, not H.
-	if got, want := keys(paretoFront(recs, true, feasible)), []string{"G", "E", "C", "A", "B", "D"}; !slices.Equal(got, want) {
+	if got, want := keys(ParetoFront(recs, true, Bounds{})), []string{"G", "E", "C", "A", "B", "D"}; !slices.Equal(got, want) {
 		t.Errorf("strict front = %v, want %v", got, want)
 	}
-	if got := paretoFront(nil, false, all); len(got) != 0 {
+	if got := ParetoFront(nil, false, Bounds{}); len(got) != 0 {
 		t.Errorf("front of nothing = %v", keys(got))
 	}
 }
@@ -61,10 +58,10 @@ func TestDominates(t *testing.T) {
 		{obj(1, "faster", 9, 4, 101, true), false, false},
 		{obj(1, "less memory", 9, 6, 99, true), false, false},
 	} {
-		if got := dominates(&a, &tc.b, false); got != tc.standard {
+		if got := Dominates(&a, &tc.b, false); got != tc.standard {
 			t.Errorf("standard: a dominates %s = %v, want %v", tc.b.Key, got, tc.standard)
 		}
-		if got := dominates(&a, &tc.b, true); got != tc.strict {
+		if got := Dominates(&a, &tc.b, true); got != tc.strict {
 			t.Errorf("strict: a dominates %s = %v, want %v", tc.b.Key, got, tc.strict)
 		}
 	}

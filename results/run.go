@@ -68,20 +68,3 @@ func WriteRunInfo(dir string, ri *RunInfo) error {
 	}
 	return WriteJSON(filepath.Join(dir, RunFile), ri)
 }
-
-// admits reports whether r may enter the Pareto front of this run: it was measured and
-// meets the run's latency and memory limits (a zero limit means none), as
-// search.Bounds.Admits decides during the search.
-func (ri *RunInfo) admits(r *Record) bool {
-	if !r.Feasible {
-		return false
-	}
-	if ri.MaxLatencyMS > 0 && r.LatencyMS > ri.MaxLatencyMS {
-		return false
-	}
-	// search.Config.RunInfo stores MaxMemoryBytes/BytesPerMB; multiplying back is exact.
-	if ri.MaxMemoryMB > 0 && float64(r.MemoryBytes) > ri.MaxMemoryMB*BytesPerMB {
-		return false
-	}
-	return true
-}

@@ -61,8 +61,8 @@ func (c Config) Budget() int {
 func (c Config) offspring() int { return c.Mutations + c.Crossovers }
 
 // Bounds is the objective bounds of c.
-func (c Config) Bounds() Bounds {
-	return Bounds{MaxLatencyMS: c.MaxLatencyMS, MaxMemoryBytes: c.MaxMemoryBytes}
+func (c Config) Bounds() results.Bounds {
+	return results.Bounds{MaxLatencyMS: c.MaxLatencyMS, MaxMemoryBytes: c.MaxMemoryBytes}
 }
 
 // Dominance is run.json's name for c's dominance: "strict" (LTS) or "standard".

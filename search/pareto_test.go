@@ -53,18 +53,18 @@ func TestDominanceTies(t *testing.T) {
 		{"e≻a", e, a, false, false},
 		{"a≻a", a, a, false, false},
 	} {
-		if got := Dominates(x.p, x.q, false); got != x.standard {
+		if got := results.Dominates(x.p, x.q, false); got != x.standard {
 			t.Errorf("standard %s = %v, want %v", x.name, got, x.standard)
 		}
-		if got := Dominates(x.p, x.q, true); got != x.strict {
+		if got := results.Dominates(x.p, x.q, true); got != x.strict {
 			t.Errorf("strict %s = %v, want %v", x.name, got, x.strict)
 		}
 	}
 	// Fronts are sorted by params, then latency, then seq.
-	if got, want := keysOf(ParetoFront(recs, false, Bounds{})), []string{"a", "b", "e"}; !slices.Equal(got, want) {
+	if got, want := keysOf(results.ParetoFront(recs, false, results.Bounds{})), []string{"a", "b", "e"}; !slices.Equal(got, want) {
 		t.Errorf("standard front %v, want %v", got, want)
 	}
-	if got, want := keysOf(ParetoFront(recs, true, Bounds{})), []string{"a", "b", "c", "e", "f"}; !slices.Equal(got, want) {
+	if got, want := keysOf(results.ParetoFront(recs, true, results.Bounds{})), []string{"a", "b", "c", "e", "f"}; !slices.Equal(got, want) {
 		t.Errorf("strict front %v, want %v", got, want)
 	}
 }
@@ -82,18 +82,18 @@ func TestBoundsAndInfeasibleOutOfFront(t *testing.T) {
 	// An infeasible record has no measurement; with zero latency and memory and the
 	// most parameters it would dominate everything if it were let in.
 	recs = append(recs, results.Record{Seq: 5, Key: "f", DecoderParams: 1000, Feasible: false, Error: "out of memory"})
-	b := Bounds{MaxLatencyMS: 20, MaxMemoryBytes: 2000}
+	b := results.Bounds{MaxLatencyMS: 20, MaxMemoryBytes: 2000}
 	for _, strict := range []bool{false, true} {
-		if got, want := keysOf(ParetoFront(recs, strict, b)), []string{"a", "e", "b"}; !slices.Equal(got, want) {
+		if got, want := keysOf(results.ParetoFront(recs, strict, b)), []string{"a", "e", "b"}; !slices.Equal(got, want) {
 			t.Errorf("strict=%v bounded front %v, want %v", strict, got, want)
 		}
 	}
 	// Without bounds the two big points dominate b (standard: c is slower than b; d
 	// beats b in params and latency but uses more memory, so b stays).
-	if got, want := keysOf(ParetoFront(recs, false, Bounds{})), []string{"a", "e", "b", "d", "c"}; !slices.Equal(got, want) {
+	if got, want := keysOf(results.ParetoFront(recs, false, results.Bounds{})), []string{"a", "e", "b", "d", "c"}; !slices.Equal(got, want) {
 		t.Errorf("unbounded front %v, want %v", got, want)
 	}
-	if b.Admits(&recs[5]) || (Bounds{}).Admits(&recs[5]) {
+	if b.Admits(&recs[5]) || (results.Bounds{}).Admits(&recs[5]) {
 		t.Error("an infeasible record was admitted")
 	}
 }
@@ -101,7 +101,7 @@ func TestBoundsAndInfeasibleOutOfFront(t *testing.T) {
 // bruteFront is the definition, written independently of ParetoFront: p is on the
 // front when no admitted q has an objective vector (−params, latency, memory) that is
 // componentwise ≤ p's (standard: and different; strict: componentwise <).
-func bruteFront(recs []results.Record, strict bool, b Bounds) []results.Record {
+func bruteFront(recs []results.Record, strict bool, b results.Bounds) []results.Record {
 	vec := func(r *results.Record) [3]float64 {
 		return [3]float64{-float64(r.DecoderParams), r.LatencyMS, float64(r.MemoryBytes)}
 	}
@@ -169,15 +169,15 @@ func TestFrontEqualsBruteForceOnSmallSpace(t *testing.T) {
 		t.Fatalf("%d of %d infeasible; the test needs some of each", infeasible, len(recs))
 	}
 	for _, strict := range []bool{false, true} {
-		for _, b := range []Bounds{{}, {MaxLatencyMS: 2.5}, {MaxMemoryBytes: 1_450_000}} {
-			got, want := sortedKeys(ParetoFront(recs, strict, b)), sortedKeys(bruteFront(recs, strict, b))
+		for _, b := range []results.Bounds{{}, {MaxLatencyMS: 2.5}, {MaxMemoryBytes: 1_450_000}} {
+			got, want := sortedKeys(results.ParetoFront(recs, strict, b)), sortedKeys(bruteFront(recs, strict, b))
 			if !slices.Equal(got, want) || len(want) == 0 {
 				t.Errorf("strict=%v %+v: front %v, brute force %v", strict, b, got, want)
 			}
 		}
 	}
 	t.Logf("26 architectures, %d infeasible, fronts: standard %d, strict %d", infeasible,
-		len(ParetoFront(recs, false, Bounds{})), len(ParetoFront(recs, true, Bounds{})))
+		len(results.ParetoFront(recs, false, results.Bounds{})), len(results.ParetoFront(recs, true, results.Bounds{})))
 }
 
 // The search keeps its front incrementally (old front + new record); after every
@@ -193,7 +193,7 @@ func TestIncrementalFrontEqualsFull(t *testing.T) {
 			r.Key = string(rune(0x100 + i))
 			r.Feasible = rng.IntN(10) > 0
 			st.add(r)
-			want := ParetoFront(st.records, strict, cfg.Bounds())
+			want := results.ParetoFront(st.records, strict, cfg.Bounds())
 			if !slices.Equal(keysOf(st.front), keysOf(want)) {
 				t.Fatalf("strict=%v after %d records: incremental front %v, full %v", strict, i+1, keysOf(st.front), keysOf(want))
 			}

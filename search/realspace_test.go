@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ltsbench/ltsbench/results"
 	"github.com/ltsbench/ltsbench/space"
 )
 
@@ -37,7 +38,7 @@ func TestRealSpaceCovered(t *testing.T) {
 			t.Errorf("%s: measured %d of 26, exhausted %v", alg, len(out.Records), out.Exhausted)
 		}
 		for _, strict := range []bool{false, true} {
-			got, want := sortedKeys(ParetoFront(out.Records, strict, Bounds{})), sortedKeys(bruteFront(out.Records, strict, Bounds{}))
+			got, want := sortedKeys(results.ParetoFront(out.Records, strict, results.Bounds{})), sortedKeys(bruteFront(out.Records, strict, results.Bounds{}))
 			if !slices.Equal(got, want) {
 				t.Errorf("%s strict=%v: front %v, brute force %v", alg, strict, got, want)
 			}

@@ -46,7 +46,7 @@ type Progress interface {
 type Outcome struct {
 	// Records is the whole archive in order, records resumed from it included.
 	Records []results.Record
-	// Front is ParetoFront(Records) under the run's dominance and bounds: what
+	// Front is results.ParetoFront(Records) under the run's dominance and bounds: what
 	// DIR/pareto.jsonl holds.
 	Front      []results.Record
 	Iterations int // iterations completed

@@ -168,8 +168,8 @@ func TestBudgetBatchesNoDuplicates(t *testing.T) {
 			if !slices.Equal(keysOf(readFront(t, dir)), keysOf(out.Front)) || len(out.Front) == 0 {
 				t.Errorf("pareto.jsonl %v, Outcome.Front %v", keysOf(readFront(t, dir)), keysOf(out.Front))
 			}
-			if !slices.Equal(keysOf(out.Front), keysOf(ParetoFront(out.Records, cfg.Strict, cfg.Bounds()))) {
-				t.Error("Outcome.Front is not ParetoFront(Outcome.Records)")
+			if !slices.Equal(keysOf(out.Front), keysOf(results.ParetoFront(out.Records, cfg.Strict, cfg.Bounds()))) {
+				t.Error("Outcome.Front is not results.ParetoFront(Outcome.Records)")
 			}
 			if len(p.measured) != cfg.Budget() || len(p.iters) != cfg.Iterations || len(p.starts) != 1 || p.finished != 1 {
 				t.Errorf("progress: %d measured, %d iterations, %d starts, %d finishes", len(p.measured), len(p.iters), len(p.starts), p.finished)
@@ -199,7 +199,7 @@ func TestSearchCoversSmallSpace(t *testing.T) {
 			if got, want := sortedKeys(out.Records), sortedKeys(all); !slices.Equal(got, want) {
 				t.Errorf("%s strict=%v: measured %d architectures, the space has %d", alg, strict, len(got), len(want))
 			}
-			if got, want := sortedKeys(out.Front), sortedKeys(bruteFront(all, strict, Bounds{})); !slices.Equal(got, want) {
+			if got, want := sortedKeys(out.Front), sortedKeys(bruteFront(all, strict, results.Bounds{})); !slices.Equal(got, want) {
 				t.Errorf("%s strict=%v: front %v, brute force %v", alg, strict, got, want)
 			}
 		}
@@ -320,7 +320,7 @@ func TestStopAndResume(t *testing.T) {
 	if got := readArchive(t, dir); len(got) != 23 || len(out.Records) != 23 {
 		t.Fatalf("stopped run archived %d records (outcome %d), want 23", len(got), len(out.Records))
 	}
-	if got := readFront(t, dir); !slices.Equal(keysOf(got), keysOf(ParetoFront(out.Records, false, Bounds{}))) {
+	if got := readFront(t, dir); !slices.Equal(keysOf(got), keysOf(results.ParetoFront(out.Records, false, results.Bounds{}))) {
 		t.Error("pareto.jsonl of the stopped run is not the front of its records")
 	}
 

@@ -11,7 +11,7 @@ import (
 type state struct {
 	cfg     Config
 	records []results.Record // every record so far, in archive order
-	front   []results.Record // ParetoFront(records)
+	front   []results.Record // results.ParetoFront(records)
 	seen    map[string]bool  // keys of every candidate proposed so far
 	usage   map[string]int   // times each architecture has been in a working population
 }
@@ -31,18 +31,18 @@ func (st *state) add(r results.Record) {
 		return
 	}
 	for i := range st.front {
-		if Dominates(&st.front[i], &r, st.cfg.Strict) {
+		if results.Dominates(&st.front[i], &r, st.cfg.Strict) {
 			return
 		}
 	}
 	kept := st.front[:0:0]
 	for i := range st.front {
-		if !Dominates(&r, &st.front[i], st.cfg.Strict) {
+		if !results.Dominates(&r, &st.front[i], st.cfg.Strict) {
 			kept = append(kept, st.front[i])
 		}
 	}
 	st.front = append(kept, r)
-	sortFront(st.front)
+	results.SortFront(st.front)
 }
 
 func (st *state) infeasible() int {
