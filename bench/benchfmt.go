@@ -12,11 +12,12 @@ import (
 // Units of the Go benchmark format written by WriteBenchfmt. Exact metrics are declared
 // "assume=exact" so that benchstat reports their change without a confidence interval.
 const (
-	unitAllocPeak       = "alloc-peak-B"
-	unitDecoderParams   = "decoder-params"
-	unitRSSPeak         = "rss-peak-B"
-	unitNVMLProcessPeak = "nvml-process-peak-B"
-	unitDeviceUsedDelta = "device-used-delta-B"
+	UnitAllocPeak       = "alloc-peak-B"
+	UnitDecoderParams   = "decoder-params"
+	UnitTotalParams     = "total-params"
+	UnitRSSPeak         = "rss-peak-B"
+	UnitNVMLProcessPeak = "nvml-process-peak-B"
+	UnitDeviceUsedDelta = "device-used-delta-B"
 )
 
 // WriteBenchfmt writes results in the Go benchmark format
@@ -78,26 +79,51 @@ func WriteBenchfmt(w io.Writer, env Environment, results []*Result) error {
 		if threads <= 0 {
 			threads = env.Threads
 		}
-		var extra strings.Builder
-		fmt.Fprintf(&extra, "\t%d %s\t%d %s", r.AllocPeakBytes, unitAllocPeak, r.DecoderParams, unitDecoderParams)
-		for _, m := range []struct {
-			v    *int64
-			unit string
-		}{{r.RSSPeakBytes, unitRSSPeak}, {r.NVMLProcessPeakBytes, unitNVMLProcessPeak}, {r.DeviceUsedDeltaBytes, unitDeviceUsedDelta}} {
-			if m.v != nil {
-				fmt.Fprintf(&extra, "\t%d %s", *m.v, m.unit)
-			}
-		}
-		for _, ms := range r.SamplesMS {
-			// Samples are whole nanoseconds on the CPU and finer on a GPU; a tenth of a
-			// nanosecond keeps both without float noise.
-			ns := math.Round(ms*1e7) / 10
-			fmt.Fprintf(bw, "BenchmarkForward/%s-%d\t1\t%s ns/op%s\n", benchName(name), threads, strconv.FormatFloat(ns, 'f', -1, 64), extra.String())
+		WriteBenchfmtResult(bw, name, threads, r)
+	}
+	WriteBenchfmtUnits(bw)
+	return bw.Flush()
+}
+
+// WriteBenchfmtResult writes one result line per timed forward of r, named
+// BenchmarkForward/<name>-<threads> (no suffix when threads ≤ 0), with the exact parameter counts and every memory
+// measure r has after ns/op. A result without samples gets one line with its median.
+func WriteBenchfmtResult(w io.Writer, name string, threads int, r *Result) {
+	var extra strings.Builder
+	fmt.Fprintf(&extra, "\t%d %s\t%d %s\t%d %s", r.AllocPeakBytes, UnitAllocPeak, r.DecoderParams, UnitDecoderParams, r.TotalParams, UnitTotalParams)
+	for _, m := range []struct {
+		v    *int64
+		unit string
+	}{{r.RSSPeakBytes, UnitRSSPeak}, {r.NVMLProcessPeakBytes, UnitNVMLProcessPeak}, {r.DeviceUsedDeltaBytes, UnitDeviceUsedDelta}} {
+		if m.v != nil {
+			fmt.Fprintf(&extra, "\t%d %s", *m.v, m.unit)
 		}
 	}
-	fmt.Fprintf(bw, "Unit %s assume=exact\n", unitAllocPeak)
-	fmt.Fprintf(bw, "Unit %s assume=exact\n", unitDecoderParams)
-	return bw.Flush()
+	samples := r.SamplesMS
+	if len(samples) == 0 {
+		samples = []float64{r.Latency.Median}
+	}
+	suffix := ""
+	if threads > 0 {
+		suffix = "-" + strconv.Itoa(threads)
+	}
+	for _, ms := range samples {
+		fmt.Fprintf(w, "BenchmarkForward/%s%s\t1\t%s ns/op%s\n", BenchfmtName(name), suffix, BenchfmtNS(ms), extra.String())
+	}
+}
+
+// BenchfmtNS writes milliseconds as benchfmt nanoseconds. Samples are whole nanoseconds
+// on the CPU and finer on a GPU; a tenth of a nanosecond keeps both without float noise.
+func BenchfmtNS(ms float64) string {
+	return strconv.FormatFloat(math.Round(ms*1e7)/10, 'f', -1, 64)
+}
+
+// WriteBenchfmtUnits declares the exact metrics, so that benchstat reports their change
+// without a confidence interval.
+func WriteBenchfmtUnits(w io.Writer) {
+	fmt.Fprintf(w, "Unit %s assume=exact better=lower\n", UnitAllocPeak)
+	fmt.Fprintf(w, "Unit %s assume=exact better=higher\n", UnitDecoderParams)
+	fmt.Fprintf(w, "Unit %s assume=exact\n", UnitTotalParams)
 }
 
 func mathMode(p Protocol) string {
@@ -107,12 +133,11 @@ func mathMode(p Protocol) string {
 	return "fp32"
 }
 
-// benchName makes s safe as one part of a benchmark name: no white space, and no "/"
-// or "=", which would split it into sub-benchmark parts.
-func benchName(s string) string {
+// BenchfmtName makes s safe as one part of a benchmark name: no white space, and no
+// "/" or "=", which would split it into sub-benchmark parts.
+func BenchfmtName(s string) string {
 	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '/' || r == '=' || r <= ' ':
+		if r == '/' || r == '=' || r <= ' ' {
 			return '_'
 		}
 		return r

@@ -120,7 +120,7 @@ func TestWriteBenchfmtConfigOnce(t *testing.T) {
 }
 
 func TestBenchName(t *testing.T) {
-	if got := benchName("a/b=c d\te"); got != "a_b_c_d_e" {
-		t.Fatalf("benchName = %q", got)
+	if got := BenchfmtName("a/b=c d\te"); got != "a_b_c_d_e" {
+		t.Fatalf("BenchfmtName = %q", got)
 	}
 }

@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
+
+	"github.com/ltsbench/ltsbench/bench"
 )
 
 // WriteBenchfmt prints the fronts in the Go benchmark data format
@@ -39,59 +40,20 @@ func WriteBenchfmt(w io.Writer, runs []*Run) error {
 		}
 		for j := range r.Front {
 			rec := &r.Front[j]
-			name := "BenchmarkForward/" + benchName(rec.Key) + suffix
-			metrics := benchMetrics(rec, r.Info.MemoryMetric)
-			samples := []float64{rec.LatencyMS}
-			if rec.Result != nil && len(rec.Result.SamplesMS) > 0 {
-				samples = rec.Result.SamplesMS
+			if rec.Result != nil {
+				bench.WriteBenchfmtResult(bw, rec.Key, r.threads(), rec.Result)
+				continue
 			}
-			for _, ms := range samples {
-				// A tenth of a nanosecond keeps CPU and GPU timings without float noise.
-				ns := math.Round(ms*1e7) / 10
-				fmt.Fprintf(bw, "%s\t1\t%s ns/op%s\n", name, strconv.FormatFloat(ns, 'f', -1, 64), metrics)
-			}
+			// Only the objectives are known: one line with the latency and the run's
+			// memory metric.
+			fmt.Fprintf(bw, "BenchmarkForward/%s%s\t1\t%s ns/op\t%d %s\t%d %s\t%d %s\n", bench.BenchfmtName(rec.Key), suffix,
+				bench.BenchfmtNS(rec.LatencyMS), rec.DecoderParams, bench.UnitDecoderParams, rec.TotalParams(), bench.UnitTotalParams,
+				rec.MemoryBytes, memoryUnit(r.Info.MemoryMetric))
 		}
 	}
 	bw.WriteString("\n")
-	for _, u := range []string{
-		"Unit decoder-params assume=exact better=higher",
-		"Unit total-params assume=exact",
-		"Unit " + unitAllocPeak + " assume=exact better=lower",
-	} {
-		fmt.Fprintln(bw, u)
-	}
+	bench.WriteBenchfmtUnits(bw)
 	return bw.Flush()
-}
-
-// The memory units, as bench.WriteBenchfmt names them.
-const (
-	unitAllocPeak       = "alloc-peak-B"
-	unitRSSPeak         = "rss-peak-B"
-	unitNVMLProcessPeak = "nvml-process-peak-B"
-	unitDeviceUsedDelta = "device-used-delta-B"
-)
-
-// benchMetrics is the value/unit pairs after ns/op: the parameter counts and every
-// memory measure the record has.
-func benchMetrics(rec *Record, memoryMetric string) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "\t%d decoder-params\t%d total-params", rec.DecoderParams, rec.TotalParams())
-	res := rec.Result
-	if res == nil {
-		// Only the run's memory objective is known.
-		fmt.Fprintf(&sb, "\t%d %s", rec.MemoryBytes, memoryUnit(memoryMetric))
-		return sb.String()
-	}
-	fmt.Fprintf(&sb, "\t%d %s", res.AllocPeakBytes, unitAllocPeak)
-	for _, m := range []struct {
-		v    *int64
-		unit string
-	}{{res.RSSPeakBytes, unitRSSPeak}, {res.NVMLProcessPeakBytes, unitNVMLProcessPeak}, {res.DeviceUsedDeltaBytes, unitDeviceUsedDelta}} {
-		if m.v != nil {
-			fmt.Fprintf(&sb, "\t%d %s", *m.v, m.unit)
-		}
-	}
-	return sb.String()
 }
 
 // memoryUnit is the benchfmt unit of a memory metric: "rss_peak_bytes" → "rss-peak-B".
@@ -141,15 +103,4 @@ func writeBenchConfig(w *bufio.Writer, r *Run) {
 			fmt.Fprintf(w, "%s: %s\n", kv[0], v)
 		}
 	}
-}
-
-// benchName makes s safe as one part of a benchmark name: no white space, and no "/"
-// or "=", which would split it into sub-benchmark parts.
-func benchName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '=' || r <= ' ' {
-			return '_'
-		}
-		return r
-	}, s)
 }

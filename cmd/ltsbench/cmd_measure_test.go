@@ -125,7 +125,7 @@ func TestMeasureTableAndBenchfmt(t *testing.T) {
 	if n := strings.Count(out, "\nBenchmarkForward/gpt2-tiny-1\t1\t"); n != 3 {
 		t.Errorf("%d result lines, want 3:\n%s", n, out)
 	}
-	for _, want := range []string{"goos: ", "goarch: ", "cpu: ", "device: cpu\n", " alloc-peak-B", " decoder-params", "Unit alloc-peak-B assume=exact\n"} {
+	for _, want := range []string{"goos: ", "goarch: ", "cpu: ", "device: cpu\n", " alloc-peak-B", " decoder-params", "Unit alloc-peak-B assume=exact better=lower\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("benchfmt lacks %q:\n%s", want, out)
 		}
