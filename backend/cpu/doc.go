@@ -5,8 +5,12 @@
 // the bytes Graph.AllocPeakBytes counts.
 //
 // Every matrix product goes through kern.Gemm on one kern.Pool of Options.Threads
-// workers; attention, layer norm, embeddings and the log-softmaxes are plain Go here,
-// parallel over (batch, head, block of queries) or over rows on the same pool, one file
-// per op family. Attention keeps one block of scores per task on the stack (an online
-// softmax), never a T×T matrix per head.
+// workers. Attention, layer norm, embeddings and the log-softmaxes are here, one file
+// per op family, parallel over (batch, head, block of queries) or over rows on the same
+// pool. Attention scores a block of queries against a chunk of keys at a time into
+// scratch on the task's stack (an online softmax across chunks), never a T×K matrix;
+// Transformer-XL's position terms are scored by relative distance and shifted by
+// indexing. The vector helpers they use (vec.go: tiles of dot products, probabilities
+// times values, exp, max, row sums) have a plain Go version and, on amd64 with
+// AVX2+FMA, an assembly one (vec_amd64.s); -tags noasm keeps the Go versions.
 package cpu

@@ -7,8 +7,8 @@ import (
 	"github.com/ltsbench/ltsbench/model"
 )
 
-// layerNorm normalises each row over D values (biased variance, two passes in float64
-// so a large mean does not eat the variance), then applies gain and bias.
+// layerNorm normalises each row over D values (biased variance from the float64 sums
+// of x and x², see sumSq), then applies gain and bias.
 func (e *Executable) layerNorm(g *model.Graph, o *model.LayerNorm) (func(), error) {
 	rows, d := o.Rows, o.D
 	if rows < 1 || d < 1 {
@@ -34,21 +34,10 @@ func (e *Executable) layerNorm(g *model.Graph, o *model.LayerNorm) (func(), erro
 	run := func(task int) {
 		for r := task * rowsPerTask; r < min((task+1)*rowsPerTask, rows); r++ {
 			xr, yr := x[r*d:(r+1)*d], out[r*d:(r+1)*d]
-			var sum float64
-			for _, v := range xr {
-				sum += float64(v)
-			}
+			sum, sq := sumSq(xr)
 			mean := sum / float64(d)
-			var ss float64
-			for _, v := range xr {
-				c := float64(v) - mean
-				ss += c * c
-			}
-			rstd := float32(1 / math.Sqrt(ss/float64(d)+eps))
-			m := float32(mean)
-			for i, v := range xr {
-				yr[i] = (v-m)*rstd*gain[i] + bias[i]
-			}
+			variance := max(sq/float64(d)-mean*mean, 0)
+			normRow(yr, xr, gain, bias, float32(mean), float32(1/math.Sqrt(variance+eps)))
 		}
 	}
 	tasks := chunks(rows, rowsPerTask)

@@ -9,15 +9,8 @@ import (
 
 // logSumExp is log Σ exp x, shifted by the maximum (float64 sum).
 func logSumExp(x []float32) float64 {
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		m = max(m, v)
-	}
-	var s float64
-	for _, v := range x {
-		s += float64(exp32(v - m))
-	}
-	return float64(m) + math.Log(s)
+	m := maxOf(x)
+	return float64(m) + math.Log(expSum(x, m))
 }
 
 // logSoftmax normalises each row (in place when Out is X).
@@ -36,10 +29,7 @@ func (e *Executable) logSoftmax(g *model.Graph, o *model.LogSoftmax) (func(), er
 	}
 	run := func(r int) {
 		xr, yr := x[r*v:(r+1)*v], out[r*v:(r+1)*v]
-		lse := float32(logSumExp(xr))
-		for i, a := range xr {
-			yr[i] = a - lse
-		}
+		addConst(yr, xr, -float32(logSumExp(xr)))
 	}
 	pool := e.pool
 	return func() { pool.Run(rows, run) }, nil
@@ -74,30 +64,19 @@ func (e *Executable) adaptiveLogSoftmax(g *model.Graph, o *model.AdaptiveLogSoft
 		cl := cluster[r*nc : (r+1)*nc]
 		head := row[:ends[1]]
 		// log Σ exp over the head tokens and the cluster logits together.
-		m := float32(math.Inf(-1))
-		for _, x := range head {
-			m = max(m, x)
-		}
+		m := maxOf(head)
 		for _, x := range cl {
 			m = max(m, x)
 		}
-		var s float64
-		for _, x := range head {
-			s += float64(exp32(x - m))
-		}
+		s := expSum(head, m)
 		for _, x := range cl {
 			s += float64(exp32(x - m))
 		}
 		lse := float32(float64(m) + math.Log(s))
-		for i := range head {
-			head[i] -= lse
-		}
+		addConst(head, head, -lse)
 		for c := 1; c <= nc; c++ {
 			tail := row[ends[c]:ends[c+1]]
-			shift := cl[c-1] - lse - float32(logSumExp(tail))
-			for i := range tail {
-				tail[i] += shift
-			}
+			addConst(tail, tail, cl[c-1]-lse-float32(logSumExp(tail)))
 		}
 	}
 	pool := e.pool
