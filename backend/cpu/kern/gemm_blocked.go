@@ -1,15 +1,34 @@
 package kern
 
-// The blocked SGEMM (the BLIS loop nest): op(B) is cut into slabs of columns and blocks
-// of kcBlock rows, packed so a kc×nr panel sits in L1; A is packed mcBlock rows at a time
-// so its block sits in L2; the micro-kernel then sweeps mr×nr tiles. Tasks for the pool
-// are (row chunk, column slab) pairs, each packing what it reads, so no task waits on
-// another; the epilogue runs on each tile right after its last k block.
+import "sync/atomic"
+
+// The blocked SGEMM (the BLIS loop nest, parallelised as BLIS does): op(B) is cut into
+// blocks of kcBlock rows × nc columns, walked column block by column block and, inside
+// one, k block by k block. Each block is packed once into a buffer all threads share,
+// the packing itself split over the threads; after a barrier every thread runs the
+// micro-kernel on it, taking (row chunk × group of B panels) tasks from a shared
+// counter. Two block buffers alternate, so the threads pack block s+1 in the same
+// phase as they multiply block s, and one barrier per block is all the waiting. A is
+// packed once per product, each k block of it in the phase that first needs it.
+//
+// The micro-kernel sweeps mr×nr tiles with a kc×nr panel of B in L1 and the row chunk
+// of A (mcBlock × kc) in L2; the epilogue runs on each tile right after its last k block.
 
 const (
-	kcBlock  = 256  // rows of op(B) per packed block: an nr=16 panel is 16 KiB
-	mcBlock  = 192  // rows of A per packed block (rounded down to a multiple of mr)
-	maxSlabN = 2048 // columns per task slab: a packed kc×slab block is 2 MiB, in L3
+	kcBlock = 256 // rows of op(B) per packed block: an nr=24 panel is 24 KiB
+	mcBlock = 192 // rows of A per task (rounded down to a multiple of mr): 192 KiB of A at kc=256
+	// bBlockFloats bounds one packed block of op(B): 1.5 MiB, so the two that alternate
+	// sit in L3 next to A.
+	bBlockFloats = 256 * 1536
+	// Panels of B (of A) packed per pack task.
+	packBPanels = 8
+	packAPanels = 8
+	// maxGroupPanels bounds the B panels per compute task; fewer when that leaves too
+	// few tasks to balance the threads.
+	maxGroupPanels = 8
+	// serialFlops: below this m·n·k a product runs on the caller alone (waking a worker
+	// costs more than it saves).
+	serialFlops = 1 << 15
 )
 
 // directBMaxM is the largest m for which a [k, n] B is read in place rather than packed:
@@ -17,38 +36,49 @@ const (
 // than the strided reads.
 var directBMaxM = 8
 
-// gemmPlan is how one product is cut into pool tasks.
-type gemmPlan struct {
-	slabCols  int // columns per slab, a multiple of nr
-	nSlabs    int
-	chunkRows int // rows per chunk, a multiple of mr
-	nChunks   int
-}
+// edgeLen is one thread's tile buffer for edge tiles, padded so two threads' buffers
+// share no cache line.
+const edgeLen = maxMR*maxNR + 16
 
-func planGemm(kr *gemmKernel, threads, m, n int) gemmPlan {
-	mr, nr := kr.mr, kr.nr
-	nPanels := (n + nr - 1) / nr
-	mPanels := (m + mr - 1) / mr
-	// Enough slabs to balance 4 per thread, none wider than maxSlabN.
-	slabPanels := min(max((nPanels+4*threads-1)/(4*threads), 1), maxSlabN/nr)
-	if threads == 1 {
-		slabPanels = min(nPanels, maxSlabN/nr)
-	}
-	nSlabs := (nPanels + slabPanels - 1) / slabPanels
-	chunkPanels := mPanels
-	if threads > 1 && nSlabs < 2*threads {
-		want := (2*threads + nSlabs - 1) / nSlabs
-		chunkPanels = max((mPanels+want-1)/want, 1)
-	}
-	return gemmPlan{
-		slabCols: slabPanels * nr, nSlabs: nSlabs,
-		chunkRows: chunkPanels * mr, nChunks: (mPanels + chunkPanels - 1) / chunkPanels,
-	}
+type gemmMode uint8
+
+const (
+	modeBlocked gemmMode = iota // packed blocks and the micro-kernel
+	modeDots                    // few rows against an [n, k] B: dot products (gemm_small.go)
+)
+
+// gemmWork is a pool's GEMM workspace and the product in flight. The buffers grow to
+// the largest product seen and are kept; the product's operands are dropped after it.
+type gemmWork struct {
+	aBuf []float32
+	bBuf [2][]float32
+	edge [][edgeLen]float32
+
+	mode    gemmMode
+	kr      *gemmKernel
+	m, n, k int
+	a       []float32
+	lda     int
+	b       bOperand
+	c       []float32
+	ldc     int
+	ep      *Epilogue
+	direct  bool // B [k, n] read in place (few rows)
+	nt      int  // threads in the team
+
+	nc, nJ, nK int // columns per block (a multiple of nr); blocks along n and along k
+	mPanels    int
+	mc         int // rows per compute task, a multiple of mr
+	nChunks    int
+	group      int // B panels per compute task
+	aTasks     int // A pack tasks per k block
+
+	next atomic.Int64
+	bar  barrier
 }
 
 // gemm runs C = Act(A·op(B) + Bias) + Residual with the micro-kernel kr; the
-// arguments are already checked. A is packed once for the whole product (every slab
-// task reads all of it), then the tasks run.
+// arguments are already checked.
 func gemm(kr *gemmKernel, p *Pool, m, n, k int, a []float32, lda int, b bOperand, c []float32, ldc int, ep *Epilogue) {
 	if k == 0 {
 		for i := range m {
@@ -57,118 +87,238 @@ func gemm(kr *gemmKernel, p *Pool, m, n, k int, a []float32, lda int, b bOperand
 		}
 		return
 	}
+	// The pool's workspace when the pool is free; a nested or concurrent product gets a
+	// private one (allocated) and runs on its caller alone.
+	w, threads := &p.gemm, p.threads
+	locked := p.mu.TryLock()
+	if !locked {
+		w, threads = new(gemmWork), 1
+	} else if p.work == nil {
+		threads = 1
+	}
+	w.kr, w.m, w.n, w.k = kr, m, n, k
+	w.a, w.lda, w.b, w.c, w.ldc, w.ep = a, lda, b, c, ldc, ep
+	if m*n*k < serialFlops {
+		threads = 1
+	}
 	if b.transB && b.packed == nil && m <= smallMTransB {
-		gemmSmallMTransB(p, m, n, k, a, lda, b.b, b.ldb, c, ldc, ep)
+		w.planDots(threads)
+	} else {
+		w.planBlocked(threads)
+	}
+	if len(w.edge) < w.nt {
+		w.edge = make([][edgeLen]float32, max(w.nt, p.threads))
+	}
+	w.next.Store(0)
+	if locked {
+		p.runTeam(w.nt, w)
+	} else {
+		w.work(0)
+	}
+	w.a, w.b, w.c, w.ep, w.kr = nil, bOperand{}, nil, nil, nil
+	if locked {
+		p.mu.Unlock()
+	}
+}
+
+// planBlocked cuts the product into blocks and tasks and grows the buffers to fit.
+func (w *gemmWork) planBlocked(threads int) {
+	mr, nr := w.kr.mr, w.kr.nr
+	m, n, k := w.m, w.n, w.k
+	w.mode = modeBlocked
+	w.direct = w.b.packed == nil && !w.b.transB && m <= directBMaxM
+	w.mPanels = (m + mr - 1) / mr
+	w.nK = (k + kcBlock - 1) / kcBlock
+	kb0 := min(k, kcBlock)
+	ncMax := max(bBlockFloats/kb0/nr, 1) * nr
+	w.nJ = (n + ncMax - 1) / ncMax
+	w.nc = ((n+w.nJ-1)/w.nJ + nr - 1) / nr * nr
+	w.mc = max(mcBlock/mr, 1) * mr
+	w.nChunks = (m + w.mc - 1) / w.mc
+	w.aTasks = (w.mPanels + packAPanels - 1) / packAPanels
+
+	panels := (min(w.nc, n) + nr - 1) / nr
+	// At least four tasks per thread per block where the block allows it.
+	w.group = min(max(panels*w.nChunks/(4*threads), 1), maxGroupPanels, panels)
+	tasks := w.nChunks * ((panels + w.group - 1) / w.group)
+	w.nt = max(min(threads, tasks), 1)
+
+	grow(&w.aBuf, w.mPanels*mr*k)
+	bNeed := 0
+	switch {
+	case w.b.packed != nil:
+	case w.direct:
+		bNeed = nr * kb0 // only a ragged last panel is packed
+	default:
+		bNeed = w.nc * kb0
+	}
+	grow(&w.bBuf[0], bNeed)
+	if w.nJ*w.nK > 1 {
+		grow(&w.bBuf[1], bNeed)
+	}
+}
+
+// grow makes *buf at least n long, reallocating (with room to spare) only when it is
+// too short, so a workspace stops allocating once it has seen the largest product.
+func grow(buf *[]float32, n int) {
+	if cap(*buf) < n {
+		*buf = make([]float32, n, n+n/4)
+	}
+	*buf = (*buf)[:cap(*buf)]
+}
+
+// work is one team member's part of the product.
+func (w *gemmWork) work(tid int) {
+	if w.mode == modeDots {
+		w.dots()
 		return
 	}
-	mr := kr.mr
-	mPanels := (m + mr - 1) / mr
-	ap := getScratch(mPanels * mr * k)
-	defer putScratch(ap)
-	pa := packedA{data: *ap, mPanels: mPanels, mr: mr}
-	const panelsPerPackTask = 8
-	packGroups := (mPanels + panelsPerPackTask - 1) / panelsPerPackTask
-	kBlocks := (k + kcBlock - 1) / kcBlock
-	p.Run(kBlocks*packGroups, func(t int) {
-		pc := (t / packGroups) * kcBlock
-		kb := min(kcBlock, k-pc)
-		ip := (t % packGroups) * panelsPerPackTask
-		i0 := ip * mr
-		rows := min(panelsPerPackTask*mr, m-i0)
-		packA(pa.data[pa.offset(pc, kb, ip):], a, lda, i0, rows, pc, kb, mr)
-	})
-
-	pl := planGemm(kr, p.Threads(), m, n)
-	p.Run(pl.nSlabs*pl.nChunks, func(t int) {
-		i0 := (t % pl.nChunks) * pl.chunkRows
-		j0 := (t / pl.nChunks) * pl.slabCols
-		gemmBlock(kr, i0, min(i0+pl.chunkRows, m), j0, min(j0+pl.slabCols, n), k, pa, b, c, ldc, ep)
-	})
-}
-
-// packedA is all of A in micro-kernel panels: for each block of kcBlock columns (kb in
-// the last), mPanels panels of kb×mr values.
-type packedA struct {
-	data    []float32
-	mPanels int
-	mr      int
-}
-
-func (pa packedA) offset(pc, kb, ip int) int { return pc*pa.mPanels*pa.mr + ip*kb*pa.mr }
-
-// panel returns row panel ip of the block of columns starting at pc (kb wide).
-func (pa packedA) panel(pc, kb, ip int) []float32 {
-	o := pa.offset(pc, kb, ip)
-	return pa.data[o : o+kb*pa.mr]
-}
-
-// gemmBlock computes rows [i0, i1) × columns [j0, j1) of C; i0 is a multiple of mr.
-func gemmBlock(kr *gemmKernel, i0, i1, j0, j1, k int, pa packedA, b bOperand, c []float32, ldc int, ep *Epilogue) {
-	mr, nr := kr.mr, kr.nr
-	mc := max(mcBlock/mr, 1) * mr
-	cols := j1 - j0
-	nPanels := (cols + nr - 1) / nr
-	direct := b.packed == nil && !b.transB && i1-i0 <= directBMaxM
-	var bufB *[]float32
-	if b.packed == nil {
-		n := nPanels * nr
-		if direct {
-			n = nr // only the ragged last panel is packed
+	nBlocks := w.nJ * w.nK
+	// Phase s packs block s and multiplies block s-1.
+	for s := 0; s <= nBlocks; s++ {
+		nPack, nB := 0, 0
+		if s < nBlocks {
+			nPack, nB = w.packTasks(s)
 		}
-		bufB = getScratch(n * min(kcBlock, k))
-		defer putScratch(bufB)
+		nComp := 0
+		if s > 0 {
+			nComp = w.computeTasks(s - 1)
+		}
+		// Pack and compute tasks alternate, so memory-bound packing on one core overlaps
+		// FMA-bound work on another.
+		q := min(nPack, nComp)
+		for {
+			i := int(w.next.Add(1) - 1)
+			switch {
+			case i >= nPack+nComp:
+			case i < 2*q && i%2 == 0:
+				w.pack(s, i/2, nB)
+				continue
+			case i < 2*q:
+				w.compute(tid, s-1, i/2)
+				continue
+			case nPack > nComp:
+				w.pack(s, i-q, nB)
+				continue
+			default:
+				w.compute(tid, s-1, i-q)
+				continue
+			}
+			break
+		}
+		if s < nBlocks {
+			w.bar.wait(w.nt, &w.next)
+		}
 	}
-	var edge [maxMR * maxNR]float32
-	for pc := 0; pc < k; pc += kcBlock {
-		kb := min(kcBlock, k-pc)
-		last := pc+kb == k
-		if b.packed == nil && !direct {
-			packB(*bufB, b, pc, kb, j0, cols, nr)
+}
+
+// block returns the columns [jc, jc+cols) and rows [pc, pc+kb) of op(B) in block t.
+func (w *gemmWork) block(t int) (jc, cols, pc, kb int) {
+	jc = t / w.nK * w.nc
+	pc = t % w.nK * kcBlock
+	return jc, min(w.nc, w.n-jc), pc, min(kcBlock, w.k-pc)
+}
+
+// packTasks counts the pack tasks of block s, nB of them for B and the rest for A (A is
+// packed with the first column block, the one that first reads each k block of it).
+func (w *gemmWork) packTasks(s int) (n, nB int) {
+	_, cols, _, _ := w.block(s)
+	nr := w.kr.nr
+	switch {
+	case w.b.packed != nil:
+	case w.direct:
+		if cols%nr != 0 {
+			nB = 1
 		}
-		for ic := i0; ic < i1; ic += mc {
-			mb := min(mc, i1-ic)
-			for jp := range nPanels {
-				j := j0 + jp*nr
-				nb := min(nr, j1-j)
-				var bp []float32
-				bStride := nr
-				switch {
-				case b.packed != nil:
-					bp = b.packed.panel(pc, kb, j/nr)
-				case !direct:
-					bp = (*bufB)[jp*kb*nr : (jp+1)*kb*nr]
-				case nb == nr:
-					bp = b.b[pc*b.ldb+j:]
-					bStride = b.ldb
-				default:
-					bp = (*bufB)[:kb*nr]
-					if ic == i0 {
-						packB(bp, b, pc, kb, j, nb, nr)
-					}
-				}
-				for i := ic; i < ic+mb; i += mr {
-					rows := min(mr, i1-i)
-					ap := pa.panel(pc, kb, i/mr)
-					if rows == mr && nb == nr {
-						kr.micro(kb, ap, bp, bStride, c[i*ldc+j:], ldc, pc > 0)
-					} else {
-						kr.micro(kb, ap, bp, bStride, edge[:], nr, false)
-						for r := range rows {
-							dst := c[(i+r)*ldc+j : (i+r)*ldc+j+nb]
-							src := edge[r*nr : r*nr+nb]
-							if pc > 0 {
-								for q, v := range src {
-									dst[q] += v
-								}
-							} else {
-								copy(dst, src)
-							}
+	default:
+		nB = ((cols+nr-1)/nr + packBPanels - 1) / packBPanels
+	}
+	n = nB
+	if s < w.nK {
+		n += w.aTasks
+	}
+	return n, nB
+}
+
+func (w *gemmWork) computeTasks(t int) int {
+	_, cols, _, _ := w.block(t)
+	panels := (cols + w.kr.nr - 1) / w.kr.nr
+	return w.nChunks * ((panels + w.group - 1) / w.group)
+}
+
+// pack runs pack task u of block s: B panels into the block's buffer, or A panels.
+func (w *gemmWork) pack(s, u, nB int) {
+	jc, cols, pc, kb := w.block(s)
+	mr, nr := w.kr.mr, w.kr.nr
+	if u >= nB {
+		ip := (u - nB) * packAPanels
+		i0 := ip * mr
+		packA(w.aBuf[pc*w.mPanels*mr+ip*kb*mr:], w.a, w.lda, i0, min(packAPanels*mr, w.m-i0), pc, kb, mr)
+		return
+	}
+	buf := w.bBuf[s%2]
+	if w.direct {
+		p := cols / nr // the ragged last panel
+		packB(buf, w.b, pc, kb, jc+p*nr, cols-p*nr, nr)
+		return
+	}
+	p0 := u * packBPanels
+	c0, c1 := p0*nr, min((p0+packBPanels)*nr, cols)
+	packB(buf[p0*kb*nr:], w.b, pc, kb, jc+c0, c1-c0, nr)
+}
+
+// compute runs compute task ct of block t: rows of one chunk × one group of B panels.
+func (w *gemmWork) compute(tid, t, ct int) {
+	jc, cols, pc, kb := w.block(t)
+	kr := w.kr
+	mr, nr := kr.mr, kr.nr
+	groups := ((cols+nr-1)/nr + w.group - 1) / w.group
+	i0 := ct / groups * w.mc
+	i1 := min(i0+w.mc, w.m)
+	p0 := ct % groups * w.group
+	p1 := min(p0+w.group, (cols+nr-1)/nr)
+	c, ldc, ep := w.c, w.ldc, w.ep
+	last := pc+kb == w.k
+	acc := pc > 0
+	aBlock := w.aBuf[pc*w.mPanels*mr:]
+	edge := w.edge[tid][:maxMR*maxNR]
+	for jp := p0; jp < p1; jp++ {
+		j := jc + jp*nr
+		nb := min(nr, jc+cols-j)
+		var bp []float32
+		bStride := nr
+		switch {
+		case w.b.packed != nil:
+			bp = w.b.packed.panel(pc, kb, j/nr)
+		case !w.direct:
+			bp = w.bBuf[t%2][jp*kb*nr : (jp+1)*kb*nr]
+		case nb == nr:
+			bp = w.b.b[pc*w.b.ldb+j:]
+			bStride = w.b.ldb
+		default:
+			bp = w.bBuf[t%2][:kb*nr]
+		}
+		for i := i0; i < i1; i += mr {
+			rows := min(mr, i1-i)
+			ap := aBlock[i/mr*kb*mr : (i/mr+1)*kb*mr]
+			if rows == mr && nb == nr {
+				kr.micro(kb, ap, bp, bStride, c[i*ldc+j:], ldc, acc)
+			} else {
+				kr.micro(kb, ap, bp, bStride, edge, nr, false)
+				for r := range rows {
+					dst := c[(i+r)*ldc+j : (i+r)*ldc+j+nb]
+					src := edge[r*nr : r*nr+nb]
+					if acc {
+						for q, v := range src {
+							dst[q] += v
 						}
-					}
-					if last {
-						epilogueTile(c, ldc, i, rows, j, nb, ep)
+					} else {
+						copy(dst, src)
 					}
 				}
+			}
+			if last {
+				epilogueTile(c, ldc, i, rows, j, nb, ep)
 			}
 		}
 	}

@@ -1,7 +1,5 @@
 package kern
 
-import "sync"
-
 // bOperand is the B of a product: a [k, n] or (transB) [n, k] matrix in place, or a
 // weight packed once by PackB.
 type bOperand struct {
@@ -118,20 +116,3 @@ func packPanelTGeneric(panel, b []float32, ldb, j, w, l0, kc, nr int) {
 		}
 	}
 }
-
-// scratch recycles the packing buffers so a forward pass allocates nothing in steady
-// state.
-var scratch sync.Pool
-
-func getScratch(n int) *[]float32 {
-	if s, ok := scratch.Get().(*[]float32); ok {
-		if cap(*s) >= n {
-			*s = (*s)[:n]
-			return s
-		}
-	}
-	s := make([]float32, n, n+n/4)
-	return &s
-}
-
-func putScratch(s *[]float32) { scratch.Put(s) }
