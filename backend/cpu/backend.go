@@ -30,8 +30,9 @@ func (b *Backend) Device() backend.Device { return backend.Device{Kind: "cpu"} }
 func (b *Backend) Close() error { return nil }
 
 // Compile checks that the graphs belong to the weights' architecture and share one
-// state layout, allocates the arena for the largest graph and the state, and prepares
-// every op.
+// state layout, that the host has the memory for them (else an error wrapping
+// backend.ErrOutOfMemory), allocates the arena for the largest graph and the state, and
+// prepares every op.
 func (b *Backend) Compile(w *model.Weights, graphs ...*model.Graph) (backend.Executable, error) {
 	if w == nil || len(graphs) == 0 {
 		return nil, errors.New("cpu: compile needs weights and at least one graph")
@@ -48,6 +49,9 @@ func (b *Backend) Compile(w *model.Weights, graphs ...*model.Graph) (backend.Exe
 			return nil, fmt.Errorf("cpu: graph %d has %d state bytes, graph 0 has %d (one batch size per executable)", i, g.StateBytes, graphs[0].StateBytes)
 		}
 		arenaBytes = max(arenaBytes, g.ArenaBytes)
+	}
+	if err := checkHostMemory(arenaBytes+graphs[0].StateBytes, backend.ErrOutOfMemory); err != nil {
+		return nil, err
 	}
 	e := &Executable{
 		w:     w,
