@@ -262,3 +262,33 @@ func TestGemmPanicsOnShortOperand(t *testing.T) {
 		}()
 	}
 }
+
+// TestGemmSharedBlocks covers more than one row chunk, where the threads share each
+// packed block of B (double-buffered), over two column blocks and two k blocks.
+func TestGemmSharedBlocks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large products")
+	}
+	for _, kr := range testKernels() {
+		for _, threads := range []int{1, 3} {
+			p := NewPool(threads)
+			rng := rand.New(rand.NewPCG(12, uint64(threads)))
+			for _, tc := range []gemmCase{
+				{m: 197, n: 1580, k: 260, act: ActGELU, bias: true, residual: true},
+				{m: 195, n: 1550, k: 270, transB: true},
+			} {
+				tc.lda, tc.ldb, tc.ldc = tc.k+1, tc.n+2, tc.n+3
+				if tc.transB {
+					tc.ldb = tc.k + 2
+				}
+				runGemmCase(t, rng, tc, func(a, b, c []float32, ep *Epilogue) {
+					gemm(kr, p, tc.m, tc.n, tc.k, a, tc.lda, bOperand{b: b, ldb: tc.ldb, transB: tc.transB}, c, tc.ldc, ep)
+					if g := &p.gemm; g.local || g.nJ < 2 || g.nK < 2 {
+						t.Errorf("%s %v: local=%v with %d×%d blocks, want shared 2×2", kr.name, tc, g.local, g.nJ, g.nK)
+					}
+				})
+			}
+			p.Close()
+		}
+	}
+}
