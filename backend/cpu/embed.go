@@ -10,6 +10,15 @@ import (
 // work to hide the hand-off, small enough to balance two threads on a few rows.
 const rowsPerTask = 8
 
+const (
+	// embedRows is how many tokens an adaptive-embedding task handles, grouped by
+	// cluster so that each projection is applied to four tokens at a time.
+	embedRows = 32
+	// embedMaxWidth bounds d_model and the cluster widths for which the four gathered
+	// rows and their products fit the task's stack buffers (2 × 16 KiB).
+	embedMaxWidth = 1024
+)
+
 // embed gathers table rows and adds learned positions (GPT-2).
 func (e *Executable) embed(g *model.Graph, o *model.Embed) (func(), error) {
 	n, t, d := o.N, o.T, o.D
@@ -60,7 +69,8 @@ func (e *Executable) embed(g *model.Graph, o *model.Embed) (func(), error) {
 }
 
 // adaptiveEmbed is Transformer-XL's AdaptiveEmbedding: per token, its cluster's table
-// row, projected to D when the cluster has a projection, scaled, plus positions.
+// row, projected to D when the cluster has a projection, scaled, plus positions. A task
+// takes embedRows tokens and runs them cluster by cluster.
 func (e *Executable) adaptiveEmbed(g *model.Graph, o *model.AdaptiveEmbed) (func(), error) {
 	n, t, d := o.N, o.T, o.D
 	nc := len(o.Tables)
@@ -102,31 +112,63 @@ func (e *Executable) adaptiveEmbed(g *model.Graph, o *model.AdaptiveEmbed) (func
 		return nil, err
 	}
 	ends, demb, scale := o.Ends, o.DEmb, o.Scale
-	tasks := chunks(n, rowsPerTask)
+	tasks := chunks(n, embedRows)
 	run := func(task int) {
-		for r := task * rowsPerTask; r < min((task+1)*rowsPerTask, n); r++ {
-			v := int(ids[r])
-			c := 0
-			for v >= ends[c+1] {
-				c++
-			}
-			de := demb[c]
-			row := tables[c][(v-ends[c])*de : (v-ends[c]+1)*de]
+		r0, r1 := task*embedRows, min((task+1)*embedRows, n)
+		var rows [embedRows]int // this task's tokens of one cluster
+		var buf [4 * embedMaxWidth]float32
+		var prod [4 * embedMaxWidth]float32
+		finish := func(r int, e []float32) { // out row r = scale·e (+ positions)
 			dst := out[r*d : (r+1)*d]
-			if p := projs[c]; p != nil {
-				// dst = scale·(P @ row), P [D, de]: one dot product per output.
-				for i := range dst {
-					dst[i] = scale * dot(p[i*de:(i+1)*de], row)
-				}
-			} else {
-				for i, x := range row {
-					dst[i] = scale * x
-				}
-			}
 			if pos != nil {
 				p := pos[(r%t)*d : (r%t+1)*d]
 				for j := range dst {
-					dst[j] += p[j]
+					dst[j] = scale*e[j] + p[j]
+				}
+				return
+			}
+			for j := range dst {
+				dst[j] = scale * e[j]
+			}
+		}
+		for c := range nc {
+			nr := 0
+			for r := r0; r < r1; r++ {
+				if v := int(ids[r]); v >= ends[c] && v < ends[c+1] {
+					rows[nr] = r
+					nr++
+				}
+			}
+			de, table, proj := demb[c], tables[c], projs[c]
+			row := func(r int) []float32 {
+				v := int(ids[r]) - ends[c]
+				return table[v*de : (v+1)*de]
+			}
+			switch {
+			case proj == nil:
+				for _, r := range rows[:nr] {
+					finish(r, row(r))
+				}
+			case de <= embedMaxWidth && d <= embedMaxWidth:
+				// Four tokens at a time against all of P [D, de]: P is read once per
+				// four tokens, their rows gathered into buf.
+				for g := 0; g < nr; g += 4 {
+					m := min(4, nr-g)
+					for i, r := range rows[g : g+m] {
+						copy(buf[i*de:(i+1)*de], row(r))
+					}
+					dotTiles(prod[:], d, buf[:], 0, de, proj, 0, de, m, d, de)
+					for i, r := range rows[g : g+m] {
+						finish(r, prod[i*d:(i+1)*d])
+					}
+				}
+			default:
+				// Wider than the stack buffers: one token at a time, written in place.
+				for _, r := range rows[:nr] {
+					v := int(ids[r]) - ends[c]
+					dst := out[r*d : (r+1)*d]
+					dotTiles(dst, 1, proj, 0, de, table, v*de, 0, d, 1, de)
+					finish(r, dst)
 				}
 			}
 		}

@@ -7,7 +7,14 @@ import (
 	"github.com/ltsbench/ltsbench/model"
 )
 
-// sinusoid writes Transformer-XL's position embeddings R(δ), δ = 0..P-1, in float64.
+// sinusoidRows is how many consecutive δ one sinusoid task writes: the angles of its
+// first row come from math.Sincos, the others by rotating through the angle f_j.
+const sinusoidRows = 32
+
+// sinusoid writes Transformer-XL's position embeddings R(δ), δ = 0..P-1, in float64:
+// per frequency f_j one Sincos at the task's first δ and one of f_j, then each next δ
+// is a rotation, (sin, cos)(θ+f) = (sin θ·cos f + cos θ·sin f, cos θ·cos f - sin θ·sin f),
+// which adds about one float64 rounding per step (far below float32's).
 func (e *Executable) sinusoid(g *model.Graph, o *model.Sinusoid) (func(), error) {
 	p, d := o.P, o.D
 	if p < 1 || d < 2 || d%2 != 0 {
@@ -19,16 +26,19 @@ func (e *Executable) sinusoid(g *model.Graph, o *model.Sinusoid) (func(), error)
 	}
 	half := d / 2
 	run := func(task int) {
-		for delta := task * rowsPerTask; delta < min((task+1)*rowsPerTask, p); delta++ {
-			row := out[delta*d : (delta+1)*d]
-			for j := range half {
-				f := 1 / math.Pow(10000, float64(2*j)/float64(d))
-				s, c := math.Sincos(float64(delta) * f)
+		d0, d1 := task*sinusoidRows, min((task+1)*sinusoidRows, p)
+		for j := range half {
+			f := 1 / math.Pow(10000, float64(2*j)/float64(d))
+			s, c := math.Sincos(float64(d0) * f)
+			sf, cf := math.Sincos(f)
+			for delta := d0; delta < d1; delta++ {
+				row := out[delta*d : (delta+1)*d]
 				row[j], row[half+j] = float32(s), float32(c)
+				s, c = s*cf+c*sf, c*cf-s*sf
 			}
 		}
 	}
-	tasks := chunks(p, rowsPerTask)
+	tasks := chunks(p, sinusoidRows)
 	pool := e.pool
 	return func() { pool.Run(tasks, run) }, nil
 }
