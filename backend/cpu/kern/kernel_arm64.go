@@ -2,7 +2,11 @@
 
 package kern
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run gen_arm64.go
 
@@ -13,7 +17,8 @@ var neonKernel = gemmKernel{name: "arm64 NEON 8×12", mr: 8, nr: 12, micro: micr
 // Every arm64 CPU has Advanced SIMD; the check keeps an odd emulator honest.
 var hasNEON = cpu.ARM64.HasASIMD
 
-// neonVec: Dot, Axpy and Scale in NEON; max, exp and the epilogue stay generic on arm64.
+// neonVec is the NEON set: 4 lanes at a time, the tail of each slice (len mod 4) done
+// by the generic loop (exp's tail through the vector code, as on amd64).
 var neonVec = vecImpl{
 	name: "arm64 NEON",
 	dot:  dotNEONGo,
@@ -31,9 +36,35 @@ var neonVec = vecImpl{
 		}
 		scaleGeneric(alpha, x[n4:])
 	},
-	maxOf:       maxGeneric,
-	expShiftSum: expShiftSumGeneric,
-	epilogueRow: applyEpilogue,
+	maxOf: func(x []float32) float32 {
+		n4 := len(x) &^ 3
+		if n4 == 0 {
+			return maxGeneric(x)
+		}
+		m := maxNEON(&x[0], n4)
+		if n4 < len(x) {
+			t := maxGeneric(x[n4:])
+			if t > m || t != t {
+				m = t
+			}
+		}
+		return m
+	},
+	expShiftSum: func(x []float32, shift float32) float32 {
+		n4 := len(x) &^ 3
+		var s float32
+		if n4 > 0 {
+			s = expShiftSumNEON(&x[0], n4, shift)
+		}
+		if n4 < len(x) {
+			t := [4]float32{negInf, negInf, negInf, negInf} // e^-Inf = 0 adds nothing
+			copy(t[:], x[n4:])
+			s += expShiftSumNEON(&t[0], 4, shift)
+			copy(x[n4:], t[:])
+		}
+		return s
+	},
+	epilogueRow: epilogueRowNEONGo,
 	dot4: func(a, b []float32, ldb int) (out [4]float32) {
 		for q := range out {
 			out[q] = dotNEONGo(a, b[q*ldb:q*ldb+len(a)])
@@ -61,6 +92,32 @@ func asmVecs() []vecImpl {
 		return []vecImpl{neonVec}
 	}
 	return nil
+}
+
+var negInf = float32(math.Inf(-1))
+
+// epilogueRowNEONGo runs the vector epilogue on the multiple-of-4 head of the row and
+// the plain one on the rest.
+func epilogueRowNEONGo(ci []float32, i, j0 int, ep *Epilogue) {
+	n4 := len(ci) &^ 3
+	if n4 > 0 {
+		mode := int(ep.Act) << 2
+		bias, res := &ci[0], &ci[0] // not read unless mode says so
+		if ep.Bias != nil {
+			mode |= 1
+			_ = ep.Bias[j0+n4-1]
+			bias = &ep.Bias[j0]
+		}
+		if ep.Residual != nil {
+			mode |= 2
+			_ = ep.Residual[i*ep.LDR+j0+n4-1]
+			res = &ep.Residual[i*ep.LDR+j0]
+		}
+		epilogueRowNEON(&ci[0], bias, res, n4, mode)
+	}
+	if n4 < len(ci) {
+		applyEpilogue(ci[n4:], i, j0+n4, ep)
+	}
 }
 
 func dotNEONGo(x, y []float32) float32 {
@@ -91,3 +148,12 @@ func axpyNEON(alpha float32, x, y *float32, n4 int)
 
 //go:noescape
 func scaleNEON(alpha float32, x *float32, n4 int)
+
+//go:noescape
+func maxNEON(x *float32, n4 int) float32
+
+//go:noescape
+func expShiftSumNEON(x *float32, n4 int, shift float32) float32
+
+//go:noescape
+func epilogueRowNEON(c, bias, res *float32, n4, mode int)

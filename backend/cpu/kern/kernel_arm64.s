@@ -215,3 +215,240 @@ scale4:
 
 scaledone:
 	RET
+
+DATA expconstNEON<>+0(SB)/4, $0x42b0c0a5 // hi: 88.3762626
+DATA expconstNEON<>+4(SB)/4, $0xc2aeac50 // lo: -87.3365448
+DATA expconstNEON<>+8(SB)/4, $0x3fb8aa3b // log2(e)
+DATA expconstNEON<>+12(SB)/4, $0x3f318000 // ln2 high part 0.693359375
+DATA expconstNEON<>+16(SB)/4, $0xb95e8083 // ln2 low part -2.12194440e-4
+DATA expconstNEON<>+20(SB)/4, $0x3f800000 // 1
+DATA expconstNEON<>+24(SB)/4, $0x0000007f // exponent bias (int32)
+DATA expconstNEON<>+28(SB)/4, $0x7f800000 // +Inf
+DATA expconstNEON<>+32(SB)/4, $0x39506967 // p5 1.9875691500e-4
+DATA expconstNEON<>+36(SB)/4, $0x3ab743ce // p4 1.3981999507e-3
+DATA expconstNEON<>+40(SB)/4, $0x3c088908 // p3 8.3334519073e-3
+DATA expconstNEON<>+44(SB)/4, $0x3d2aa9c1 // p2 4.1665795894e-2
+DATA expconstNEON<>+48(SB)/4, $0x3e2aaaaa // p1 1.6666665459e-1
+DATA expconstNEON<>+52(SB)/4, $0x3f000000 // p0 5.0000001201e-1
+DATA expconstNEON<>+56(SB)/4, $0xbfcc422a // GELU k1: -2·√(2/π)
+DATA expconstNEON<>+60(SB)/4, $0xbd922279 // GELU k2: -2·√(2/π)·0.044715
+GLOBL expconstNEON<>(SB), RODATA|NOPTR, $64
+
+// func maxNEON(x *float32, n4 int) float32
+//
+// The largest of x[i], i < n4 (a multiple of 4, at least 4); NaN if any is NaN.
+TEXT ·maxNEON(SB), NOSPLIT, $0-20
+	MOVD   x+0(FP), R0
+	MOVD   n4+8(FP), R1
+	VLD1.P 16(R0), [V0.S4]
+	LSR    $2, R1, R1
+	SUB    $1, R1, R1
+	CBZ    R1, maxdone
+
+max4:
+	VLD1.P 16(R0), [V1.S4]
+	WORD   $0x4e21f400 // FMAX V0.4S, V0.4S, V1.4S (NaN propagates)
+	SUB    $1, R1, R1
+	CBNZ   R1, max4
+
+maxdone:
+	WORD   $0x6e30f800 // FMAXV S0, V0.4S
+	FMOVS  F0, ret+16(FP)
+	RET
+
+// func expShiftSumNEON(x *float32, n4 int, shift float32) float32
+//
+// x[i] = exp(x[i] - shift) for i < n4 (a multiple of 4); returns the sum of the results.
+TEXT ·expShiftSumNEON(SB), NOSPLIT, $0-28
+	MOVD   x+0(FP), R0
+	MOVD   n4+8(FP), R1
+	FMOVS  shift+16(FP), F30
+	VDUP   V30.S[0], V30.S4
+	VEOR   V31.B16, V31.B16, V31.B16
+	LSR    $2, R1, R1
+	CBZ    R1, expdone
+	MOVD   $expconstNEON<>(SB), R9
+	FMOVS  0(R9), F16
+	VDUP   V16.S[0], V16.S4
+	FMOVS  4(R9), F17
+	VDUP   V17.S[0], V17.S4
+	FMOVS  8(R9), F18
+	VDUP   V18.S[0], V18.S4
+	FMOVS  12(R9), F19
+	VDUP   V19.S[0], V19.S4
+	FMOVS  16(R9), F20
+	VDUP   V20.S[0], V20.S4
+	FMOVS  20(R9), F21
+	VDUP   V21.S[0], V21.S4
+	FMOVS  24(R9), F22
+	VDUP   V22.S[0], V22.S4
+	FMOVS  28(R9), F23
+	VDUP   V23.S[0], V23.S4
+	FMOVS  32(R9), F24
+	VDUP   V24.S[0], V24.S4
+	FMOVS  36(R9), F25
+	VDUP   V25.S[0], V25.S4
+	FMOVS  40(R9), F26
+	VDUP   V26.S[0], V26.S4
+	FMOVS  44(R9), F27
+	VDUP   V27.S[0], V27.S4
+	FMOVS  48(R9), F28
+	VDUP   V28.S[0], V28.S4
+	FMOVS  52(R9), F29
+	VDUP   V29.S[0], V29.S4
+
+exp4:
+	VLD1   (R0), [V0.S4]
+	WORD   $0x4ebed400 // FSUB V0.4S, V0.4S, V30.4S
+	WORD   $0x4eb0f401 // FMIN V1.4S, V0.4S, V16.4S (clamp; NaN passes)
+	WORD   $0x4e31f421 // FMAX V1.4S, V1.4S, V17.4S
+	WORD   $0x6e32dc22 // FMUL V2.4S, V1.4S, V18.4S
+	WORD   $0x4e218842 // FRINTN V2.4S, V2.4S (n)
+	WORD   $0x4eb3cc41 // FMLS V1.4S, V2.4S, V19.4S (r = x - n·ln2, two parts)
+	WORD   $0x4eb4cc41 // FMLS V1.4S, V2.4S, V20.4S
+	WORD   $0x4eb91f23 // MOV V3.16B, V25.16B
+	WORD   $0x4e21cf03 // FMLA V3.4S, V24.4S, V1.4S
+	WORD   $0x4eba1f44 // MOV V4.16B, V26.16B
+	WORD   $0x4e21cc64 // FMLA V4.4S, V3.4S, V1.4S
+	WORD   $0x4ebb1f63 // MOV V3.16B, V27.16B
+	WORD   $0x4e21cc83 // FMLA V3.4S, V4.4S, V1.4S
+	WORD   $0x4ebc1f84 // MOV V4.16B, V28.16B
+	WORD   $0x4e21cc64 // FMLA V4.4S, V3.4S, V1.4S
+	WORD   $0x4ebd1fa3 // MOV V3.16B, V29.16B
+	WORD   $0x4e21cc83 // FMLA V3.4S, V4.4S, V1.4S
+	WORD   $0x6e21dc25 // FMUL V5.4S, V1.4S, V1.4S (r²)
+	WORD   $0x4ea11c24 // MOV V4.16B, V1.16B
+	WORD   $0x4e25cc64 // FMLA V4.4S, V3.4S, V5.4S
+	WORD   $0x4e35d484 // FADD V4.4S, V4.4S, V21.4S (e^r)
+	WORD   $0x4ea1b842 // FCVTZS V2.4S, V2.4S
+	WORD   $0x4eb68442 // ADD V2.4S, V2.4S, V22.4S
+	WORD   $0x4f375442 // SHL V2.4S, V2.4S, #23 (2^n)
+	WORD   $0x6e22dc84 // FMUL V4.4S, V4.4S, V2.4S
+	WORD   $0x6ea0e625 // FCMGT V5.4S, V17.4S, V0.4S (x < lo: 0)
+	WORD   $0x4e651c84 // BIC V4.16B, V4.16B, V5.16B
+	WORD   $0x6eb0e405 // FCMGT V5.4S, V0.4S, V16.4S (x > hi: +Inf)
+	WORD   $0x6e641ee5 // BSL V5.16B, V23.16B, V4.16B
+	WORD   $0x4ea51ca0 // MOV V0.16B, V5.16B
+	VST1.P [V0.S4], 16(R0)
+	WORD   $0x4e20d7ff // FADD V31.4S, V31.4S, V0.4S
+	SUB    $1, R1, R1
+	CBNZ   R1, exp4
+
+expdone:
+	WORD   $0x6e3fd7ff // FADDP V31.4S, V31.4S, V31.4S
+	WORD   $0x6e3fd7ff // FADDP V31.4S, V31.4S, V31.4S
+	FMOVS  F31, ret+24(FP)
+	RET
+
+// func epilogueRowNEON(c, bias, res *float32, n4, mode int)
+//
+// For i < n4 (a multiple of 4): c[i] = act(c[i] + bias[i]) + res[i], with bias when
+// mode&1, res when mode&2, act = mode>>2 (0 none, 1 GELU, 2 ReLU); GELU as
+// x/(1 + exp(-2u)), u = √(2/π)·(x + 0.044715·x³), as in the AVX2 epilogue.
+TEXT ·epilogueRowNEON(SB), NOSPLIT, $0-40
+	MOVD   c+0(FP), R0
+	MOVD   bias+8(FP), R1
+	MOVD   res+16(FP), R2
+	MOVD   n4+24(FP), R3
+	MOVD   mode+32(FP), R4
+	LSR    $2, R4, R5
+	LSR    $2, R3, R3
+	CBZ    R3, epidone
+	MOVD   $expconstNEON<>(SB), R9
+	FMOVS  0(R9), F16
+	VDUP   V16.S[0], V16.S4
+	FMOVS  4(R9), F17
+	VDUP   V17.S[0], V17.S4
+	FMOVS  8(R9), F18
+	VDUP   V18.S[0], V18.S4
+	FMOVS  12(R9), F19
+	VDUP   V19.S[0], V19.S4
+	FMOVS  16(R9), F20
+	VDUP   V20.S[0], V20.S4
+	FMOVS  20(R9), F21
+	VDUP   V21.S[0], V21.S4
+	FMOVS  24(R9), F22
+	VDUP   V22.S[0], V22.S4
+	FMOVS  28(R9), F23
+	VDUP   V23.S[0], V23.S4
+	FMOVS  32(R9), F24
+	VDUP   V24.S[0], V24.S4
+	FMOVS  36(R9), F25
+	VDUP   V25.S[0], V25.S4
+	FMOVS  40(R9), F26
+	VDUP   V26.S[0], V26.S4
+	FMOVS  44(R9), F27
+	VDUP   V27.S[0], V27.S4
+	FMOVS  48(R9), F28
+	VDUP   V28.S[0], V28.S4
+	FMOVS  52(R9), F29
+	VDUP   V29.S[0], V29.S4
+	FMOVS  56(R9), F30
+	VDUP   V30.S[0], V30.S4
+	FMOVS  60(R9), F31
+	VDUP   V31.S[0], V31.S4
+	VEOR   V15.B16, V15.B16, V15.B16
+
+epi4:
+	VLD1   (R0), [V0.S4]
+	TBZ    $0, R4, nobias
+	VLD1.P 16(R1), [V1.S4]
+	WORD   $0x4e21d400 // FADD V0.4S, V0.4S, V1.4S
+
+nobias:
+	CMP    $1, R5
+	BNE    notgelu
+	WORD   $0x6e20dc01 // FMUL V1.4S, V0.4S, V0.4S
+	WORD   $0x4ebe1fc2 // MOV V2.16B, V30.16B
+	WORD   $0x4e3fcc22 // FMLA V2.4S, V1.4S, V31.4S (k1 + k2·x²)
+	WORD   $0x6e20dc41 // FMUL V1.4S, V2.4S, V0.4S (-2u)
+	WORD   $0x4eb0f422 // FMIN V2.4S, V1.4S, V16.4S (clamp; NaN passes)
+	WORD   $0x4e31f442 // FMAX V2.4S, V2.4S, V17.4S
+	WORD   $0x6e32dc43 // FMUL V3.4S, V2.4S, V18.4S
+	WORD   $0x4e218863 // FRINTN V3.4S, V3.4S (n)
+	WORD   $0x4eb3cc62 // FMLS V2.4S, V3.4S, V19.4S (r = x - n·ln2, two parts)
+	WORD   $0x4eb4cc62 // FMLS V2.4S, V3.4S, V20.4S
+	WORD   $0x4eb91f24 // MOV V4.16B, V25.16B
+	WORD   $0x4e22cf04 // FMLA V4.4S, V24.4S, V2.4S
+	WORD   $0x4eba1f45 // MOV V5.16B, V26.16B
+	WORD   $0x4e22cc85 // FMLA V5.4S, V4.4S, V2.4S
+	WORD   $0x4ebb1f64 // MOV V4.16B, V27.16B
+	WORD   $0x4e22cca4 // FMLA V4.4S, V5.4S, V2.4S
+	WORD   $0x4ebc1f85 // MOV V5.16B, V28.16B
+	WORD   $0x4e22cc85 // FMLA V5.4S, V4.4S, V2.4S
+	WORD   $0x4ebd1fa4 // MOV V4.16B, V29.16B
+	WORD   $0x4e22cca4 // FMLA V4.4S, V5.4S, V2.4S
+	WORD   $0x6e22dc46 // FMUL V6.4S, V2.4S, V2.4S (r²)
+	WORD   $0x4ea21c45 // MOV V5.16B, V2.16B
+	WORD   $0x4e26cc85 // FMLA V5.4S, V4.4S, V6.4S
+	WORD   $0x4e35d4a5 // FADD V5.4S, V5.4S, V21.4S (e^r)
+	WORD   $0x4ea1b863 // FCVTZS V3.4S, V3.4S
+	WORD   $0x4eb68463 // ADD V3.4S, V3.4S, V22.4S
+	WORD   $0x4f375463 // SHL V3.4S, V3.4S, #23 (2^n)
+	WORD   $0x6e23dca5 // FMUL V5.4S, V5.4S, V3.4S
+	WORD   $0x6ea1e626 // FCMGT V6.4S, V17.4S, V1.4S (x < lo: 0)
+	WORD   $0x4e661ca5 // BIC V5.16B, V5.16B, V6.16B
+	WORD   $0x6eb0e426 // FCMGT V6.4S, V1.4S, V16.4S (x > hi: +Inf)
+	WORD   $0x6e651ee6 // BSL V6.16B, V23.16B, V5.16B
+	WORD   $0x4ea61cc1 // MOV V1.16B, V6.16B
+	WORD   $0x4e35d421 // FADD V1.4S, V1.4S, V21.4S
+	WORD   $0x6e21fc00 // FDIV V0.4S, V0.4S, V1.4S
+	B      actdone
+
+notgelu:
+	CMP    $2, R5
+	BNE    actdone
+	WORD   $0x4e2ff400 // FMAX V0.4S, V0.4S, V15.4S (max(x, 0); NaN passes)
+
+actdone:
+	TBZ    $1, R4, nores
+	VLD1.P 16(R2), [V1.S4]
+	WORD   $0x4e21d400 // FADD V0.4S, V0.4S, V1.4S
+
+nores:
+	VST1.P [V0.S4], 16(R0)
+	SUB    $1, R3, R3
+	CBNZ   R3, epi4
+
+epidone:
+	RET
