@@ -2,6 +2,7 @@
 GO      ?= go
 BIN     := bin/ltsbench
 QEMU    ?= qemu-aarch64-static
+PYTHON  ?= /usr/bin/python3
 export CGO_CFLAGS ?= -Wno-deprecated-declarations
 
 .PHONY: build run test test-noasm test-arm64 test-all lint fuzz bench bench-compare kernels check-kernels gpu-check dist clean
@@ -39,8 +40,18 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseArch$$' -fuzztime 30s ./space/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./internal/safetensors/
 
+# SGEMM GFLOP/s at the preset shapes (1 and 2 cores), then the forward latency of the
+# presets bench-compare uses, on 2 threads.
 bench:
-	$(GO) test -run '^$$' -bench . -cpu 1 ./backend/cpu/...
+	$(GO) test -run '^$$' -bench 'Sgemm|FMAPeak' -count 1 -cpu 1 ./backend/cpu/kern/
+	$(GO) test -run '^$$' -bench 'Sgemm' -count 1 -cpu 2 ./backend/cpu/kern/
+	$(GO) test -run '^$$' -bench 'Forward' -benchtime 5x -timeout 60m ./backend/cpu/ \
+		-args -threads 2 -presets gpt2-mini,gpt2-distil,gpt2-small,gpt2-flex-small,gpt2-medium,txl-base
+
+# ltsbench against eager PyTorch (PYTHON's, Debian python3-torch with OpenBLAS) on the
+# same presets, threads and shapes, interleaved over several rounds (docs/PERF.md).
+bench-compare: build
+	$(PYTHON) scripts/bench-compare --ltsbench $(BIN) --python $(PYTHON) $(BENCH_COMPARE_FLAGS)
 
 # Regenerate the committed PTX from kernels/*.cu with NVRTC (Debian non-free libnvrtc11.2).
 kernels:

@@ -32,6 +32,15 @@ var presets = map[string]preset{
 	"gpt2-medium": {"GPT-2 medium (355M): 24 × 1024, 16 heads, d_inner 4096, vocab 50257, plain tied head",
 		`{"backbone": "gpt2", "adaptive": false, "n_layer": 24, "d_model": 1024, "n_head": 16,
 		  "d_inner": 4096, "n_token": 50257, "n_positions": 1024}`},
+	// Smaller GPT-2s for the CPU comparison with PyTorch: DistilGPT2's shape (Hugging
+	// Face "distilgpt2" config.json: n_layer 6, n_embd 768, n_head 12) and a 6 × 512 model
+	// inside LTS's GPT-2 search space (d_model 512, 8 heads, d_inner 2048).
+	"gpt2-distil": {"GPT-2 with DistilGPT2's shape (82M): 6 × 768, 12 heads, d_inner 3072, vocab 50257, plain tied head",
+		`{"backbone": "gpt2", "adaptive": false, "n_layer": 6, "d_model": 768, "n_head": 12,
+		  "d_inner": 3072, "n_token": 50257, "n_positions": 1024}`},
+	"gpt2-mini": {"GPT-2 6 × 512, 8 heads, d_inner 2048, vocab 50257, plain tied head",
+		`{"backbone": "gpt2", "adaptive": false, "n_layer": 6, "d_model": 512, "n_head": 8,
+		  "d_inner": 2048, "n_token": 50257, "n_positions": 1024}`},
 	// The GPT-2 small body with the output layer LTS searched GPT-2 with (the "flex"
 	// variant; adaptive settings of space.DefaultSpace(space.GPT2): div_val 4, cutoffs
 	// 19997/39997/199997, which leave two tail clusters below vocabulary 50257).

@@ -23,6 +23,9 @@ func TestPresetParams(t *testing.T) {
 		{"gpt2-small", 12*gpt2Layer(768, 3072) + 2*768, 124_439_808},
 		{"gpt2-medium", 24*gpt2Layer(1024, 4096) + 2*1024, 354_823_168},
 		{"gpt2-flex-small", 12*gpt2Layer(768, 3072) + 2*768, 0},
+		// distilgpt2 on Hugging Face: 81,912,576 parameters.
+		{"gpt2-distil", 6*gpt2Layer(768, 3072) + 2*768, 81_912_576},
+		{"gpt2-mini", 6*gpt2Layer(512, 2048) + 2*512, 0},
 		{"gpt2-tiny", gpt2Layer(64, 128) + gpt2Layer(64, 192) + 2*64, 0},
 		{"txl-tiny", txlLayer(64, 128) + txlLayer(64, 192), 0},
 		// Archai's baseline log gives n_nonemb_param 54,599,680 for this model: exactly

@@ -4,11 +4,13 @@ import (
 	"flag"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/backend/cpu"
+	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/space"
 )
@@ -16,20 +18,12 @@ import (
 var (
 	benchThreads = flag.Int("threads", 2, "BenchmarkForward: worker goroutines")
 	benchSeq     = flag.Int("seq", 192, "BenchmarkForward: tokens per sequence (batch 1)")
+	// The baseline models of docs/PERF.md by default: GPT-2 small as released, and the
+	// Transformer-XL base for WikiText-103 that LTS compares with.
+	benchPresets = flag.String("presets", "gpt2-small,txl-base", "BenchmarkForward: comma-separated bench presets")
 )
 
-// benchModels are the baseline models of docs/PERF.md (the same as bench's presets
-// gpt2-small and txl-base): GPT-2 small as released, and the Transformer-XL base for
-// WikiText-103 that LTS compares with (div_val 4, Archai's default tie_projs).
-var benchModels = []struct{ name, json string }{
-	{"gpt2-small", `{"model_type": "gpt2", "n_layer": 12, "d_model": 768, "n_head": 12, "d_inner": 3072,
-		"vocab_size": 50257, "n_positions": 1024}`},
-	{"txl-base", `{"model_type": "transformer_xl", "n_layer": 16, "d_model": 512, "n_head": 8, "d_inner": 2048,
-		"d_embed": 512, "div_val": 4, "cutoffs": [19997, 39997, 199997], "vocab_size": 267735,
-		"tgt_len": 192, "mem_len": 192}`},
-}
-
-// BenchmarkForward times one forward pass of the baseline models at batch 1 × seq
+// BenchmarkForward times one forward pass of the -presets models at batch 1 × seq
 // tokens with the full output layer (every position, the whole vocabulary), as
 // docs/PERF.md records them. Transformer-XL runs in steady state: a first, untimed
 // segment fills mem_len memory rows, then every timed run reads and rewrites them. It
@@ -38,9 +32,9 @@ var benchModels = []struct{ name, json string }{
 //
 //	go test ./backend/cpu -run '^$' -bench Forward -benchtime 5x -timeout 60m -args -threads 2
 func BenchmarkForward(b *testing.B) {
-	for _, m := range benchModels {
-		b.Run(m.name, func(b *testing.B) {
-			a, err := space.ParseArch([]byte(m.json))
+	for _, name := range strings.Split(*benchPresets, ",") {
+		b.Run(name, func(b *testing.B) {
+			a, err := bench.Preset(name)
 			if err != nil {
 				b.Fatal(err)
 			}
