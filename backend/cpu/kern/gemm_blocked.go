@@ -139,7 +139,7 @@ func (w *gemmWork) planBlocked(threads int) {
 	m, n, k := w.m, w.n, w.k
 	w.mode = modeBlocked
 	w.direct = w.b.packed == nil && !w.b.transB && m <= directBMaxM
-	w.local = w.b.packed == nil && !w.direct && m <= mcBlock
+	w.local = m <= mcBlock
 	w.mPanels = (m + mr - 1) / mr
 	w.nK = (k + kcBlock - 1) / kcBlock
 	kb0 := min(k, kcBlock)
@@ -151,6 +151,9 @@ func (w *gemmWork) planBlocked(threads int) {
 	w.aTasks = (w.mPanels + packAPanels - 1) / packAPanels
 
 	panels := (min(w.nc, n) + nr - 1) / nr
+	if w.local {
+		panels = (n + nr - 1) / nr // a task covers all of k: the whole of n is one block
+	}
 	// At least four tasks per thread per block where the block allows it.
 	w.group = min(max(panels*w.nChunks/(4*threads), 1), maxGroupPanels, panels)
 	if w.local {
@@ -162,9 +165,6 @@ func (w *gemmWork) planBlocked(threads int) {
 	grow(&w.aBuf, w.mPanels*mr*k)
 	bNeed := 0
 	switch {
-	case w.b.packed != nil:
-	case w.direct:
-		bNeed = nr * kb0 // only a ragged last panel is packed
 	case w.local:
 		for len(w.localBuf) < w.nt {
 			w.localBuf = append(w.localBuf, nil)
@@ -172,6 +172,7 @@ func (w *gemmWork) planBlocked(threads int) {
 		for t := range w.nt {
 			grow(&w.localBuf[t], w.group*nr*kb0)
 		}
+	case w.b.packed != nil:
 	default:
 		bNeed = w.nc * kb0
 	}
@@ -194,6 +195,10 @@ func grow(buf *[]float32, n int) {
 func (w *gemmWork) work(tid int) {
 	if w.mode == modeDots {
 		w.dots()
+		return
+	}
+	if w.local {
+		w.workLocal(tid)
 		return
 	}
 	nBlocks := w.nJ * w.nK
@@ -293,22 +298,35 @@ func (w *gemmWork) pack(s, u, nB int) {
 // compute runs compute task ct of block t: rows of one chunk × one group of B panels.
 func (w *gemmWork) compute(tid, t, ct int) {
 	jc, cols, pc, kb := w.block(t)
+	nr := w.kr.nr
+	panels := (cols + nr - 1) / nr
+	groups := (panels + w.group - 1) / w.group
+	i0 := ct / groups * w.mc
+	p0 := ct % groups * w.group
+	w.multiply(tid, pc, kb, i0, min(i0+w.mc, w.m), jc, cols, p0, min(p0+w.group, panels), w.bBuf[t%2])
+}
+
+// multiply computes rows [i0, i1) × B panels [p0, p1) of the columns [jc, jc+cols), k
+// block (pc, kb), into C, and the epilogue on the last k block. B panels come from the
+// PackedB, from shared (a block packed by the team), or else are packed here into the
+// thread's buffer (local), or read in place (direct, a ragged last panel packed).
+func (w *gemmWork) multiply(tid, pc, kb, i0, i1, jc, cols, p0, p1 int, shared []float32) {
 	kr := w.kr
 	mr, nr := kr.mr, kr.nr
-	groups := ((cols+nr-1)/nr + w.group - 1) / w.group
-	i0 := ct / groups * w.mc
-	i1 := min(i0+w.mc, w.m)
-	p0 := ct % groups * w.group
-	p1 := min(p0+w.group, (cols+nr-1)/nr)
 	c, ldc, ep := w.c, w.ldc, w.ep
 	last := pc+kb == w.k
 	acc := pc > 0
 	aBlock := w.aBuf[pc*w.mPanels*mr:]
 	edge := w.edge[tid][:maxMR*maxNR]
 	var local []float32
-	if w.local {
+	if shared == nil && w.b.packed == nil {
 		local = w.localBuf[tid]
-		packB(local, w.b, pc, kb, jc+p0*nr, min(p1*nr, cols)-p0*nr, nr)
+		switch {
+		case !w.direct:
+			packB(local, w.b, pc, kb, jc+p0*nr, min(p1*nr, cols)-p0*nr, nr)
+		case p1*nr > cols: // the ragged last panel
+			packB(local, w.b, pc, kb, jc+(p1-1)*nr, cols-(p1-1)*nr, nr)
+		}
 	}
 	for jp := p0; jp < p1; jp++ {
 		j := jc + jp*nr
@@ -318,15 +336,15 @@ func (w *gemmWork) compute(tid, t, ct int) {
 		switch {
 		case w.b.packed != nil:
 			bp = w.b.packed.panel(pc, kb, j/nr)
-		case w.local:
-			bp = local[(jp-p0)*kb*nr : (jp-p0+1)*kb*nr]
+		case shared != nil:
+			bp = shared[jp*kb*nr : (jp+1)*kb*nr]
 		case !w.direct:
-			bp = w.bBuf[t%2][jp*kb*nr : (jp+1)*kb*nr]
+			bp = local[(jp-p0)*kb*nr : (jp-p0+1)*kb*nr]
 		case nb == nr:
 			bp = w.b.b[pc*w.b.ldb+j:]
 			bStride = w.b.ldb
 		default:
-			bp = w.bBuf[t%2][:kb*nr]
+			bp = local[:kb*nr]
 		}
 		for i := i0; i < i1; i += mr {
 			rows := min(mr, i1-i)
@@ -350,6 +368,36 @@ func (w *gemmWork) compute(tid, t, ct int) {
 			if last {
 				epilogueTile(c, ldc, i, rows, j, nb, ep)
 			}
+		}
+	}
+}
+
+// workLocal is work with one row chunk (m ≤ mcBlock): no B panel is read by two tasks,
+// so there is nothing to share. All of A is packed first, then after the one barrier
+// each task takes a group of B panels through every k block, packing each block of its
+// panels into its thread's buffer (unless B is packed already or read in place).
+func (w *gemmWork) workLocal(tid int) {
+	nA := w.nK * w.aTasks
+	for {
+		u := int(w.next.Add(1) - 1)
+		if u >= nA {
+			break
+		}
+		w.pack(u/w.aTasks, u%w.aTasks, 0) // block u/aTasks: column block 0, that k block
+	}
+	w.bar.wait(w.nt, &w.next)
+	nr := w.kr.nr
+	panels := (w.n + nr - 1) / nr
+	groups := (panels + w.group - 1) / w.group
+	for {
+		g := int(w.next.Add(1) - 1)
+		if g >= groups {
+			return
+		}
+		p0 := g * w.group
+		p1 := min(p0+w.group, panels)
+		for pc := 0; pc < w.k; pc += kcBlock {
+			w.multiply(tid, pc, min(kcBlock, w.k-pc), 0, w.m, 0, w.n, p0, p1, nil)
 		}
 	}
 }

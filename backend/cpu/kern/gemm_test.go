@@ -292,3 +292,31 @@ func TestGemmSharedBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmLocalWide covers one row chunk over more than one column block and k block
+// (each task walks every k block of its panels).
+func TestGemmLocalWide(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large products")
+	}
+	for _, kr := range testKernels() {
+		p := NewPool(2)
+		rng := rand.New(rand.NewPCG(13, 0))
+		for _, tc := range []gemmCase{
+			{m: 21, n: 1700, k: 300, act: ActGELU, bias: true, residual: true},
+			{m: 9, n: 1650, k: 260, transB: true},
+		} {
+			tc.lda, tc.ldb, tc.ldc = tc.k+1, tc.n+2, tc.n+3
+			if tc.transB {
+				tc.ldb = tc.k + 2
+			}
+			runGemmCase(t, rng, tc, func(a, b, c []float32, ep *Epilogue) {
+				gemm(kr, p, tc.m, tc.n, tc.k, a, tc.lda, bOperand{b: b, ldb: tc.ldb, transB: tc.transB}, c, tc.ldc, ep)
+				if g := &p.gemm; !g.local || g.nJ < 2 || g.nK < 2 {
+					t.Errorf("%s %v: local=%v with %d×%d blocks, want local 2×2", kr.name, tc, g.local, g.nJ, g.nK)
+				}
+			})
+		}
+		p.Close()
+	}
+}
