@@ -12,10 +12,12 @@ import "sync/atomic"
 // packed once per product, each k block of it in the phase that first needs it.
 //
 // With one row chunk (m ≤ mcBlock, every product of the models at 192 tokens) no B panel
-// is read by two tasks, so each compute task packs its own few panels into a buffer of
-// its thread instead (local): they are then in that core's L1 and L2 when the
-// micro-kernel reads them, where a shared block has gone out to L3. This measured 10-15
-// points of the FMA peak better than the shared block on one and on two threads.
+// is read by two tasks, so there is nothing to share (workLocal): A is packed, then after
+// one barrier each task takes a group of B panels through every k block, packing them
+// into a buffer of its thread: they are in that core's L1 and L2 when the micro-kernel
+// reads them, where a shared block has gone out to L3. This measured 10-15 points of
+// the FMA peak better than the shared block on one and on two threads, and needs no
+// barrier per block (which cost most of the time of products with a few rows).
 //
 // The micro-kernel sweeps mr×nr tiles with a kc×nr panel of B in L1 and the row chunk
 // of A (mcBlock × kc) in L2; the epilogue runs on each tile right after its last k block.
