@@ -12,10 +12,10 @@ const (
 	// keys and values it reads are shared by that many rows while they are in cache.
 	queryBlock = 16
 	// keyChunk is how many keys a task scores at once. The scores of a query block
-	// against one chunk (queryBlock × keyChunk floats, 16 KiB) live on the task's stack;
+	// against one chunk (queryBlock × keyChunk floats, 8 KiB) live on the task's stack;
 	// across chunks the softmax is online (running maximum and sum, the output rescaled
 	// when the maximum grows), so no T×K matrix is ever stored.
-	keyChunk = 256
+	keyChunk = 128
 )
 
 // attnRows is the online-softmax state of a query block: per row the running maximum
@@ -51,11 +51,22 @@ func (a *attnRows) fold(i int, row []float32, n int, scale float32, acc []float3
 	clear(row[n:])
 }
 
+const (
+	// transDhPiece is how much of a head the transposed causal path scores at once: its
+	// block of queries, transposed, is transDhPiece × lanes floats (4 KiB) on the
+	// task's stack; wider heads are scored in pieces added up.
+	transDhPiece = 64
+	// transKeyChunk is how many keys the transposed path scores at once (8 KiB).
+	transKeyChunk = 128
+	// transOutMax is the widest head whose output the transposed path keeps transposed
+	// on the stack (8 KiB); wider heads accumulate in the output rows (accTiles).
+	transOutMax = 128
+)
+
 // causalAttention is GPT-2's fused masked multi-head attention over QKV [B, T, 3D].
-// A task is one (batch, head, block of queryBlock queries); per chunk of keys it scores
-// the block (dotTiles), folds the scores into the online softmax, and adds the
-// probabilities times the value rows (accTiles) to the output rows, which serve as the
-// accumulator.
+// A task is one (batch, head, block of queries); per chunk of keys it scores the block,
+// folds the scores into the online softmax, and adds the probabilities times the value
+// rows (accTiles) to the output rows, which serve as the accumulator (causalBlockT).
 func (e *Executable) causalAttention(g *model.Graph, o *model.CausalAttention) (func(), error) {
 	B, T, D, H := o.B, o.T, o.D, o.H
 	if B < 1 || T < 1 || H < 1 || D < H || D%H != 0 {
@@ -70,38 +81,106 @@ func (e *Executable) causalAttention(g *model.Graph, o *model.CausalAttention) (
 		return nil, err
 	}
 	dh := D / H
-	ld := 3 * D
 	scale := float32(1 / math.Sqrt(float64(dh)))
-	blocks := chunks(T, queryBlock)
+	blocks := chunks(T, lanes)
 	run := func(task int) {
 		b, h, tb := task/(H*blocks), task/blocks%H, task%blocks
-		t0 := tb * queryBlock
-		nq := min(queryBlock, T-t0)
-		base := b * T * ld
-		qo := base + t0*ld + h*dh
-		acc := out[(b*T+t0)*D+h*dh:]
-		for i := range nq {
-			clear(acc[i*D : i*D+dh])
-		}
-		var s [queryBlock * keyChunk]float32
-		var st attnRows
-		st.start(nq)
-		for j0 := 0; j0 < t0+nq; j0 += keyChunk {
-			kc := min(keyChunk, t0+nq-j0)
-			dotTiles(s[:], kc, qkv, qo, ld, qkv, base+j0*ld+D+h*dh, ld, nq, kc, dh)
-			for i := range nq {
-				n := min(kc, t0+i+1-j0) // keys j ≤ t0+i
-				st.fold(i, s[i*kc:(i+1)*kc], n, scale, acc[i*D:i*D+dh])
-			}
-			accTiles(acc, D, s[:], kc, qkv, base+j0*ld+2*D+h*dh, ld, nq, kc, dh)
-		}
-		for i := range nq {
-			scal(1/st.sum[i], acc[i*D:i*D+dh])
-		}
+		t0 := tb * lanes
+		nq := min(lanes, T-t0)
+		causalBlockT(qkv, out, b, h, t0, nq, T, D, dh, scale)
 	}
 	tasks := B * H * blocks
 	pool := e.pool
 	return func() { pool.Run(tasks, run) }, nil
+}
+
+// causalBlockT runs one block of up to lanes queries with the queries across the
+// vector lanes: the scores are stored by key (lanesTiles of the transposed queries
+// against the key rows: no horizontal sums), the softmax runs down the columns, all
+// queries of the block in one vector pass (colMax, colExp) with a running maximum and
+// sum per query, and the output is accumulated transposed (lanesTiles of the
+// probabilities against the value rows), rescaled per lane when a maximum grows, and
+// transposed into the output rows at the end.
+func causalBlockT(qkv, out []float32, b, h, t0, nq, T, D, dh int, scale float32) {
+	ld := 3 * D
+	base := b * T * ld
+	qo := base + t0*ld + h*dh
+	var qT [transDhPiece * lanes]float32 // query i's element d0+l at [l·lanes + i]; unused lanes 0
+	if dh <= transDhPiece {
+		transpose(qT[:], lanes, qkv, qo, ld, nq, dh)
+	}
+	acc := out[(b*T+t0)*D+h*dh:]
+	var oT [transOutMax * lanes]float32 // output element c of query i at [c·lanes + i]
+	inT := dh <= transOutMax
+	if !inT {
+		for i := range nq {
+			clear(acc[i*D : i*D+dh])
+		}
+	}
+	var sT [transKeyChunk * lanes]float32
+	var mx, sum, shift, f [lanes]float32
+	for i := range mx {
+		mx[i] = float32(math.Inf(-1))
+	}
+	end := t0 + nq // keys 0..end-1; key j is masked for query t0+i when j > t0+i
+	for j0 := 0; j0 < end; j0 += transKeyChunk {
+		kc := min(transKeyChunk, end-j0)
+		for d0 := 0; d0 < dh; d0 += transDhPiece {
+			w := min(transDhPiece, dh-d0)
+			if dh > transDhPiece {
+				transpose(qT[:], lanes, qkv, qo+d0, ld, nq, w)
+			}
+			lanesTiles(sT[:], qT[:], qkv, base+j0*ld+D+h*dh+d0, ld, 1, kc, w, d0 > 0)
+		}
+		for j := max(j0, t0+1); j < j0+kc; j++ {
+			row := sT[(j-j0)*lanes : (j-j0+1)*lanes]
+			for i := range j - t0 {
+				row[i] = float32(math.Inf(-1))
+			}
+		}
+		cm := mx
+		colMax(sT[:], kc, &cm)
+		rescale := false
+		for i := range lanes {
+			f[i] = 1
+			if cm[i] > mx[i] {
+				if sum[i] > 0 {
+					f[i] = exp32(scale * (mx[i] - cm[i]))
+					sum[i] *= f[i]
+					rescale = true
+				}
+				mx[i] = cm[i]
+			}
+			shift[i] = scale * mx[i]
+		}
+		if rescale {
+			if inT {
+				colScale(oT[:], dh, &f)
+			} else {
+				for i := range nq {
+					scal(f[i], acc[i*D:i*D+dh])
+				}
+			}
+		}
+		colExp(sT[:], kc, scale, &shift, &sum)
+		vo := base + j0*ld + 2*D + h*dh
+		if inT {
+			lanesTiles(oT[:], sT[:], qkv, vo, 1, ld, dh, kc, j0 > 0)
+		} else {
+			accTiles(acc, D, sT[:], 1, lanes, qkv, vo, ld, nq, kc, dh)
+		}
+	}
+	for i := range lanes {
+		f[i] = 1 / sum[i] // every lane has a key: query t0+i sees key 0; unused lanes score 0
+	}
+	if inT {
+		colScale(oT[:], dh, &f)
+		transpose(acc, D, oT[:], 0, lanes, dh, nq)
+		return
+	}
+	for i := range nq {
+		scal(f[i], acc[i*D:i*D+dh])
+	}
 }
 
 // relAttention is Transformer-XL's relative-position attention with memory: queries
@@ -187,7 +266,7 @@ func (e *Executable) relAttention(g *model.Graph, o *model.RelAttention) (func()
 				}
 				st.fold(i, row, n, scale, acc[i*hd:i*hd+dh])
 			}
-			accTiles(acc, hd, s[:], kc, kv, vo+j0*ldkv, ldkv, nq, kc, dh)
+			accTiles(acc, hd, s[:], kc, 1, kv, vo+j0*ldkv, ldkv, nq, kc, dh)
 		}
 		for i := range nq {
 			scal(1/st.sum[i], acc[i*hd:i*hd+dh])

@@ -86,9 +86,10 @@ func expectRows(t *testing.T, name string, got []float32, want [][]float64, ld i
 func TestCausalAttentionPresetShapes(t *testing.T) {
 	for _, c := range []struct{ b, t, d, h int }{
 		{1, 192, 768, 12}, // GPT-2 small: 16-row blocks, one key chunk
-		{2, 300, 128, 2},  // two key chunks; a last block of 12 rows
+		{2, 300, 128, 2},  // three key chunks; a last block of 12 rows
 		{1, 37, 240, 3},   // Dh = 80: 24+24+24+8 columns; rows not a multiple of 4
 		{1, 20, 60, 2},    // Dh = 30: the tails of every tile
+		{1, 40, 600, 2},   // Dh = 300: wider than the transposed path takes
 	} {
 		t.Run(fmt.Sprint(c), func(t *testing.T) {
 			paths(t, func(t *testing.T) {

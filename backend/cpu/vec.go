@@ -245,49 +245,54 @@ func dotTilesGeneric(s []float32, lds int, q []float32, qo, ldq int, k []float32
 
 // accTiles adds a product of a small matrix with rows of a large one:
 //
-//	acc[i·ldacc + c] += Σ_{j<kc} p[i·ldp + j]·v[vo + j·ldv + c]    i < rows, c < cols
+//	acc[i·ldacc + c] += Σ_{j<kc} p[i·ldp + j·pStep]·v[vo + j·ldv + c]    i < rows, c < cols
 //
-// (attention's probabilities times the value rows). The assembly does 4-row tiles 24,
-// 16 or 8 columns wide; the rest is Go.
-func accTiles(acc []float32, ldacc int, p []float32, ldp int, v []float32, vo, ldv int, rows, kc, cols int) {
+// (attention's probabilities times the value rows; pStep 1 for probabilities stored by
+// query, ldp 1 for probabilities stored by key). The assembly does 4-row tiles 24, 16
+// or 8 columns wide; the rest is Go.
+func accTiles(acc []float32, ldacc int, p []float32, ldp, pStep int, v []float32, vo, ldv int, rows, kc, cols int) {
 	if rows <= 0 || kc <= 0 || cols <= 0 {
 		return
 	}
 	checkRows("accTiles acc", acc, 0, ldacc, rows, cols)
-	checkRows("accTiles p", p, 0, ldp, rows, kc)
+	if ldp < 0 || pStep < 0 || (rows-1)*ldp+(kc-1)*pStep >= len(p) {
+		panic(fmt.Sprintf("cpu: accTiles p: %d×%d probabilities %d and %d apart do not fit %d values", rows, kc, ldp, pStep, len(p)))
+	}
 	checkRows("accTiles v", v, vo, ldv, kc, cols)
 	if !useAVX2 {
-		accTilesGeneric(acc, ldacc, p, ldp, v, vo, ldv, rows, kc, cols)
+		accTilesGeneric(acc, ldacc, p, ldp, pStep, v, vo, ldv, rows, kc, cols)
 		return
 	}
 	const f = 4
 	i := 0
 	for ; i+4 <= rows; i += 4 {
 		c := 0
+		pi := &p[i*ldp]
 		for ; c+24 <= cols; c += 24 {
-			acc4x24AVX2(&p[i*ldp], f*ldp, &v[vo+c], f*ldv, kc, &acc[i*ldacc+c], f*ldacc)
+			acc4x24AVX2(pi, f*ldp, f*pStep, &v[vo+c], f*ldv, kc, &acc[i*ldacc+c], f*ldacc)
 		}
 		if c+16 <= cols {
-			acc4x16AVX2(&p[i*ldp], f*ldp, &v[vo+c], f*ldv, kc, &acc[i*ldacc+c], f*ldacc)
+			acc4x16AVX2(pi, f*ldp, f*pStep, &v[vo+c], f*ldv, kc, &acc[i*ldacc+c], f*ldacc)
 			c += 16
 		}
 		if c+8 <= cols {
-			acc4x8AVX2(&p[i*ldp], f*ldp, &v[vo+c], f*ldv, kc, &acc[i*ldacc+c], f*ldacc)
+			acc4x8AVX2(pi, f*ldp, f*pStep, &v[vo+c], f*ldv, kc, &acc[i*ldacc+c], f*ldacc)
 			c += 8
 		}
 		if c < cols {
-			accTilesGeneric(acc[i*ldacc+c:], ldacc, p[i*ldp:], ldp, v, vo+c, ldv, 4, kc, cols-c)
+			accTilesGeneric(acc[i*ldacc+c:], ldacc, p[i*ldp:], ldp, pStep, v, vo+c, ldv, 4, kc, cols-c)
 		}
 	}
 	if i < rows {
-		accTilesGeneric(acc[i*ldacc:], ldacc, p[i*ldp:], ldp, v, vo, ldv, rows-i, kc, cols)
+		accTilesGeneric(acc[i*ldacc:], ldacc, p[i*ldp:], ldp, pStep, v, vo, ldv, rows-i, kc, cols)
 	}
 }
 
-func accTilesGeneric(acc []float32, ldacc int, p []float32, ldp int, v []float32, vo, ldv int, rows, kc, cols int) {
+func accTilesGeneric(acc []float32, ldacc int, p []float32, ldp, pStep int, v []float32, vo, ldv int, rows, kc, cols int) {
 	for i := range rows {
 		a := acc[i*ldacc : i*ldacc+cols]
-		for j, pj := range p[i*ldp : i*ldp+kc] {
+		for j := range kc {
+			pj := p[i*ldp+j*pStep]
 			if pj == 0 {
 				continue
 			}
@@ -295,6 +300,142 @@ func accTilesGeneric(acc []float32, ldacc int, p []float32, ldp int, v []float32
 			for c, x := range vj {
 				a[c] += pj * x
 			}
+		}
+	}
+}
+
+// lanes is the query block of the transposed attention helpers: scores are stored by
+// key, lanes queries to a row (two 8-float vectors).
+const lanes = 16
+
+// lanesTiles multiplies with a lanes-wide matrix a stored by rows of lanes (a[l·lanes + i]):
+//
+//	s[r·lanes + i] (+)= Σ_{l<n} a[l·lanes + i]·b[bo + r·bRow + l·bStep]    r < rows, i < lanes
+//
+// added to s when acc. Attention uses it twice with the block's queries across the
+// lanes: scores (a the queries transposed, b the key rows: bRow = ldk, bStep = 1) and
+// the output transposed (a the probabilities by key, b the value rows: bRow = 1,
+// bStep = ldv). Tiles of six (or four) rows need no horizontal sums; any n works.
+func lanesTiles(s, a, b []float32, bo, bRow, bStep, rows, n int, acc bool) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if len(s) < rows*lanes || len(a) < n*lanes || bRow < 0 || bStep < 0 || bo < 0 || bo+(rows-1)*bRow+(n-1)*bStep >= len(b) {
+		panic(fmt.Sprintf("cpu: lanesTiles: %d rows × %d: s has %d values, a %d, b %d from %d (%d, %d apart)",
+			rows, n, len(s), len(a), len(b), bo, bRow, bStep))
+	}
+	if !useAVX2 {
+		lanesTilesGeneric(s, a, b, bo, bRow, bStep, rows, n, acc)
+		return
+	}
+	r := 0
+	for ; r+6 <= rows; r += 6 {
+		lanes6AVX2(&a[0], &b[bo+r*bRow], 4*bRow, 4*bStep, n, &s[r*lanes], acc)
+	}
+	if r+4 <= rows {
+		lanes4AVX2(&a[0], &b[bo+r*bRow], 4*bRow, 4*bStep, n, &s[r*lanes], acc)
+		r += 4
+	}
+	for ; r < rows; r++ {
+		lanes1AVX2(&a[0], &b[bo+r*bRow], 4*bStep, n, &s[r*lanes], acc)
+	}
+}
+
+func lanesTilesGeneric(s, a, b []float32, bo, bRow, bStep, rows, n int, acc bool) {
+	for r := range rows {
+		row := s[r*lanes : (r+1)*lanes]
+		if !acc {
+			clear(row)
+		}
+		for l := range n {
+			x := b[bo+r*bRow+l*bStep]
+			al := a[l*lanes : (l+1)*lanes]
+			for i := range row {
+				row[i] += al[i] * x
+			}
+		}
+	}
+}
+
+// colScale sets s[j·lanes + i] *= f[i] over j < rows.
+func colScale(s []float32, rows int, f *[lanes]float32) {
+	if rows <= 0 {
+		return
+	}
+	_ = s[rows*lanes-1]
+	if useAVX2 {
+		colScale16AVX2(&s[0], rows, f)
+		return
+	}
+	for j := range rows {
+		for i := range lanes {
+			s[j*lanes+i] *= f[i]
+		}
+	}
+}
+
+// transpose writes a block transposed: dst[c·ldd + r] = src[so + r·lds + c] for
+// r < rows, c < cols (8×8 blocks in assembly, the edges in Go).
+func transpose(dst []float32, ldd int, src []float32, so, lds, rows, cols int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	checkRows("transpose dst", dst, 0, ldd, cols, rows)
+	checkRows("transpose src", src, so, lds, rows, cols)
+	r8, c8 := 0, 0
+	if useAVX2 {
+		r8, c8 = rows&^7, cols&^7
+		for r := 0; r < r8; r += 8 {
+			for c := 0; c < c8; c += 8 {
+				transpose8x8AVX2(&src[so+r*lds+c], 4*lds, &dst[c*ldd+r], 4*ldd)
+			}
+		}
+	}
+	for r := range rows {
+		c0 := c8
+		if r >= r8 {
+			c0 = 0
+		}
+		for c, x := range src[so+r*lds+c0 : so+r*lds+cols] {
+			dst[(c0+c)*ldd+r] = x
+		}
+	}
+}
+
+// colMax sets m[i] = max(m[i], s[j·lanes + i]) over j < rows.
+func colMax(s []float32, rows int, m *[lanes]float32) {
+	if rows <= 0 {
+		return
+	}
+	_ = s[rows*lanes-1]
+	if useAVX2 {
+		colMax16AVX2(&s[0], rows, m)
+		return
+	}
+	for j := range rows {
+		for i, x := range s[j*lanes : (j+1)*lanes] {
+			m[i] = max(m[i], x)
+		}
+	}
+}
+
+// colExp sets s[j·lanes + i] = e^(scale·s[j·lanes + i] - shift[i]) over j < rows and
+// adds the new values to sum[i].
+func colExp(s []float32, rows int, scale float32, shift, sum *[lanes]float32) {
+	if rows <= 0 {
+		return
+	}
+	_ = s[rows*lanes-1]
+	if useAVX2 {
+		colExp16AVX2(&s[0], rows, scale, shift, sum)
+		return
+	}
+	for j := range rows {
+		row := s[j*lanes : (j+1)*lanes]
+		for i, x := range row {
+			e := exp32(scale*x - shift[i])
+			row[i] = e
+			sum[i] += e
 		}
 	}
 }

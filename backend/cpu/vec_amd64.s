@@ -3,17 +3,19 @@
 #include "textflag.h"
 #include "exp_amd64.h"
 
-// ACCARGS loads the arguments of the acc4xW kernels: SI p, R8 ldp, R9 3·ldp, DI v,
-// R10 ldv, CX kc, DX acc, R11 ldacc, R12 3·ldacc.
+// ACCARGS loads the arguments of the acc4xW kernels: SI p, R8 ldp, R9 3·ldp, R13 the
+// step of p from one key to the next, DI v, R10 ldv, CX kc, DX acc, R11 ldacc,
+// R12 3·ldacc.
 #define ACCARGS \
-	MOVQ p+0(FP), SI           \
-	MOVQ ldpBytes+8(FP), R8    \
-	MOVQ v+16(FP), DI          \
-	MOVQ ldvBytes+24(FP), R10  \
-	MOVQ kc+32(FP), CX         \
-	MOVQ acc+40(FP), DX        \
-	MOVQ ldaccBytes+48(FP), R11 \
-	LEAQ (R8)(R8*2), R9        \
+	MOVQ p+0(FP), SI            \
+	MOVQ ldpBytes+8(FP), R8     \
+	MOVQ pStepBytes+16(FP), R13 \
+	MOVQ v+24(FP), DI           \
+	MOVQ ldvBytes+32(FP), R10   \
+	MOVQ kc+40(FP), CX          \
+	MOVQ acc+48(FP), DX         \
+	MOVQ ldaccBytes+56(FP), R11 \
+	LEAQ (R8)(R8*2), R9         \
 	LEAQ (R11)(R11*2), R12
 
 // HSUM0 leaves the sum of Y0's eight lanes in X0's low lane (Y1 is clobbered).
@@ -408,11 +410,11 @@ d41loop:
 	VZEROUPPER
 	RET
 
-// func acc4x24AVX2(p *float32, ldpBytes int, v *float32, ldvBytes int, kc int, acc *float32, ldaccBytes int)
+// func acc4x24AVX2(p *float32, ldpBytes, pStepBytes int, v *float32, ldvBytes int, kc int, acc *float32, ldaccBytes int)
 //
 // The 4×24 tile of acc in twelve registers; per key, three vectors of v and a broadcast
 // of each row's probability.
-TEXT ·acc4x24AVX2(SB), NOSPLIT, $0-56
+TEXT ·acc4x24AVX2(SB), NOSPLIT, $0-64
 	ACCARGS
 	VMOVUPS (DX), Y0
 	VMOVUPS 32(DX), Y1
@@ -447,7 +449,7 @@ a24loop:
 	VFMADD231PS  Y12, Y15, Y9
 	VFMADD231PS  Y13, Y15, Y10
 	VFMADD231PS  Y14, Y15, Y11
-	ADDQ         $4, SI
+	ADDQ         R13, SI
 	ADDQ         R10, DI
 	DECQ         CX
 	JNZ          a24loop
@@ -467,8 +469,8 @@ a24loop:
 	VZEROUPPER
 	RET
 
-// func acc4x16AVX2(p *float32, ldpBytes int, v *float32, ldvBytes int, kc int, acc *float32, ldaccBytes int)
-TEXT ·acc4x16AVX2(SB), NOSPLIT, $0-56
+// func acc4x16AVX2(p *float32, ldpBytes, pStepBytes int, v *float32, ldvBytes int, kc int, acc *float32, ldaccBytes int)
+TEXT ·acc4x16AVX2(SB), NOSPLIT, $0-64
 	ACCARGS
 	VMOVUPS (DX), Y0
 	VMOVUPS 32(DX), Y1
@@ -494,7 +496,7 @@ a16loop:
 	VBROADCASTSS (SI)(R9*1), Y14
 	VFMADD231PS  Y12, Y14, Y9
 	VFMADD231PS  Y13, Y14, Y10
-	ADDQ         $4, SI
+	ADDQ         R13, SI
 	ADDQ         R10, DI
 	DECQ         CX
 	JNZ          a16loop
@@ -510,8 +512,8 @@ a16loop:
 	VZEROUPPER
 	RET
 
-// func acc4x8AVX2(p *float32, ldpBytes int, v *float32, ldvBytes int, kc int, acc *float32, ldaccBytes int)
-TEXT ·acc4x8AVX2(SB), NOSPLIT, $0-56
+// func acc4x8AVX2(p *float32, ldpBytes, pStepBytes int, v *float32, ldvBytes int, kc int, acc *float32, ldaccBytes int)
+TEXT ·acc4x8AVX2(SB), NOSPLIT, $0-64
 	ACCARGS
 	VMOVUPS (DX), Y0
 	VMOVUPS (DX)(R11*1), Y3
@@ -528,7 +530,7 @@ a8loop:
 	VFMADD231PS Y12, Y13, Y6
 	VBROADCASTSS (SI)(R9*1), Y11
 	VFMADD231PS Y12, Y11, Y9
-	ADDQ        $4, SI
+	ADDQ        R13, SI
 	ADDQ        R10, DI
 	DECQ        CX
 	JNZ         a8loop
@@ -537,5 +539,346 @@ a8loop:
 	VMOVUPS Y3, (DX)(R11*1)
 	VMOVUPS Y6, (DX)(R11*2)
 	VMOVUPS Y9, (DX)(R12*1)
+	VZEROUPPER
+	RET
+
+// func lanes6AVX2(a, b *float32, bRowBytes, bStepBytes, n int, s *float32, acc bool)
+//
+// s[r·16 + i] (+)= Σ_{l<n} a[l·16 + i]·b[r·bRow + l·bStep] for six rows r and sixteen
+// lanes i (added to s when acc): twelve accumulators (6 rows × 2 vectors of lanes), per
+// l two loads of a's row and a broadcast of each row's element of b; no horizontal sums.
+TEXT ·lanes6AVX2(SB), NOSPLIT, $0-49
+	MOVQ    a+0(FP), SI
+	MOVQ    b+8(FP), DI
+	MOVQ    bRowBytes+16(FP), R8
+	MOVQ    bStepBytes+24(FP), R11
+	MOVQ    n+32(FP), CX
+	MOVQ    s+40(FP), DX
+	LEAQ    (DI)(R8*2), R9
+	ADDQ    R8, R9
+	MOVBLZX acc+48(FP), AX
+	TESTQ   AX, AX
+	JZ      l6zero
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS 128(DX), Y4
+	VMOVUPS 160(DX), Y5
+	VMOVUPS 192(DX), Y6
+	VMOVUPS 224(DX), Y7
+	VMOVUPS 256(DX), Y8
+	VMOVUPS 288(DX), Y9
+	VMOVUPS 320(DX), Y10
+	VMOVUPS 352(DX), Y11
+	JMP     l6loop
+
+l6zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+l6loop:
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (DI)(R8*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (DI)(R8*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R9), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (R9)(R8*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (R9)(R8*2), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         $64, SI
+	ADDQ         R11, DI
+	ADDQ         R11, R9
+	DECQ         CX
+	JNZ          l6loop
+
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	VMOVUPS Y4, 128(DX)
+	VMOVUPS Y5, 160(DX)
+	VMOVUPS Y6, 192(DX)
+	VMOVUPS Y7, 224(DX)
+	VMOVUPS Y8, 256(DX)
+	VMOVUPS Y9, 288(DX)
+	VMOVUPS Y10, 320(DX)
+	VMOVUPS Y11, 352(DX)
+	VZEROUPPER
+	RET
+
+// func lanes4AVX2(a, b *float32, bRowBytes, bStepBytes, n int, s *float32, acc bool)
+//
+// lanes6AVX2 for four rows: eight accumulators.
+TEXT ·lanes4AVX2(SB), NOSPLIT, $0-49
+	MOVQ    a+0(FP), SI
+	MOVQ    b+8(FP), DI
+	MOVQ    bRowBytes+16(FP), R8
+	MOVQ    bStepBytes+24(FP), R11
+	MOVQ    n+32(FP), CX
+	MOVQ    s+40(FP), DX
+	LEAQ    (DI)(R8*2), R9
+	ADDQ    R8, R9
+	MOVBLZX acc+48(FP), AX
+	TESTQ   AX, AX
+	JZ      l4zero
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS 128(DX), Y4
+	VMOVUPS 160(DX), Y5
+	VMOVUPS 192(DX), Y6
+	VMOVUPS 224(DX), Y7
+	JMP     l4loop
+
+l4zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+l4loop:
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (DI)(R8*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (DI)(R8*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R9), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	ADDQ         $64, SI
+	ADDQ         R11, DI
+	ADDQ         R11, R9
+	DECQ         CX
+	JNZ          l4loop
+
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	VMOVUPS Y4, 128(DX)
+	VMOVUPS Y5, 160(DX)
+	VMOVUPS Y6, 192(DX)
+	VMOVUPS Y7, 224(DX)
+	VZEROUPPER
+	RET
+
+// func lanes1AVX2(a, b *float32, bStepBytes, n int, s *float32, acc bool)
+//
+// lanes6AVX2 for one row, two partial sums per vector so the FMAs overlap.
+TEXT ·lanes1AVX2(SB), NOSPLIT, $0-41
+	MOVQ    a+0(FP), SI
+	MOVQ    b+8(FP), DI
+	MOVQ    bStepBytes+16(FP), R11
+	MOVQ    n+24(FP), CX
+	MOVQ    s+32(FP), DX
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	MOVBLZX acc+40(FP), AX
+	TESTQ   AX, AX
+	JZ      l1zero
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+
+l1zero:
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	TESTQ  $1, CX
+	JZ     l1pairs
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  (SI), Y14, Y0
+	VFMADD231PS  32(SI), Y14, Y1
+	ADDQ         $64, SI
+	ADDQ         R11, DI
+
+l1pairs:
+	SHRQ $1, CX
+	JZ   l1done
+
+l1loop:
+	VBROADCASTSS (DI), Y14
+	VBROADCASTSS (DI)(R11*1), Y15
+	VFMADD231PS  (SI), Y14, Y0
+	VFMADD231PS  32(SI), Y14, Y1
+	VFMADD231PS  64(SI), Y15, Y2
+	VFMADD231PS  96(SI), Y15, Y3
+	ADDQ         $128, SI
+	LEAQ         (DI)(R11*2), DI
+	DECQ         CX
+	JNZ          l1loop
+
+l1done:
+	VADDPS  Y2, Y0, Y0
+	VADDPS  Y3, Y1, Y1
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VZEROUPPER
+	RET
+
+// func colScale16AVX2(s *float32, rows int, f *[16]float32)
+//
+// s[j·16 + i] *= f[i] for j < rows.
+TEXT ·colScale16AVX2(SB), NOSPLIT, $0-24
+	MOVQ    s+0(FP), DI
+	MOVQ    rows+8(FP), CX
+	MOVQ    f+16(FP), DX
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+
+csloop:
+	VMULPS  (DI), Y2, Y0
+	VMULPS  32(DI), Y3, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     csloop
+	VZEROUPPER
+	RET
+
+// func colMax16AVX2(s *float32, rows int, m *[16]float32)
+//
+// m[i] = max(m[i], s[j·16 + i] for j < rows).
+TEXT ·colMax16AVX2(SB), NOSPLIT, $0-24
+	MOVQ    s+0(FP), SI
+	MOVQ    rows+8(FP), CX
+	MOVQ    m+16(FP), DX
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+
+cmloop:
+	VMAXPS (SI), Y0, Y0
+	VMAXPS 32(SI), Y1, Y1
+	ADDQ   $64, SI
+	DECQ   CX
+	JNZ    cmloop
+
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VZEROUPPER
+	RET
+
+// func colExp16AVX2(s *float32, rows int, scale float32, shift, sum *[16]float32)
+//
+// s[j·16 + i] = exp(scale·s[j·16 + i] - shift[i]) for j < rows; sum[i] += the new values.
+TEXT ·colExp16AVX2(SB), NOSPLIT, $0-40
+	MOVQ         s+0(FP), DI
+	MOVQ         rows+8(FP), CX
+	VBROADCASTSS scale+16(FP), Y7
+	MOVQ         shift+24(FP), R8
+	MOVQ         sum+32(FP), DX
+	VMOVUPS      (DX), Y5
+	VMOVUPS      32(DX), Y6
+	EXPSETUP
+
+celoop:
+	VMOVUPS     (DI), Y0
+	VFMSUB213PS (R8), Y7, Y0 // Y0 = Y0·scale - shift[0:8]
+	EXP(Y0, Y1, Y2, Y3, Y4)
+	VMOVUPS     Y0, (DI)
+	VADDPS      Y0, Y5, Y5
+	VMOVUPS     32(DI), Y0
+	VFMSUB213PS 32(R8), Y7, Y0
+	EXP(Y0, Y1, Y2, Y3, Y4)
+	VMOVUPS     Y0, 32(DI)
+	VADDPS      Y0, Y6, Y6
+	ADDQ        $64, DI
+	DECQ        CX
+	JNZ         celoop
+
+	VMOVUPS Y5, (DX)
+	VMOVUPS Y6, 32(DX)
+	VZEROUPPER
+	RET
+
+// func transpose8x8AVX2(src *float32, ldsBytes int, dst *float32, lddBytes int)
+//
+// dst[c·ldd + r] = src[r·lds + c] for r, c < 8: unpack pairs, shuffle quads, swap
+// 128-bit halves.
+TEXT ·transpose8x8AVX2(SB), NOSPLIT, $0-32
+	MOVQ    src+0(FP), SI
+	MOVQ    ldsBytes+8(FP), R8
+	MOVQ    dst+16(FP), DI
+	MOVQ    lddBytes+24(FP), R9
+	LEAQ    (R8)(R8*2), R10
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R8*1), Y1
+	VMOVUPS (SI)(R8*2), Y2
+	VMOVUPS (SI)(R10*1), Y3
+	LEAQ    (SI)(R8*4), SI
+	VMOVUPS (SI), Y4
+	VMOVUPS (SI)(R8*1), Y5
+	VMOVUPS (SI)(R8*2), Y6
+	VMOVUPS (SI)(R10*1), Y7
+
+	VUNPCKLPS Y1, Y0, Y8  // r0 r1 interleaved, low pairs
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+
+	VSHUFPS $0x44, Y10, Y8, Y0 // columns 0 (and 4) of rows 0-3
+	VSHUFPS $0xee, Y10, Y8, Y1 // columns 1 (and 5)
+	VSHUFPS $0x44, Y11, Y9, Y2 // columns 2 (and 6)
+	VSHUFPS $0xee, Y11, Y9, Y3 // columns 3 (and 7)
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xee, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xee, Y15, Y13, Y7
+
+	LEAQ       (R9)(R9*2), R10
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, (DI)(R9*1)
+	VMOVUPS    Y10, (DI)(R9*2)
+	VMOVUPS    Y11, (DI)(R10*1)
+	LEAQ       (DI)(R9*4), DI
+	VMOVUPS    Y12, (DI)
+	VMOVUPS    Y13, (DI)(R9*1)
+	VMOVUPS    Y14, (DI)(R9*2)
+	VMOVUPS    Y15, (DI)(R10*1)
 	VZEROUPPER
 	RET

@@ -221,33 +221,180 @@ func TestAccTiles(t *testing.T) {
 	paths(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, 8))
 		for _, sh := range tileShapes {
-			rows, kc, cols := sh[0], sh[1], sh[2]
-			ldp, ldv, lda := kc+1, cols+7, cols+3
-			p := randVec(rng, rows*ldp, 1)
-			v := randVec(rng, 3+kc*ldv, 1)
-			acc, check := guarded(rows*lda, 16)
-			init := randVec(rng, rows*lda, 1)
-			for i := range rows {
-				copy(acc[i*lda:i*lda+cols], init[i*lda:])
-			}
-			accTiles(acc, lda, p, ldp, v, 3, ldv, rows, kc, cols)
-			name := fmt.Sprintf("%d×%d×%d", rows, kc, cols)
-			check(t, name)
-			for i := range rows {
-				for c := range cols {
-					want, mag := float64(init[i*lda+c]), 1.0
-					for j := range kc {
-						a, b := float64(p[i*ldp+j]), float64(v[3+j*ldv+c])
-						want += a * b
-						mag += math.Abs(a * b)
+			for _, byKey := range []bool{false, true} {
+				rows, kc, cols := sh[0], sh[1], sh[2]
+				// Probabilities stored by query (row i, key j at i·ldp + j) or by key
+				// (at j·pStep + i), with padding either way.
+				ldp, pStep := kc+1, 1
+				if byKey {
+					ldp, pStep = 1, rows+2
+				}
+				ldv, lda := cols+7, cols+3
+				p := randVec(rng, rows*(kc+1)+kc*(rows+2), 1)
+				v := randVec(rng, 3+kc*ldv, 1)
+				acc, check := guarded(rows*lda, 16)
+				init := randVec(rng, rows*lda, 1)
+				for i := range rows {
+					copy(acc[i*lda:i*lda+cols], init[i*lda:])
+				}
+				accTiles(acc, lda, p, ldp, pStep, v, 3, ldv, rows, kc, cols)
+				name := fmt.Sprintf("%d×%d×%d byKey=%v", rows, kc, cols, byKey)
+				check(t, name)
+				for i := range rows {
+					for c := range cols {
+						want, mag := float64(init[i*lda+c]), 1.0
+						for j := range kc {
+							a, b := float64(p[i*ldp+j*pStep]), float64(v[3+j*ldv+c])
+							want += a * b
+							mag += math.Abs(a * b)
+						}
+						if got := acc[i*lda+c]; math.Abs(float64(got)-want) > 1e-6*mag {
+							t.Fatalf("%s: acc[%d][%d] = %g, want %g", name, i, c, got, want)
+						}
 					}
-					if got := acc[i*lda+c]; math.Abs(float64(got)-want) > 1e-6*mag {
-						t.Fatalf("%s: acc[%d][%d] = %g, want %g", name, i, c, got, want)
+					for c := cols; c < lda && i*lda+c < len(acc); c++ {
+						if !math.IsNaN(float64(acc[i*lda+c])) {
+							t.Fatalf("%s: wrote acc[%d][%d] outside the tile", name, i, c)
+						}
 					}
 				}
-				for c := cols; c < lda && i*lda+c < len(acc); c++ {
-					if !math.IsNaN(float64(acc[i*lda+c])) {
-						t.Fatalf("%s: wrote acc[%d][%d] outside the tile", name, i, c)
+			}
+		}
+	})
+}
+
+// The transposed helpers: scores of 16 queries (across the row) against keys, and the
+// column-wise max and exp of the softmax.
+func TestTransposedHelpers(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, sh := range [][2]int{{1, 1}, {5, 3}, {6, 64}, {13, 64}, {40, 30}, {7, 257}} {
+			keys, dh := sh[0], sh[1]
+			ldk := dh + 5
+			qT := randVec(rng, dh*lanes, 1)
+			k := randVec(rng, 2+keys*ldk, 1)
+			s, check := guarded(keys*lanes, 16)
+			name := fmt.Sprintf("%d keys × %d", keys, dh)
+			// Rows of b along its rows (scores: bRow = ldk, bStep = 1) and down its
+			// columns (the output transposed: bRow = 1, bStep = ldk).
+			for _, down := range []bool{false, true} {
+				bRow, bStep, rows := ldk, 1, keys
+				if down {
+					bRow, bStep, rows = 1, ldk, min(keys, dh)
+				}
+				n := dh
+				if down {
+					n = keys
+				}
+				if down && len(qT) < n*lanes {
+					continue
+				}
+				for _, acc := range []bool{false, true} { // the second call adds the same again
+					lanesTiles(s, qT, k, 2, bRow, bStep, rows, n, acc)
+					check(t, name+": lanesTiles")
+					for r := range rows {
+						for i := range lanes {
+							var want, mag float64
+							for l := range n {
+								p := float64(qT[l*lanes+i]) * float64(k[2+r*bRow+l*bStep])
+								want += p
+								mag += math.Abs(p)
+							}
+							if acc {
+								want, mag = 2*want, 2*mag
+							}
+							if got := s[r*lanes+i]; math.Abs(float64(got)-want) > 1e-6*(1+mag) {
+								t.Fatalf("%s (down %v, acc %v): s[%d][%d] = %g, want %g", name, down, acc, r, i, got, want)
+							}
+						}
+					}
+				}
+			}
+			lanesTiles(s, qT, k, 2, ldk, 1, keys, dh, false)
+
+			f := [lanes]float32{}
+			for i := range f {
+				f[i] = float32(i) - 7.5
+			}
+			before := append([]float32(nil), s...)
+			colScale(s, keys, &f)
+			for j := range keys {
+				for i := range lanes {
+					if s[j*lanes+i] != before[j*lanes+i]*f[i] {
+						t.Fatalf("%s: colScale [%d][%d] = %g, want %g", name, j, i, s[j*lanes+i], before[j*lanes+i]*f[i])
+					}
+				}
+			}
+			check(t, name+": colScale")
+
+			var m, shift, sum [lanes]float32
+			for i := range m {
+				m[i] = float32(i) - 8 // a running maximum above some columns, below others
+				shift[i] = 0.5 * float32(i)
+				sum[i] = float32(i)
+			}
+			s[0] = float32(math.Inf(-1)) // a masked score
+			want := m
+			for j := range keys {
+				for i := range lanes {
+					want[i] = max(want[i], s[j*lanes+i])
+				}
+			}
+			colMax(s, keys, &m)
+			if m != want {
+				t.Fatalf("%s: colMax = %v, want %v", name, m, want)
+			}
+			orig := append([]float32(nil), s...)
+			wantSum := sum
+			colExp(s, keys, 0.25, &shift, &sum)
+			check(t, name+": colExp")
+			var added [lanes]float64
+			for j := range keys {
+				for i := range lanes {
+					arg := 0.25*float64(orig[j*lanes+i]) - float64(shift[i])
+					e := math.Exp(arg)
+					if math.IsInf(arg, -1) {
+						e, arg = 0, 0
+					}
+					added[i] += e
+					if math.Abs(float64(s[j*lanes+i])-e) > (3e-7+1.2e-7*math.Abs(arg))*e {
+						t.Fatalf("%s: colExp [%d][%d] = %g, want %g", name, j, i, s[j*lanes+i], e)
+					}
+				}
+			}
+			for i := range lanes {
+				w := float64(wantSum[i]) + added[i]
+				if math.Abs(float64(sum[i])-w) > 1e-6*w {
+					t.Fatalf("%s: colExp sum[%d] = %g, want %g", name, i, sum[i], w)
+				}
+			}
+		}
+	})
+}
+
+func TestTranspose(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, rows := range []int{1, 7, 8, 13, 16} {
+			for _, cols := range []int{1, 8, 9, 30, 64} {
+				lds, ldd := cols+3, rows+5
+				src := randVec(rng, 2+rows*lds, 1)
+				dst, check := guarded(cols*ldd, 16)
+				transpose(dst, ldd, src, 2, lds, rows, cols)
+				name := fmt.Sprintf("%d×%d", rows, cols)
+				check(t, name)
+				for r := range rows {
+					for c := range cols {
+						if dst[c*ldd+r] != src[2+r*lds+c] {
+							t.Fatalf("%s: dst[%d][%d] = %g, want %g", name, c, r, dst[c*ldd+r], src[2+r*lds+c])
+						}
+					}
+				}
+				for c := range cols {
+					for r := rows; r < ldd && c*ldd+r < len(dst); r++ {
+						if !math.IsNaN(float64(dst[c*ldd+r])) {
+							t.Fatalf("%s: wrote dst[%d][%d] outside the block", name, c, r)
+						}
 					}
 				}
 			}
@@ -266,7 +413,7 @@ func TestTilesCheckBounds(t *testing.T) {
 			dotTiles(make([]float32, 15), 4, make([]float32, 64), 0, 16, make([]float32, 64), 0, 16, 4, 4, 16)
 		},
 		"accTiles v": func() {
-			accTiles(make([]float32, 64), 16, make([]float32, 16), 4, make([]float32, 63), 0, 16, 4, 4, 16)
+			accTiles(make([]float32, 64), 16, make([]float32, 16), 4, 1, make([]float32, 63), 0, 16, 4, 4, 16)
 		},
 	} {
 		func() {
@@ -278,4 +425,36 @@ func TestTilesCheckBounds(t *testing.T) {
 			f()
 		}()
 	}
+}
+
+// The attention helpers at GPT-2's shapes: a block of 16 queries against 192 keys of
+// 64 values (the scores), and 16 rows of probabilities times 192 value rows.
+func BenchmarkAttentionTiles(b *testing.B) {
+	const rows, keys, dh, ld = 16, 192, 64, 3 * 768
+	rng := rand.New(rand.NewPCG(9, 10))
+	qkv := randVec(rng, keys*ld, 1)
+	s := make([]float32, rows*keys)
+	acc := make([]float32, rows*768)
+	flops := float64(2 * rows * keys * dh)
+	b.Run("dotTiles", func(b *testing.B) {
+		for b.Loop() {
+			dotTiles(s, keys, qkv, 0, ld, qkv, 768, ld, rows, keys, dh)
+		}
+		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+	b.Run("accTiles", func(b *testing.B) {
+		for b.Loop() {
+			accTiles(acc, 768, s, keys, 1, qkv, 1536, ld, rows, keys, dh)
+		}
+		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+	b.Run("softmax", func(b *testing.B) {
+		for b.Loop() {
+			for i := range rows {
+				row := s[i*keys : (i+1)*keys]
+				expScaleShift(row, 0.125, 0.125*maxOf(row))
+			}
+		}
+		b.ReportMetric(float64(rows*keys*b.N)/b.Elapsed().Seconds()/1e9, "Gexp/s")
+	})
 }
