@@ -219,6 +219,8 @@ esloop:
 	RET
 
 // func sumSqAVX2(x *float32, n8 int) (sum, sq float64)
+//
+// Four float64 accumulators for each sum, sixteen floats a step, so the adds overlap.
 TEXT ·sumSqAVX2(SB), NOSPLIT, $0-32
 	MOVQ   x+0(FP), SI
 	MOVQ   n8+8(FP), CX
@@ -226,9 +228,13 @@ TEXT ·sumSqAVX2(SB), NOSPLIT, $0-32
 	VXORPD Y5, Y5, Y5
 	VXORPD Y6, Y6, Y6
 	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
 	SHRQ   $3, CX
-
-ssloop:
+	TESTQ  $1, CX
+	JZ     sspairs
 	VCVTPS2PD   (SI), Y2
 	VCVTPS2PD   16(SI), Y3
 	VADDPD      Y2, Y4, Y4
@@ -236,9 +242,33 @@ ssloop:
 	VFMADD231PD Y2, Y2, Y6
 	VFMADD231PD Y3, Y3, Y7
 	ADDQ        $32, SI
+
+sspairs:
+	SHRQ $1, CX
+	JZ   ssdone
+
+ssloop:
+	VCVTPS2PD   (SI), Y0
+	VCVTPS2PD   16(SI), Y1
+	VCVTPS2PD   32(SI), Y2
+	VCVTPS2PD   48(SI), Y3
+	VADDPD      Y0, Y4, Y4
+	VADDPD      Y1, Y5, Y5
+	VADDPD      Y2, Y8, Y8
+	VADDPD      Y3, Y9, Y9
+	VFMADD231PD Y0, Y0, Y6
+	VFMADD231PD Y1, Y1, Y7
+	VFMADD231PD Y2, Y2, Y10
+	VFMADD231PD Y3, Y3, Y11
+	ADDQ        $64, SI
 	DECQ        CX
 	JNZ         ssloop
 
+ssdone:
+	VADDPD       Y8, Y4, Y4
+	VADDPD       Y9, Y5, Y5
+	VADDPD       Y10, Y6, Y6
+	VADDPD       Y11, Y7, Y7
 	VADDPD       Y5, Y4, Y4
 	VEXTRACTF128 $1, Y4, X5
 	VADDPD       X5, X4, X4
