@@ -23,8 +23,9 @@
 // no CUDA support. NVML (memory sampling, device description) lives in
 // internal/sysinfo.
 //
-// Environment: LTSBENCH_CUBLAS names the cuBLAS library to load (else libcublas.so.13,
-// .12, .11 on the loader's path, then the usual toolkit, conda and pip folders);
+// Environment: LTSBENCH_CUBLAS names the cuBLAS library to load, or its folder (else
+// libcublas.so.13, .12, .11 on the loader's path, then the usual toolkit, conda and pip
+// folders; a cuBLAS given by path gets the libcublasLt beside it loaded first);
 // LTSBENCH_CUDA_SYNC=1 synchronises after every kernel and GEMM of an eager run (with
 // --no-graph), so that an asynchronous fault names its op.
 //

@@ -375,10 +375,6 @@ import "C"
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
@@ -422,51 +418,14 @@ func blasErr(dev, what, call string, s C.int) error {
 		desc: cublasDesc(int(s), C.GoString(C.ltsb_blas_status_string(s)))}
 }
 
-// cublasCandidates lists the cuBLAS libraries to try, best first: LTSBENCH_CUBLAS, the
-// sonames of CUDA 13, 12 and 11 on the loader's path, then the usual install folders
-// (CUDA toolkits, conda, the nvidia-cublas wheels PyTorch installs).
-func cublasCandidates() []string {
-	if p := os.Getenv("LTSBENCH_CUBLAS"); p != "" {
-		return []string{p}
-	}
-	out := []string{"libcublas.so.13", "libcublas.so.12", "libcublas.so.11"}
-	home, _ := os.UserHomeDir()
-	var dirs []string
-	for _, pat := range []string{
-		"/usr/local/cuda/lib64", "/usr/local/cuda/targets/*/lib", "/usr/local/cuda-*/lib64",
-		"/opt/conda/lib", "/opt/conda/lib/python3*/site-packages/nvidia/*/lib",
-		"/usr/local/lib/python3*/dist-packages/nvidia/*/lib", "/usr/local/lib/python3*/site-packages/nvidia/*/lib",
-		"/usr/lib/python3/dist-packages/nvidia/*/lib", "/usr/lib/python3*/site-packages/nvidia/*/lib",
-		filepath.Join(home, ".local/lib/python3*/site-packages/nvidia/*/lib"),
-		filepath.Join(os.Getenv("VIRTUAL_ENV"), "lib/python3*/site-packages/nvidia/*/lib"),
-		filepath.Join(os.Getenv("CONDA_PREFIX"), "lib"),
-	} {
-		ds, _ := filepath.Glob(pat)
-		dirs = append(dirs, ds...)
-	}
-	var found []string
-	for _, d := range dirs {
-		libs, _ := filepath.Glob(filepath.Join(d, "libcublas.so.*"))
-		for _, l := range libs {
-			if major := strings.TrimPrefix(filepath.Base(l), "libcublas.so."); major != "" && !strings.Contains(major, ".") {
-				if _, err := strconv.Atoi(major); err == nil {
-					found = append(found, l)
-				}
-			}
-		}
-	}
-	sort.SliceStable(found, func(i, j int) bool { return filepath.Base(found[i]) > filepath.Base(found[j]) }) // newest major first
-	return append(out, found...)
-}
-
 // loadCublas loads the first cuBLAS of cublasCandidates that has the functions used;
 // it returns the library's path or why none could be loaded.
 func loadCublas() (string, error) {
 	var tried []string
 	for _, c := range cublasCandidates() {
 		var lt *C.char
-		if strings.Contains(c, "/") {
-			lt = C.CString(filepath.Join(filepath.Dir(c), strings.Replace(filepath.Base(c), "libcublas.", "libcublasLt.", 1)))
+		if p := cublasLtBeside(c); p != "" {
+			lt = C.CString(p)
 		}
 		cs := C.CString(c)
 		msg := C.ltsb_load_cublas(cs, lt)
@@ -479,7 +438,7 @@ func loadCublas() (string, error) {
 		}
 		tried = append(tried, C.GoString(msg))
 	}
-	return "", fmt.Errorf("cuBLAS not found (%s); set LTSBENCH_CUBLAS to the path of libcublas.so.13, .12 or .11", strings.Join(tried, "; "))
+	return "", fmt.Errorf("cuBLAS not found (%s); set LTSBENCH_CUBLAS to libcublas.so.13, .12 or .11 (a path) or to its folder", strings.Join(tried, "; "))
 }
 
 // Go wrappers over the C functions above: the rest of the package calls these and never

@@ -1,0 +1,106 @@
+package cuda
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// cublasSonames are the cuBLAS libraries looked up on the loader's path, newest first.
+var cublasSonames = []string{"libcublas.so.13", "libcublas.so.12", "libcublas.so.11"}
+
+// cublasDirs are the folders (glob patterns) where CUDA toolkits, conda and the
+// nvidia-cublas wheels PyTorch installs put cuBLAS: the CUDA 12 wheels use
+// nvidia/cublas/lib, the CUDA 13 ones nvidia/cu13/lib.
+var cublasDirs = []string{
+	"/usr/local/cuda/lib64", "/usr/local/cuda/targets/*/lib", "/usr/local/cuda-*/lib64",
+	"/usr/local/cuda-*/targets/*/lib",
+	"/opt/conda/lib", "/opt/conda/lib/python3*/site-packages/nvidia/*/lib",
+	"/usr/local/lib/python3*/dist-packages/nvidia/*/lib", "/usr/local/lib/python3*/site-packages/nvidia/*/lib",
+	"/usr/lib/python3/dist-packages/nvidia/*/lib", "/usr/lib/python3*/site-packages/nvidia/*/lib",
+	"/opt/*/lib/python3*/site-packages/nvidia/*/lib", "/venv/lib/python3*/site-packages/nvidia/*/lib",
+}
+
+// cublasCandidates lists the cuBLAS libraries to try, best first: LTSBENCH_CUBLAS (a
+// library, or a folder holding libcublas.so.N), else the sonames of CUDA 13, 12 and 11
+// on the loader's path, then every libcublas.so.N in the usual install folders, newest
+// major version first.
+func cublasCandidates() []string {
+	home, _ := os.UserHomeDir()
+	return cublasCandidatesIn("/", os.Getenv, home)
+}
+
+// cublasCandidatesIn is cublasCandidates with the install folders under root and the
+// environment from getenv (for tests). Folders from environment variables count only
+// when the variable holds an absolute path: an unset VIRTUAL_ENV must not turn into a
+// search of the working directory.
+func cublasCandidatesIn(root string, getenv func(string) string, home string) []string {
+	if p := getenv("LTSBENCH_CUBLAS"); p != "" {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			if libs := cublasIn([]string{p}); len(libs) > 0 {
+				return libs
+			}
+		}
+		return []string{p}
+	}
+	var dirs []string
+	for _, pat := range cublasDirs {
+		dirs = append(dirs, filepath.Join(root, pat))
+	}
+	for _, d := range []struct{ base, sub string }{
+		{home, ".local/lib/python3*/site-packages/nvidia/*/lib"},
+		{getenv("VIRTUAL_ENV"), "lib/python3*/site-packages/nvidia/*/lib"},
+		{getenv("CONDA_PREFIX"), "lib"},
+		{getenv("CONDA_PREFIX"), "lib/python3*/site-packages/nvidia/*/lib"},
+	} {
+		if filepath.IsAbs(d.base) {
+			dirs = append(dirs, filepath.Join(d.base, d.sub))
+		}
+	}
+	var expanded []string
+	for _, pat := range dirs {
+		ds, _ := filepath.Glob(pat)
+		expanded = append(expanded, ds...)
+	}
+	return append(slices.Clone(cublasSonames), cublasIn(expanded)...)
+}
+
+// cublasIn lists the libcublas.so.N (N a number: the soname, not libcublas.so.13.0.2)
+// in the folders, each once, newest major version first.
+func cublasIn(dirs []string) []string {
+	type lib struct {
+		path  string
+		major int
+	}
+	var found []lib
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		paths, _ := filepath.Glob(filepath.Join(d, "libcublas.so.*"))
+		for _, p := range paths {
+			major, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(p), "libcublas.so."))
+			if err != nil || seen[p] {
+				continue
+			}
+			seen[p] = true
+			found = append(found, lib{p, major})
+		}
+	}
+	slices.SortStableFunc(found, func(a, b lib) int { return b.major - a.major })
+	out := make([]string, len(found))
+	for i, l := range found {
+		out[i] = l.path
+	}
+	return out
+}
+
+// cublasLtBeside is the libcublasLt that a cuBLAS given by full path needs, in the same
+// folder (libcublas.so.13 → libcublasLt.so.13); "" for a bare soname, which the loader
+// resolves together with its dependency.
+func cublasLtBeside(lib string) string {
+	if !strings.Contains(lib, "/") {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(lib), strings.Replace(filepath.Base(lib), "libcublas.", "libcublasLt.", 1))
+}

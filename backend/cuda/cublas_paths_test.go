@@ -1,0 +1,96 @@
+package cuda
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func touch(t *testing.T, path string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The install folders are searched for sonames only (not libcublas.so.13.0.2), newest
+// major version first, after the names on the loader's path; PyTorch's CUDA 13 wheel
+// layout (nvidia/cu13/lib) is among them.
+func TestCublasCandidatesInstallFolders(t *testing.T) {
+	root := t.TempDir()
+	wheel13 := filepath.Join(root, "usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublas.so.13")
+	wheel12 := filepath.Join(root, "usr/local/lib/python3.12/dist-packages/nvidia/cublas/lib/libcublas.so.12")
+	toolkit := filepath.Join(root, "usr/local/cuda-12.9/lib64/libcublas.so.12")
+	for _, p := range []string{wheel13, wheel13 + ".1.0", wheel12, toolkit, filepath.Join(root, "usr/local/cuda-12.9/lib64/libcublas.so")} {
+		touch(t, p)
+	}
+	env := map[string]string{}
+	got := cublasCandidatesIn(root, func(k string) string { return env[k] }, "")
+	if !slices.Equal(got[:3], cublasSonames) {
+		t.Errorf("candidates start %v, want the sonames %v", got[:3], cublasSonames)
+	}
+	rest := got[3:]
+	if len(rest) != 3 || rest[0] != wheel13 || !slices.Contains(rest[1:], wheel12) || !slices.Contains(rest[1:], toolkit) {
+		t.Errorf("found %v, want %s first, then %s and %s", rest, wheel13, wheel12, toolkit)
+	}
+	if lt := cublasLtBeside(wheel13); lt != filepath.Join(filepath.Dir(wheel13), "libcublasLt.so.13") {
+		t.Errorf("cublasLtBeside(%s) = %s", wheel13, lt)
+	}
+	if lt := cublasLtBeside("libcublas.so.13"); lt != "" {
+		t.Errorf("cublasLtBeside(soname) = %q, want \"\"", lt)
+	}
+}
+
+// Unset or relative VIRTUAL_ENV and CONDA_PREFIX add no folder: a relative pattern
+// would search the working directory.
+func TestCublasCandidatesIgnoreRelativeEnvironment(t *testing.T) {
+	cwd := t.TempDir()
+	touch(t, filepath.Join(cwd, "lib/libcublas.so.13"))
+	touch(t, filepath.Join(cwd, "lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13"))
+	t.Chdir(cwd)
+	for _, env := range []map[string]string{{}, {"VIRTUAL_ENV": ".", "CONDA_PREFIX": "."}} {
+		got := cublasCandidatesIn(t.TempDir(), func(k string) string { return env[k] }, "")
+		for _, c := range got {
+			if strings.Contains(c, "/") && !filepath.IsAbs(c) {
+				t.Errorf("env %v: relative candidate %q", env, c)
+			}
+		}
+		if len(got) != len(cublasSonames) {
+			t.Errorf("env %v: candidates %v, want only the sonames", env, got)
+		}
+	}
+	venv := t.TempDir()
+	lib := filepath.Join(venv, "lib/python3.11/site-packages/nvidia/cublas/lib/libcublas.so.12")
+	touch(t, lib)
+	got := cublasCandidatesIn(t.TempDir(), func(k string) string { return map[string]string{"VIRTUAL_ENV": venv}[k] }, "")
+	if !slices.Contains(got, lib) {
+		t.Errorf("VIRTUAL_ENV=%s: candidates %v lack %s", venv, got, lib)
+	}
+}
+
+// LTSBENCH_CUBLAS names a library (tried alone, even if it does not exist, so that the
+// error names it) or a folder (its sonames, newest first).
+func TestCublasCandidatesFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	touch(t, filepath.Join(dir, "libcublas.so.12"))
+	touch(t, filepath.Join(dir, "libcublas.so.13"))
+	get := func(v string) []string {
+		return cublasCandidatesIn(t.TempDir(), func(k string) string {
+			if k == "LTSBENCH_CUBLAS" {
+				return v
+			}
+			return ""
+		}, "")
+	}
+	if got := get(dir); !slices.Equal(got, []string{filepath.Join(dir, "libcublas.so.13"), filepath.Join(dir, "libcublas.so.12")}) {
+		t.Errorf("LTSBENCH_CUBLAS=%s: %v", dir, got)
+	}
+	if got := get("/nowhere/libcublas.so.13"); !slices.Equal(got, []string{"/nowhere/libcublas.so.13"}) {
+		t.Errorf("LTSBENCH_CUBLAS=/nowhere/libcublas.so.13: %v", got)
+	}
+}
