@@ -100,3 +100,12 @@ func Open(d Device, o Options) (Backend, error) {
 	}
 	return op(d, o)
 }
+
+// WorkspaceReporter is implemented by executables that hold memory beyond the model's
+// three regions (weights, arena, state): a cuBLAS workspace, GEMM packing buffers. It is
+// reported next to alloc_peak_bytes, which counts the model alone, so that the two add up
+// to everything the backend allocated.
+type WorkspaceReporter interface {
+	// WorkspaceBytes is that memory now (after the runs so far).
+	WorkspaceBytes() int64
+}

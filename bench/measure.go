@@ -118,6 +118,9 @@ func Measure(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol,
 	if rssErr != nil {
 		res.RSSNote = rssNote(rssErr)
 	}
+	if wr, ok := exe.(backend.WorkspaceReporter); ok {
+		res.WorkspaceBytes = wr.WorkspaceBytes()
+	}
 	res.SamplesMS = samples
 	res.Latency = Summarize(samples)
 	return res, nil

@@ -44,6 +44,11 @@ func TestMeasureCPU(t *testing.T) {
 		if res.RSSPeakBytes != nil && *res.RSSPeakBytes < res.AllocPeakBytes {
 			t.Errorf("%s: resident peak %d below the allocation %d", name, *res.RSSPeakBytes, res.AllocPeakBytes)
 		}
+		// The CPU backend packs GEMM operands into buffers of its own: reported, not
+		// hidden (alloc_peak_bytes counts the model's regions only).
+		if res.WorkspaceBytes <= 0 {
+			t.Errorf("%s: workspace_bytes %d, want the GEMM packing buffers", name, res.WorkspaceBytes)
+		}
 		if res.Device != "cpu" {
 			t.Errorf("%s: device %q", name, res.Device)
 		}

@@ -56,6 +56,10 @@ type Result struct {
 
 	// AllocPeakBytes is exact: weights + planned arena + Transformer-XL memory.
 	AllocPeakBytes int64 `json:"alloc_peak_bytes"`
+	// WorkspaceBytes is what the backend held beyond the model's regions (GEMM packing
+	// buffers on the CPU, the cuBLAS workspace on a GPU), after the timed forwards:
+	// alloc_peak_bytes + workspace_bytes is all the backend allocated.
+	WorkspaceBytes int64 `json:"workspace_bytes"`
 	// RSSPeakBytes is the process's resident high-water mark during the timed
 	// forwards (CPU, Linux), nil where it could not be read (RSSNote says why).
 	RSSPeakBytes *int64 `json:"rss_peak_bytes,omitempty"`

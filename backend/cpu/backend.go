@@ -179,6 +179,15 @@ func (e *Executable) AllocBytes() int64 {
 	return e.w.Bytes() + int64(len(e.arena))*4 + int64(len(e.state))*4
 }
 
+// WorkspaceBytes is the memory of the GEMM packing buffers, beyond AllocBytes
+// (backend.WorkspaceReporter).
+func (e *Executable) WorkspaceBytes() int64 {
+	if e.closed {
+		return 0
+	}
+	return e.pool.WorkspaceBytes()
+}
+
 // Close stops the workers and drops the arena and state.
 func (e *Executable) Close() error {
 	if !e.closed {

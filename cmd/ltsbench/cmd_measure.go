@@ -211,6 +211,9 @@ func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) erro
 		row("LTS latency", "%.3f ms (mean of %d after %d warm-ups)", l.Mean, l.N, p.Warmup)
 	}
 	row("alloc peak", "%s, exact (weights + arena + memory)", measureMiB(r.AllocPeakBytes))
+	if r.WorkspaceBytes > 0 {
+		row("workspace", "%s, the backend's own buffers (GEMM packing, cuBLAS)", measureMiB(r.WorkspaceBytes))
+	}
 	if r.RSSPeakBytes != nil {
 		row("resident peak", "%s, whole process (VmHWM)", measureMiB(*r.RSSPeakBytes))
 	} else {

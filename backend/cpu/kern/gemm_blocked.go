@@ -403,3 +403,17 @@ func (w *gemmWork) workLocal(tid int) {
 		}
 	}
 }
+
+// WorkspaceBytes is the memory the pool holds for matrix products beyond their operands:
+// the packing buffers, grown to the largest product seen so far, and the edge tiles.
+func (p *Pool) WorkspaceBytes() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := &p.gemm
+	n := int64(cap(w.aBuf) + cap(w.bBuf[0]) + cap(w.bBuf[1]))
+	for _, b := range w.localBuf {
+		n += int64(cap(b))
+	}
+	n += int64(len(w.edge) * edgeLen)
+	return 4 * n
+}
