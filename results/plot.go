@@ -118,11 +118,11 @@ func panel(r *Run, yLabel string, y func(*Record) float64) (*plot.Plot, error) {
 	p := plot.New()
 	p.X.Label.Text = "decoder parameters (millions)"
 	p.Y.Label.Text = yLabel
-	// The front rises to the right, so the bottom right corner is usually empty.
-	p.Legend.Top = false
-	p.Legend.Left = false
-	p.Legend.XOffs = -2 * vg.Millimeter
-	p.Legend.YOffs = 2 * vg.Millimeter
+	// Costs grow with decoder parameters, so the upper left corner stays empty.
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = 2 * vg.Millimeter
+	p.Legend.YOffs = -2 * vg.Millimeter
 	p.Add(plotter.NewGrid())
 
 	var all, front plotter.XYs
