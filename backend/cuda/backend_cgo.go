@@ -40,7 +40,8 @@ type Backend struct {
 	blasVer int
 	modules []cuModule
 	funcs   map[string]cuFunction
-	graphs  bool // replay CUDA graphs (false with Options.NoGraph or a driver without them)
+	smemMax map[string]int // the dynamic shared memory each kernel was opted in to (above 48 KiB)
+	graphs  bool           // replay CUDA graphs (false with Options.NoGraph or a driver without them)
 	compute int
 	sync    bool  // LTSBENCH_CUDA_SYNC=1: synchronise after every step of an eager run
 	base    int64 // device memory in use right after the context was created (cuMemGetInfo)
@@ -61,7 +62,8 @@ func Open(d backend.Device, o backend.Options) (*Backend, error) {
 	if msg := loadDriver(); msg != "" {
 		return nil, fmt.Errorf("%s: no NVIDIA driver found (%s)", name, msg)
 	}
-	b := &Backend{dev: d, name: name, opts: o, w: newWorker(), funcs: map[string]cuFunction{}, execs: map[*Executable]bool{}}
+	b := &Backend{dev: d, name: name, opts: o, w: newWorker(), funcs: map[string]cuFunction{}, smemMax: map[string]int{},
+		execs: map[*Executable]bool{}}
 	b.compute = computeFP32
 	if o.TF32 {
 		b.compute = computeFastTF32
@@ -166,6 +168,26 @@ func (b *Backend) loadKernels() error {
 			}
 			b.funcs[k.Name] = f
 		}
+	}
+	return nil
+}
+
+// optInSharedMemory raises the dynamic shared memory limit of every kernel that a
+// step launches with more than 48 KiB (wide attention heads), on the owner thread,
+// before the steps run or are captured.
+func (b *Backend) optInSharedMemory(steps [][]step) error {
+	for k, n := range smemOptIns(steps) {
+		if n.bytes <= b.smemMax[k.Name] {
+			continue
+		}
+		if err := checkSmemOptIn(k, n, b.info.smemOptIn); err != nil {
+			return fmt.Errorf("%s: %w", b.name, err)
+		}
+		what := fmt.Sprintf("allowing %s %d bytes of dynamic shared memory for %s", k.Name, n.bytes, n.label)
+		if err := drvFuncMaxDynamicSmem(b.name, what, b.funcs[k.Name], n.bytes); err != nil {
+			return err
+		}
+		b.smemMax[k.Name] = n.bytes
 	}
 	return nil
 }

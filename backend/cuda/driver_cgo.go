@@ -47,6 +47,7 @@ typedef struct {
 	CUresult (*ModuleLoadDataEx)(CUmodule*, const void*, unsigned int, int*, void**);
 	CUresult (*ModuleUnload)(CUmodule);
 	CUresult (*ModuleGetFunction)(CUfunction*, CUmodule, const char*);
+	CUresult (*FuncSetAttribute)(CUfunction, int, int);
 	CUresult (*LaunchKernel)(CUfunction, unsigned int, unsigned int, unsigned int, unsigned int,
 	                         unsigned int, unsigned int, unsigned int, CUstream, void**, void**);
 	CUresult (*StreamCreate)(CUstream*, unsigned int);
@@ -132,6 +133,7 @@ static const char* ltsb_load_driver(void) {
 	MAYBE(ModuleLoadDataEx, "cuModuleLoadDataEx", NULL);
 	NEED(ModuleUnload, "cuModuleUnload", NULL);
 	NEED(ModuleGetFunction, "cuModuleGetFunction", NULL);
+	NEED(FuncSetAttribute, "cuFuncSetAttribute", NULL); // CUDA ≥ 9.0
 	NEED(LaunchKernel, "cuLaunchKernel", NULL);
 	NEED(StreamCreate, "cuStreamCreate", NULL);
 	NEED(StreamSynchronize, "cuStreamSynchronize", NULL);
@@ -229,6 +231,8 @@ static CUresult ltsb_event_destroy(CUevent e) { return cu.EventDestroy(e); }
 static CUresult ltsb_module_unload(CUmodule m) { return cu.ModuleUnload(m); }
 static CUresult ltsb_module_function(CUfunction* f, CUmodule m, const char* name) { return cu.ModuleGetFunction(f, m, name); }
 static CUresult ltsb_graph_exec_destroy(CUgraphExec g) { return cu.GraphExecDestroy(g); }
+// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8
+static CUresult ltsb_func_max_dynamic_smem(CUfunction f, int bytes) { return cu.FuncSetAttribute(f, 8, bytes); }
 
 // Copies and fills, each finished before returning (the host buffer is not kept).
 static CUresult ltsb_htod(CUdeviceptr dst, const void* src, size_t n, CUstream s) {
@@ -465,13 +469,15 @@ type deviceInfo struct {
 	ccMajor     int
 	ccMinor     int
 	sms         int
+	smemOptIn   int // dynamic + static shared memory a block may have with the opt-in; 0 if unknown
 }
 
 // CUdevice_attribute values (cuda.h, unchanged since CUDA 5).
 const (
-	attrMultiprocessorCount = 16
-	attrComputeCapMajor     = 75
-	attrComputeCapMinor     = 76
+	attrMultiprocessorCount  = 16
+	attrComputeCapMajor      = 75
+	attrComputeCapMinor      = 76
+	attrMaxSmemPerBlockOptIn = 97 // CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN (CUDA ≥ 9.0)
 )
 
 func drvInit(dev string) error { return cuErr(dev, "initialising the driver", "cuInit", C.ltsb_init()) }
@@ -511,6 +517,7 @@ func drvDevice(dev string, ordinal int) (deviceInfo, error) {
 		return int(v)
 	}
 	d.ccMajor, d.ccMinor, d.sms = attr(attrComputeCapMajor), attr(attrComputeCapMinor), attr(attrMultiprocessorCount)
+	d.smemOptIn = attr(attrMaxSmemPerBlockOptIn)
 	var u [16]C.uchar
 	if C.ltsb_device_uuid(&u[0], d.dev) == 0 {
 		var b [16]byte
@@ -631,6 +638,12 @@ func drvFunction(dev string, m cuModule, name string) (cuFunction, error) {
 	var f C.CUfunction
 	err := cuErr(dev, "finding kernel "+name, "cuModuleGetFunction", C.ltsb_module_function(&f, C.CUmodule(m), cs))
 	return cuFunction(f), err
+}
+
+// drvFuncMaxDynamicSmem lets kernel f launch with up to bytes of dynamic shared memory
+// (needed above 48 KiB).
+func drvFuncMaxDynamicSmem(dev, what string, f cuFunction, bytes int) error {
+	return cuErr(dev, what, "cuFuncSetAttribute", C.ltsb_func_max_dynamic_smem(C.CUfunction(f), C.int(bytes)))
 }
 
 func drvHasGraphs() bool { return C.ltsb_has_graphs() != 0 }

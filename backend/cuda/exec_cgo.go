@@ -45,11 +45,15 @@ func (e *Executable) addr(r devRef) uint64 {
 	return e.base[r.reg] + uint64(r.off)
 }
 
-// setUp runs on the owner thread: allocate the three regions, upload the weights,
-// zero the arena and the state, place the steps in C memory, run every graph once
-// eagerly (errors then name their op), zero the state again and capture the graphs.
+// setUp runs on the owner thread: opt the kernels in to the shared memory their
+// launches need, allocate the three regions, upload the weights, zero the arena and
+// the state, place the steps in C memory, run every graph once eagerly (errors then
+// name their op), zero the state again and capture the graphs.
 func (e *Executable) setUp() error {
 	b := e.b
+	if err := b.optInSharedMemory(e.steps); err != nil {
+		return err
+	}
 	for _, r := range []struct {
 		reg  region
 		n    int64

@@ -84,8 +84,18 @@ var allKernels = []*kernelSig{
 
 // Launch geometry shared with the .cu files.
 const (
-	attWarps         = 4        // ATT_WARPS in attention.cu and RATT_WARPS in rel_attention.cu: queries per block
-	maxDynamicSmem   = 48 << 10 // dynamic shared memory a launch may use without an opt-in
-	maxAdaptiveTails = 6        // tail clusters adaptive_log_softmax_f32 takes (e1..e7)
-	elementBlock     = 256      // threads per block of the elementwise kernels
+	attWarps         = 4   // ATT_WARPS in attention.cu and RATT_WARPS in rel_attention.cu: queries per block
+	maxAdaptiveTails = 6   // tail clusters adaptive_log_softmax_f32 takes (e1..e7)
+	elementBlock     = 256 // threads per block of the elementwise kernels
+
+	// defaultDynamicSmem is the dynamic shared memory a launch may use without an
+	// opt-in; above it the kernel's CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES must
+	// be raised first (cuFuncSetAttribute), or the launch fails with
+	// CUDA_ERROR_INVALID_VALUE. The attention kernels need 4·(2·Dh+32)·4 and
+	// 4·(3·Dh+32)·4 bytes: past 48 KiB from Dh 1521 (GPT-2) and 1014 (Transformer-XL).
+	defaultDynamicSmem = 48 << 10
+	// maxDynamicSmem is the most dynamic shared memory any GPU grants a block with the
+	// opt-in (sm_90: 227 KiB; sm_80: 163 KiB; sm_86/89: 99 KiB); Compile checks the
+	// device's own limit (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN).
+	maxDynamicSmem = 227 << 10
 )

@@ -132,13 +132,27 @@ func (l *lowering) i32(v int) arg {
 	return i32Arg(int32(v))
 }
 
-// blocks is ceil(n / per) as a grid dimension.
+// blocks is ceil(n / per) as the grid's x dimension (at most 2^31 - 1 blocks).
 func (l *lowering) blocks(n int64, per int) uint32 {
-	b := (n + int64(per) - 1) / int64(per)
-	if b > math.MaxInt32 {
-		l.fail("%d elements need %d blocks, over the grid limit", n, b)
+	return l.gridX((n + int64(per) - 1) / int64(per))
+}
+
+// gridX is n blocks as the grid's x dimension: at least 1, at most 2^31 - 1.
+func (l *lowering) gridX(n int64) uint32 {
+	if n > math.MaxInt32 {
+		l.fail("%d blocks exceed the grid's x limit 2^31-1", n)
+		return 1
 	}
-	return uint32(max(b, 1))
+	return uint32(max(n, 1))
+}
+
+// gridYZ is n as the grid's y or z dimension: at least 1, at most 65535.
+func (l *lowering) gridYZ(n int) uint32 {
+	if n > 65535 {
+		l.fail("%d exceeds the grid's y/z limit 65535", n)
+		return 1
+	}
+	return uint32(max(n, 1))
 }
 
 func (l *lowering) launch(k *kernelSig, grid [3]uint32, threads int, smem int, args ...arg) {
@@ -156,12 +170,12 @@ func (l *lowering) launch(k *kernelSig, grid [3]uint32, threads int, smem int, a
 		l.fail("%s: %d threads per block (want a multiple of 32 up to its bound %d)", k.Name, threads, k.MaxThreads)
 		return
 	}
-	if grid[1] > 65535 || grid[2] > 65535 {
-		l.fail("%s: grid (%d, %d, %d) exceeds 65535 in y or z", k.Name, grid[0], grid[1], grid[2])
+	if grid[0] == 0 || grid[0] > math.MaxInt32 || grid[1] == 0 || grid[1] > 65535 || grid[2] == 0 || grid[2] > 65535 {
+		l.fail("%s: grid (%d, %d, %d) outside 1..2^31-1 in x, 1..65535 in y and z", k.Name, grid[0], grid[1], grid[2])
 		return
 	}
 	if smem > maxDynamicSmem {
-		l.fail("%s needs %d bytes of shared memory, the kernel allows %d", k.Name, smem, maxDynamicSmem)
+		l.fail("%s needs %d bytes of shared memory per block, more than any GPU grants (%d)", k.Name, smem, maxDynamicSmem)
 		return
 	}
 	l.steps = append(l.steps, step{launch: &launchStep{
@@ -174,7 +188,7 @@ func (l *lowering) copyRows(dst, src devRef, nb, nr, cols, dsb, dsr, ssb, ssr in
 	if nb == 0 || nr == 0 || cols == 0 {
 		return
 	}
-	l.launch(kCopyRows, [3]uint32{l.blocks(int64(nr)*int64(cols), elementBlock), uint32(nb), 1}, elementBlock, 0,
+	l.launch(kCopyRows, [3]uint32{l.blocks(int64(nr)*int64(cols), elementBlock), l.gridYZ(nb), 1}, elementBlock, 0,
 		ptrArg(dst), ptrArg(src), l.i32(nb), l.i32(nr), l.i32(cols), l.i32(dsb), l.i32(dsr), l.i32(ssb), l.i32(ssr))
 }
 
@@ -196,15 +210,10 @@ func (l *lowering) op(op model.Op) {
 			l.fail("d_model %d is not a multiple of %d heads", o.D, o.H)
 			return
 		}
-		dh := o.D / o.H
-		l.launch(kCausalAttention, [3]uint32{l.blocks(int64(o.T), attWarps), uint32(o.H), uint32(o.B)}, 32*attWarps,
-			attWarps*(2*dh+32)*4,
-			l.ptr(o.Out), l.ptr(o.QKV), l.i32(o.B), l.i32(o.T), l.i32(o.H), l.i32(dh), f32Arg(attnScale(dh)))
+		l.causalAttention(l.ref(o.Out), l.ref(o.QKV), o.B, o.T, o.H, o.D/o.H)
 	case *model.RelAttention:
-		l.launch(kRelAttention, [3]uint32{l.blocks(int64(o.T), attWarps), uint32(o.H), uint32(o.B)}, 32*attWarps,
-			attWarps*(3*o.Dh+32)*4,
-			l.ptr(o.Out), l.ptr(o.Q), l.ptr(o.KV), l.ptr(o.R), l.ptr(o.RWBias), l.ptr(o.RRBias),
-			l.i32(o.B), l.i32(o.T), l.i32(o.K), l.i32(o.H), l.i32(o.Dh), f32Arg(attnScale(o.Dh)))
+		l.relAttention(l.ref(o.Out), l.ref(o.Q), l.ref(o.KV), l.ref(o.R), l.ref(o.RWBias), l.ref(o.RRBias),
+			o.B, o.T, o.K, o.H, o.Dh)
 	case *model.Sinusoid:
 		if o.D%2 != 0 {
 			l.fail("sinusoid width %d is odd", o.D)
@@ -228,16 +237,33 @@ func (l *lowering) op(op model.Op) {
 	case *model.TakeLast:
 		l.copyRows(l.ref(o.Out), l.ref(o.X).plus(int64(o.T-1)*int64(o.D)*4), o.B, 1, o.D, o.D, o.D, o.T*o.D, o.D)
 	case *model.LogSoftmax:
-		l.launch(kLogSoftmax, [3]uint32{uint32(max(o.Rows, 0)), 1, 1}, rowThreads(o.V), 0,
-			l.ptr(o.Out), l.ptr(o.X), l.i32(o.Rows), l.i32(o.V))
 		if o.Rows == 0 {
-			l.steps = l.steps[:len(l.steps)-1]
+			return
 		}
+		l.launch(kLogSoftmax, [3]uint32{l.gridX(int64(o.Rows)), 1, 1}, rowThreads(o.V), 0,
+			l.ptr(o.Out), l.ptr(o.X), l.i32(o.Rows), l.i32(o.V))
 	case *model.AdaptiveLogSoftmax:
 		l.adaptiveLogSoftmax(o)
 	default:
 		l.fail("the CUDA backend has no kernel for %T", op)
 	}
+}
+
+// causalAttention launches causal_attention_f32: B·H·⌈T/4⌉ blocks of four warps, one
+// query a warp, each warp with 2·Dh+32 floats of shared memory.
+func (l *lowering) causalAttention(out, qkv devRef, B, T, H, dh int) {
+	l.launch(kCausalAttention, [3]uint32{l.blocks(int64(T), attWarps), l.gridYZ(H), l.gridYZ(B)}, 32*attWarps,
+		attWarps*(2*dh+32)*4,
+		ptrArg(out), ptrArg(qkv), l.i32(B), l.i32(T), l.i32(H), l.i32(dh), f32Arg(attnScale(dh)))
+}
+
+// relAttention launches rel_attention_f32: as causalAttention, with 3·Dh+32 floats of
+// shared memory a warp.
+func (l *lowering) relAttention(out, q, kv, r, rwb, rrb devRef, B, T, K, H, dh int) {
+	l.launch(kRelAttention, [3]uint32{l.blocks(int64(T), attWarps), l.gridYZ(H), l.gridYZ(B)}, 32*attWarps,
+		attWarps*(3*dh+32)*4,
+		ptrArg(out), ptrArg(q), ptrArg(kv), ptrArg(r), ptrArg(rwb), ptrArg(rrb),
+		l.i32(B), l.i32(T), l.i32(K), l.i32(H), l.i32(dh), f32Arg(attnScale(dh)))
 }
 
 // attnScale is 1/√Dh in float32.
@@ -264,7 +290,7 @@ func (l *lowering) adaptiveEmbed(o *model.AdaptiveEmbed) {
 			return
 		}
 		// One block of 4 warps a token; blocks of tokens in other clusters return.
-		l.launch(kAdaptiveEmbed, [3]uint32{uint32(max(o.N, 1)), 1, 1}, 128, 0,
+		l.launch(kAdaptiveEmbed, [3]uint32{l.gridX(int64(o.N)), 1, 1}, 128, 0,
 			l.ptr(o.Out), l.ptr(o.IDs), l.ptr(o.Tables[c]), l.ptr(o.Projs[c]), l.ptr(o.Pos),
 			l.i32(o.N), l.i32(o.T), l.i32(o.D), l.i32(o.DEmb[c]), l.i32(o.Ends[c]), l.i32(o.Ends[c+1]), f32Arg(o.Scale))
 	}
@@ -345,5 +371,5 @@ func (l *lowering) adaptiveLogSoftmax(o *model.AdaptiveLogSoftmax) {
 		}
 		args = append(args, l.i32(e))
 	}
-	l.launch(kAdaptiveLogSoftmax, [3]uint32{uint32(o.N), 1, 1}, rowThreads(v), 0, args...)
+	l.launch(kAdaptiveLogSoftmax, [3]uint32{l.gridX(int64(o.N)), 1, 1}, rowThreads(v), 0, args...)
 }

@@ -9,7 +9,9 @@
 //     live allocation (GEMM operands entirely);
 //   - kernels run in the CPU emulator (runtime.cc) with the arguments read from
 //     cuLaunchKernel's void*[] at the sizes the kernel's C++ parameters have;
-//   - a module's functions are the .entry names of its PTX text;
+//   - a module's functions are the .entry names of its PTX text; a launch with more
+//     than 48 KiB of dynamic shared memory fails unless cuFuncSetAttribute raised the
+//     function's limit (up to sm_90's 227 KiB, the opt-in limit the device reports);
 //   - every call after cuCtxSetCurrent must come from a thread the context was made
 //     current on;
 //   - stream capture records launches and GEMMs (with their arguments copied, as CUDA
@@ -40,6 +42,9 @@ typedef unsigned long long CUdeviceptr;
 const int kSuccess = 0, kInvalidValue = 1, kOutOfMemory = 2, kNotInitialized = 3, kInvalidContext = 201,
           kInvalidImage = 200, kInvalidHandle = 400, kNotFound = 500, kCaptureUnsupported = 900;
 const size_t kCapacity = size_t(8) << 30; // the fake device's memory
+const int kSmemDefault = 48 * 1024;       // dynamic shared memory a launch may use without the opt-in
+const int kSmemOptIn = 232448;            // what sm_90 grants with it (227 KiB)
+std::map<const void*, int> smem_limit;    // per function: CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
 
 bool initialised = false;
 bool have_ctx = false;
@@ -143,6 +148,7 @@ int cuDeviceGetAttribute(int* v, int attr, int dev) {
     case 75: *v = 9; break;   // COMPUTE_CAPABILITY_MAJOR
     case 76: *v = 0; break;   // COMPUTE_CAPABILITY_MINOR
     case 16: *v = 132; break; // MULTIPROCESSOR_COUNT
+    case 97: *v = kSmemOptIn; break; // MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
     default: *v = 0;
     }
     return kSuccess;
@@ -300,13 +306,31 @@ int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
         }
         }
     }
-    if (bx == 0 || bx > 1024 || by != 1 || bz != 1 || gx == 0 || gy == 0 || gz == 0 || gy > 65535 || gz > 65535 || smem > 48 * 1024)
+    if (bx == 0 || bx > 1024 || by != 1 || bz != 1 || gx == 0 || gx > 0x7fffffffu || gy == 0 || gz == 0 || gy > 65535 ||
+        gz > 65535)
         return kInvalidValue;
+    // Above 48 KiB the function must have been opted in (cuFuncSetAttribute) first.
+    auto lim = smem_limit.find(f);
+    if (smem > static_cast<unsigned>(lim == smem_limit.end() ? kSmemDefault : lim->second)) {
+        std::fprintf(stderr, "fake CUDA: %s launched with %u bytes of dynamic shared memory, its limit is %d\n", k->name,
+                     smem, lim == smem_limit.end() ? kSmemDefault : lim->second);
+        return kInvalidValue;
+    }
     uint32_t grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
     return run(st, [=] {
         emu::where = std::string("kernel ") + k->name;
         emu::launch(k, grid, block, smem, args.data());
     });
+}
+// cuFuncSetAttribute(hfunc, attrib, value); only CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+// (8) is used: up to the opt-in limit less the kernel's static shared memory (none counted here).
+int cuFuncSetAttribute(void* f, int attr, int value) {
+    if (int r = guard()) return r;
+    if (!f) return kInvalidHandle;
+    if (attr != 8) return kInvalidValue;
+    if (value < 0 || value > kSmemOptIn) return kInvalidValue;
+    smem_limit[f] = value;
+    return kSuccess;
 }
 int cuStreamCreate(void** s, unsigned int flags) {
     if (int r = guard()) return r;
