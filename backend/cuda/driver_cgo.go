@@ -74,6 +74,8 @@ typedef struct {
 	int (*SetStream)(cublasHandle_t, CUstream);
 	int (*GetVersion)(cublasHandle_t, int*);
 	int (*SetWorkspace)(cublasHandle_t, void*, size_t);
+	int (*SetPointerMode)(cublasHandle_t, int);
+	int (*SetMathMode)(cublasHandle_t, int);
 	const char* (*GetStatusString)(int);
 	int (*GemmEx)(cublasHandle_t, int, int, int, int, int, const void*, const void*, int, int,
 	              const void*, int, int, const void*, void*, int, int, int, int);
@@ -178,6 +180,8 @@ static const char* ltsb_load_cublas(const char* path, const char* lt_path) {
 	*(void**)(&b.SetStream) = dlsym(lib, "cublasSetStream_v2");
 	*(void**)(&b.GetVersion) = dlsym(lib, "cublasGetVersion_v2");
 	*(void**)(&b.SetWorkspace) = dlsym(lib, "cublasSetWorkspace_v2");
+	*(void**)(&b.SetPointerMode) = dlsym(lib, "cublasSetPointerMode_v2");
+	*(void**)(&b.SetMathMode) = dlsym(lib, "cublasSetMathMode");
 	*(void**)(&b.GetStatusString) = dlsym(lib, "cublasGetStatusString");
 	*(void**)(&b.GemmEx) = dlsym(lib, "cublasGemmEx");
 	*(void**)(&b.GemmStridedBatchedEx) = dlsym(lib, "cublasGemmStridedBatchedEx");
@@ -262,6 +266,15 @@ static int ltsb_blas_destroy(cublasHandle_t h) { return blas.Destroy(h); }
 static int ltsb_blas_set_stream(cublasHandle_t h, CUstream s) { return blas.SetStream(h, s); }
 static int ltsb_blas_version(cublasHandle_t h, int* v) { return blas.GetVersion ? blas.GetVersion(h, v) : 15; }
 static int ltsb_blas_has_workspace(void) { return blas.SetWorkspace != NULL; }
+// The GEMMs pass alpha and beta as host pointers (CUBLAS_POINTER_MODE_HOST = 0: cuBLAS
+// reads them at the call, so a capture records their values) and ask for exactly the
+// compute type given (CUBLAS_DEFAULT_MATH = 0: no TF32 unless the compute type says
+// so). Both are cuBLAS's defaults; set explicitly, before any capture.
+static int ltsb_blas_set_modes(cublasHandle_t h) {
+	int r = blas.SetPointerMode ? blas.SetPointerMode(h, 0) : 0;
+	if (r) return r;
+	return blas.SetMathMode ? blas.SetMathMode(h, 0) : 0;
+}
 static int ltsb_blas_set_workspace(cublasHandle_t h, CUdeviceptr p, size_t n) {
 	return blas.SetWorkspace(h, (void*)(uintptr_t)p, n);
 }
@@ -664,6 +677,10 @@ const blasWorkspaceBytes = 32 << 20
 func blasCreate(dev string, s cuStream) (blasHandle, uint64, int, error) {
 	var h C.cublasHandle_t
 	if err := blasErr(dev, "creating the cuBLAS handle", "cublasCreate", C.ltsb_blas_create(&h)); err != nil {
+		return nil, 0, 0, err
+	}
+	if err := blasErr(dev, "setting the cuBLAS pointer and math modes", "cublasSetPointerMode/cublasSetMathMode", C.ltsb_blas_set_modes(h)); err != nil {
+		C.ltsb_blas_destroy(h)
 		return nil, 0, 0, err
 	}
 	// SetStream resets the workspace to cuBLAS's own pool, so it goes first.

@@ -469,6 +469,8 @@ int cuGraphDestroy(void* g) {
 struct Handle {
     Stream* stream = nullptr;
     bool workspace = false;
+    int pointer_mode = 0; // CUBLAS_POINTER_MODE_HOST
+    int math_mode = 0;    // CUBLAS_DEFAULT_MATH
 };
 static std::set<Handle*> handles;
 const int bSuccess = 0, bNotInitialized = 1, bInvalidValue = 7, bExecutionFailed = 13;
@@ -500,6 +502,24 @@ int cublasSetWorkspace_v2(void* h, void* ws, size_t n) {
     if (!handles.count(hd)) return bNotInitialized;
     if (!inside(reinterpret_cast<uintptr_t>(ws), n)) return bInvalidValue;
     hd->workspace = true;
+    return bSuccess;
+}
+// cublasSetPointerMode_v2(handle, mode): 0 host, 1 device.
+int cublasSetPointerMode_v2(void* h, int mode) {
+    Handle* hd = static_cast<Handle*>(h);
+    if (!handles.count(hd)) return bNotInitialized;
+    if (mode != 0 && mode != 1) return bInvalidValue;
+    hd->pointer_mode = mode;
+    return bSuccess;
+}
+// cublasSetMathMode(handle, mode): CUBLAS_DEFAULT_MATH 0, TENSOR_OP 1, PEDANTIC 2,
+// TF32_TENSOR_OP 3, FP32_EMULATED_BF16X9 4 (cuBLAS ≥ 12.9), optionally | 16
+// (DISALLOW_REDUCED_PRECISION_REDUCTION). Recorded only: the fake computes in fp32.
+int cublasSetMathMode(void* h, int mode) {
+    Handle* hd = static_cast<Handle*>(h);
+    if (!handles.count(hd)) return bNotInitialized;
+    if ((mode & ~16) < 0 || (mode & ~16) > 4) return bInvalidValue;
+    hd->math_mode = mode;
     return bSuccess;
 }
 int cublasGetVersion_v2(void* h, int* v) {
@@ -538,7 +558,8 @@ int cublasGemmStridedBatchedEx(void* h, int transa, int transb, int m, int n, in
         std::fprintf(stderr, "fake cuBLAS: a GEMM operand lies outside device memory\n");
         return bInvalidValue;
     }
-    const float al = *static_cast<const float*>(alpha), be = *static_cast<const float*>(beta); // host pointer mode
+    if (hd->pointer_mode != 0) return bInvalidValue; // alpha and beta are read here, as host values
+    const float al = *static_cast<const float*>(alpha), be = *static_cast<const float*>(beta);
     return run(hd->stream, [=] {
         const float* fa = reinterpret_cast<const float*>(a);
         const float* fb = reinterpret_cast<const float*>(b);
