@@ -97,7 +97,8 @@ func (e *Executable) setUp() error {
 	for i, cs := range e.compiled {
 		g, err := drvCapture(b.name, fmt.Sprintf("capturing graph %d", i), cs, b.stream, b.blas, b.compute)
 		if err != nil {
-			return err
+			// The eager run just succeeded, so only the capture is at fault.
+			return fmt.Errorf("%w (the same steps ran without capture: --no-graph launches them directly)", err)
 		}
 		e.cgraphs = append(e.cgraphs, g)
 	}
