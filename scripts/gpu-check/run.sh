@@ -5,16 +5,22 @@
 #   ./run.sh              everything on cuda:0
 #   ./run.sh --dry-run    everything on the CPU (or DEVICE=cpu): proves the plumbing
 #
-# Steps (each one's failure is recorded and the script goes on): the machine; the CUDA
-# backend's tests with the conformance suite and every golden bundle on cuda:0; NVML's
-# tests; the CPU backend's conformance for comparison; `ltsbench measure` of the presets
-# on cuda:0 and on the CPU; the presets in eager PyTorch (fp32, no_grad) when PyTorch is
-# installed, after checking its models against the golden bundles. Everything goes to
-# gpu-check.log; the summary table is printed at the end and kept in summary.txt.
+# Steps, most telling first (each has a time limit; a failure is recorded and the
+# script goes on; steps the budget no longer covers are skipped): the machine; the CUDA
+# backend's own GPU tests (driver and cuBLAS loading, capture and replay, TF32, wide
+# heads, out of memory, memory sampling); the conformance suite with every golden
+# bundle on cuda:0 with CUDA graphs; `ltsbench measure` of the presets on cuda:0; the
+# presets in eager PyTorch (fp32, no_grad) when a Python with PyTorch is found, after
+# checking its models against the golden bundles; the conformance suite without CUDA
+# graphs; NVML's tests; the presets on the CPU and the CPU backend's conformance.
+# Everything goes to gpu-check.log; the summary table is printed at the end (also when
+# interrupted) and kept in results/summary.txt.
 #
 # Environment: DEVICE (cuda:0), PRESETS (gpt2-small gpt2-medium txl-base gpt2-tiny
 # txl-tiny; the tiny ones only with --dry-run), BUDGET (seconds for the whole check,
-# 450), PYTHON (python3), LTSBENCH_CUBLAS (path of libcublas.so.N if not found).
+# 450), PYTHON (the interpreter with PyTorch; else the first of python3, python,
+# /usr/bin/python3, /usr/local/bin/python3, conda's and common venvs' that imports
+# torch), LTSBENCH_CUBLAS (libcublas.so.N or its folder, if not found).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
@@ -23,7 +29,7 @@ DRY=0
 for a in "$@"; do
   case "$a" in
     --dry-run) DRY=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $a (want --dry-run)" >&2; exit 2 ;;
   esac
 done
@@ -36,13 +42,6 @@ else
   PRESETS=${PRESETS:-"gpt2-small gpt2-medium txl-base gpt2-tiny txl-tiny"}
 fi
 BUDGET=${BUDGET:-450}
-# The Python with PyTorch: PYTHON, else the first of python3 and python that imports torch.
-if [ -z "${PYTHON:-}" ]; then
-  PYTHON=python3
-  for py in python3 python; do
-    if command -v "$py" >/dev/null && "$py" -c 'import torch' >/dev/null 2>&1; then PYTHON=$py; break; fi
-  done
-fi
 LOG=$HERE/gpu-check.log
 RES=$HERE/results
 mkdir -p "$RES"
@@ -50,6 +49,7 @@ rm -f "$RES"/*.json "$RES"/*.jsonl "$RES"/*.txt
 : > "$LOG"
 START=$(date +%s)
 STEPS=()   # "name|status|seconds"
+NOTES=()   # lines for the summary
 
 log() { echo "$*" | tee -a "$LOG" >&2; }
 left() { echo $((BUDGET - ($(date +%s) - START))); }
@@ -82,87 +82,24 @@ step() {
   [ $rc = 0 ]
 }
 
-# ---- the machine ----
-log "ltsbench GPU check, device $DEVICE, presets: $PRESETS, budget ${BUDGET}s"
-[ -f BUILD ] && cat BUILD >>"$LOG"
-{ uname -a; command -v nvidia-smi >/dev/null && nvidia-smi; } >>"$LOG" 2>&1
-step "ltsbench devices" 30 ./ltsbench devices
-# cuBLAS: the sonames on the loader's path, else the nvidia-cublas wheel PyTorch uses.
-if [ -z "${LTSBENCH_CUBLAS:-}" ] && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.1[123]\b'; then
-  CUBLAS=$("$PYTHON" - <<'PY' 2>/dev/null
-import glob, os, site, sys
-bases = site.getsitepackages() + [site.getusersitepackages()] + sys.path
-for b in bases:
-    for pat in ("nvidia/cu13/lib/libcublas.so.*", "nvidia/cublas/lib/libcublas.so.*", "nvidia/cu12/lib/libcublas.so.*"):
-        for p in sorted(glob.glob(os.path.join(b, pat)), reverse=True):
-            if p.rsplit(".so.", 1)[1].isdigit():
-                print(p); sys.exit(0)
-PY
-)
-  if [ -n "$CUBLAS" ]; then export LTSBENCH_CUBLAS=$CUBLAS; log "cuBLAS: $LTSBENCH_CUBLAS (from the Python packages)"; fi
-fi
-
-# ---- tests ----
-# -test.short skips the CPU emulation (it needs a C++ compiler; it ran where this was built).
-REQ=1; [ "$DRY" = 1 ] && REQ=0
-export REQ RES
-step "CUDA backend tests" 300 sh -c 'cd tree/backend/cuda && LTSBENCH_REQUIRE_GPU=$REQ ./cuda.test -test.short -test.v -test.timeout 280s >"$RES/cuda-tests.txt" 2>&1; rc=$?; cat "$RES/cuda-tests.txt"; exit $rc'
-[ -x tree/internal/sysinfo/sysinfo.test ] && step "NVML tests" 60 sh -c 'cd tree/internal/sysinfo && ./sysinfo.test -test.v'
-[ -x tree/backend/cpu/cpu.test ] && step "CPU backend conformance" 150 sh -c 'cd tree/backend/cpu && ./cpu.test -test.short -test.run "^TestConformance$"'
-
-# Conformance parts on the GPU, from the test log.
-part() { # part TEST SUB → PASS, FAIL, SKIP or -
+# ---- summary (also on interruption) ----
+part() { # part TEST SUB → PASS, FAIL, SKIP or - (from the CUDA test log)
   local f=$RES/cuda-tests.txt
+  [ -f "$f" ] || { echo -; return; }
   if grep -q -- "--- FAIL: $1/$2 " "$f"; then echo FAIL
   elif grep -q -- "--- PASS: $1/$2 " "$f"; then echo PASS
   elif grep -q -- "--- SKIP: $1 " "$f"; then echo SKIP
   else echo -; fi
 }
 
-# ---- measurements ----
-AVAILABLE=$(./ltsbench measure --help 2>/dev/null | sed -n 's/^ *Presets: //p' | tr -d ',')
-for p in $PRESETS; do
-  if ! echo " $AVAILABLE " | grep -q " $p "; then
-    STEPS+=("measure $p|SKIP (no such preset)|0")
-    log "== measure $p: no such preset (have: $AVAILABLE)"
-    continue
-  fi
-  if [ "$DRY" = 0 ]; then
-    step "measure $p on $DEVICE" 60 sh -c "./ltsbench measure --device $DEVICE --preset $p --format json --min-time 2s --max-time 10s > '$RES/$p.gpu.json'"
-    case $p in gpt2-small) step "measure $p on $DEVICE --no-graph" 60 sh -c "./ltsbench measure --device $DEVICE --preset $p --no-graph --format json --min-time 2s --max-time 10s > '$RES/$p.nograph.json'" ;; esac
-    case $p in gpt2-medium) step "measure $p on $DEVICE --math tf32" 60 sh -c "./ltsbench measure --device $DEVICE --preset $p --math tf32 --format json --min-time 2s --max-time 10s > '$RES/$p.tf32.json'" ;; esac
-  fi
-  step "measure $p on cpu" 60 sh -c "./ltsbench measure --device cpu --preset $p --format json --warmup 1 --min-samples 3 --min-time 0s --max-time 15s > '$RES/$p.cpu.json'"
-done
+# median FILE: the latency median of a measure JSON file, without Python.
+median() {
+  [ -s "$1" ] || { echo -; return; }
+  tr -d '\n ' <"$1" | grep -o '"latency_ms":{[^}]*' | grep -o '"median":[0-9.eE+-]*' | head -1 | cut -d: -f2 | grep . || echo -
+}
 
-# ---- PyTorch ----
-TORCH_NOTE=""
-if ! command -v "$PYTHON" >/dev/null; then
-  TORCH_NOTE="no $PYTHON: no PyTorch comparison"
-elif ! "$PYTHON" -c 'import torch' >/dev/null 2>&1; then
-  TORCH_NOTE="PyTorch is not installed: no PyTorch comparison"
-elif [ "$DEVICE" != cpu ] && ! "$PYTHON" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
-  TORCH_NOTE="PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/null) sees no GPU: no PyTorch comparison"
-else
-  TDEV=$DEVICE
-  step "PyTorch models vs golden bundles" 90 "$PYTHON" torch_presets.py verify tree/testdata/golden/*/ --device "$TDEV"
-  SRC=gpu; [ "$DRY" = 1 ] && SRC=cpu
-  FILES=$(ls "$RES"/*."$SRC".json 2>/dev/null | tr "\n" " ")
-  if [ -n "$FILES" ]; then
-    step "PyTorch presets on $TDEV" 150 sh -c "'$PYTHON' torch_presets.py time $FILES --device $TDEV --min-time 2 > '$RES/torch.jsonl'"
-  fi
-fi
-[ -n "$TORCH_NOTE" ] && log "$TORCH_NOTE"
-
-# ---- summary ----
-SUMMARY=$RES/summary.txt
-{
-  echo
-  echo "ltsbench GPU check: $DEVICE$([ "$DRY" = 1 ] && echo ' (dry run on the CPU)'), $(($(date +%s) - START))s of ${BUDGET}s"
-  [ -f BUILD ] && head -1 BUILD
-  printf '%-28s %s\n' "conformance on $DEVICE:" "ops $(part TestConformanceGPU ops), models $(part TestConformanceGPU models), golden $(part TestConformanceGPU golden); no-graph: ops $(part TestConformanceGPUNoGraph ops), models $(part TestConformanceGPUNoGraph models), golden $(part TestConformanceGPUNoGraph golden)"
-  if command -v "$PYTHON" >/dev/null; then
-    "$PYTHON" - "$RES" "$DRY" <<'PY'
+table_python() {
+  timeout 60 "$1" - "$RES" "$DRY" <<'PY'
 import json, os, sys
 res, dry = sys.argv[1], sys.argv[2] == "1"
 def load(p):
@@ -193,18 +130,179 @@ for n in names:
           f"{mib(g and g.get('alloc_peak_bytes')):>9} {mib(g and g.get('nvml_process_peak_bytes')):>9} {mib(g and g.get('device_used_delta_bytes')):>9}")
 print("ratio = ltsbench / PyTorch eager (fp32, no_grad); nvml = NVML's peak for this process (context and cuBLAS included)")
 PY
-  else
-    echo "(no $PYTHON: per-preset table left out; see results/*.json)"
-  fi
-  [ -n "$TORCH_NOTE" ] && echo "$TORCH_NOTE"
-  echo "steps:"
-  for s in "${STEPS[@]}"; do
-    IFS='|' read -r n st secs <<<"$s"
-    printf '  %-44s %-22s %ss\n' "$n" "$st" "$secs"
+}
+
+table_shell() {
+  local col=gpu f n
+  [ "$DRY" = 1 ] && col=cpu
+  printf '%-14s %11s %9s %8s %9s\n' preset "ltsbench ms" no-graph tf32 "cpu ms"
+  for f in "$RES"/*.json; do
+    [ -e "$f" ] || continue
+    n=$(basename "$f"); n=${n%%.*}
+    echo "$n"
+  done | sort -u | while read -r n; do
+    printf '%-14s %11s %9s %8s %9s\n' "$n" "$(median "$RES/$n.$col.json")" "$(median "$RES/$n.nograph.json")" \
+      "$(median "$RES/$n.tf32.json")" "$(median "$RES/$n.cpu.json")"
   done
-  echo "full log: $LOG"
-} >"$SUMMARY"
-cat "$SUMMARY" | tee -a "$LOG"
+  echo "(no Python: memory columns and the PyTorch comparison are in results/*.json)"
+}
+
+SUMMARY_DONE=0
+summary() {
+  [ "$SUMMARY_DONE" = 1 ] && return
+  SUMMARY_DONE=1
+  local SUMMARY=$RES/summary.txt s n st secs
+  {
+    echo
+    echo "ltsbench GPU check: $DEVICE$([ "$DRY" = 1 ] && echo ' (dry run on the CPU)'), $(($(date +%s) - START))s of ${BUDGET}s"
+    [ -f BUILD ] && head -1 BUILD
+    printf '%-28s %s\n' "conformance on $DEVICE:" "ops $(part TestConformanceGPU ops), models $(part TestConformanceGPU models), golden $(part TestConformanceGPU golden); no-graph: ops $(part TestConformanceGPUNoGraph ops), models $(part TestConformanceGPUNoGraph models), golden $(part TestConformanceGPUNoGraph golden)"
+    if [ -z "${TABLE_PY:-}" ] || ! table_python "$TABLE_PY"; then table_shell; fi
+    for s in ${NOTES[@]+"${NOTES[@]}"}; do echo "$s"; done
+    echo "steps:"
+    for s in ${STEPS[@]+"${STEPS[@]}"}; do
+      IFS='|' read -r n st secs <<<"$s"
+      printf '  %-48s %-22s %ss\n' "$n" "$st" "$secs"
+    done
+    echo "full log: $LOG"
+  } >"$SUMMARY" 2>&1
+  cat "$SUMMARY" | tee -a "$LOG"
+}
+trap 'log "run.sh: interrupted"; summary; exit 130' INT TERM
+trap 'summary' EXIT
+
+# ---- the machine ----
+log "ltsbench GPU check, device $DEVICE, presets: $PRESETS, budget ${BUDGET}s"
+[ -f BUILD ] && cat BUILD >>"$LOG"
+{ uname -a; command -v nvidia-smi >/dev/null && timeout 20 nvidia-smi; } >>"$LOG" 2>&1
+# The binaries were linked against the build machine's glibc: say so plainly if this one is older.
+NEED=$(sed -n 's/^glibc needed: GLIBC_//p' BUILD 2>/dev/null)
+HAVE=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
+if [ -n "$NEED" ] && [ -n "$HAVE" ] && [ "$(printf '%s\n%s\n' "$NEED" "$HAVE" | sort -V | head -1)" != "$NEED" ]; then
+  log "glibc $HAVE here, the binaries need $NEED: they will not start (build on a system with glibc ≤ $HAVE)"
+  NOTES+=("glibc $HAVE here < $NEED needed by the binaries")
+fi
+
+# Python: the first interpreter that imports torch (and, for a GPU run, sees the GPU);
+# Debian's PyTorch may be under /usr/bin/python3 while python3 on PATH is another one.
+py_candidates() {
+  [ -n "${PYTHON:-}" ] && echo "$PYTHON"
+  local p
+  for p in python3 python /usr/bin/python3 /usr/local/bin/python3 /opt/conda/bin/python /opt/venv/bin/python \
+    /venv/bin/python "${HOME:-/root}/.venv/bin/python" "${VIRTUAL_ENV:-/nonexistent}/bin/python" \
+    /usr/bin/python3.* /usr/local/bin/python3.*; do
+    case $p in *-config) continue ;; esac
+    echo "$p"
+  done
+}
+TORCH_PY=""; TORCH_CPU_PY=""; TABLE_PY=""
+SEEN=" "; TRIED=""
+while read -r py; do
+  path=$(command -v "$py" 2>/dev/null) || continue
+  real=$(readlink -f "$path" 2>/dev/null || echo "$path")
+  case $SEEN in *" $real "*) continue ;; esac
+  SEEN="$SEEN$real "; TRIED="$TRIED $path"
+  [ -z "$TABLE_PY" ] && "$path" -c 'import json' >/dev/null 2>&1 && TABLE_PY=$path
+  info=$(timeout 60 "$path" -c 'import torch; print(torch.__version__, int(torch.cuda.is_available()))' 2>/dev/null | tail -1)
+  [ -n "$info" ] || { log "python: $path has no PyTorch"; continue; }
+  log "python: $path has PyTorch ${info% *}$([ "${info##* }" = 1 ] && echo ', sees a GPU' || echo ', sees no GPU')"
+  [ -z "$TORCH_CPU_PY" ] && TORCH_CPU_PY=$path
+  if [ "$DRY" = 1 ] || [ "${info##* }" = 1 ]; then TORCH_PY=$path; break; fi
+done < <(py_candidates)
+[ -n "$TORCH_PY" ] && TABLE_PY=$TORCH_PY
+
+step "ltsbench devices" 30 ./ltsbench devices
+
+# cuBLAS: the sonames on the loader's path, else the nvidia-cublas wheel PyTorch uses
+# (ltsbench also searches the usual folders itself; this covers venvs elsewhere).
+if [ -z "${LTSBENCH_CUBLAS:-}" ] && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.1[123]\b'; then
+  CUBLAS=""
+  for py in $TORCH_PY $TORCH_CPU_PY $TABLE_PY; do
+    CUBLAS=$(timeout 60 "$py" - <<'PY' 2>/dev/null
+import glob, os, site, sys
+bases = site.getsitepackages() + [site.getusersitepackages()] + sys.path
+for b in bases:
+    for pat in ("nvidia/cu13/lib/libcublas.so.*", "nvidia/cublas/lib/libcublas.so.*", "nvidia/cu12/lib/libcublas.so.*"):
+        for p in sorted(glob.glob(os.path.join(b, pat)), reverse=True):
+            if p.rsplit(".so.", 1)[1].isdigit():
+                print(p); sys.exit(0)
+PY
+)
+    [ -n "$CUBLAS" ] && break
+  done
+  if [ -n "$CUBLAS" ]; then export LTSBENCH_CUBLAS=$CUBLAS; log "cuBLAS: $LTSBENCH_CUBLAS (from the Python packages)"; fi
+fi
+
+# ---- CUDA backend tests ----
+# -test.short skips the CPU emulation (it needs a C++ compiler; it ran where this was built).
+REQ=1; [ "$DRY" = 1 ] && REQ=0
+export REQ RES
+: > "$RES/cuda-tests.txt"
+# run_cuda NAME LIMIT TEST-ARGS...: a step running the CUDA backend's test binary; its
+# output goes to results/cuda-tests.txt as it comes (so a timeout keeps it), then to the log.
+run_cuda() {
+  local name=$1 limit=$2 before rc
+  shift 2
+  before=$(wc -c <"$RES/cuda-tests.txt")
+  step "$name" "$limit" sh -c 'cd tree/backend/cuda && exec env LTSBENCH_REQUIRE_GPU=$REQ ./cuda.test -test.short -test.v -test.timeout "$0" "$@" >>"$RES/cuda-tests.txt" 2>&1' "$((limit - 5))s" "$@"
+  rc=$?
+  tail -c +$((before + 1)) "$RES/cuda-tests.txt" >>"$LOG"
+  return $rc
+}
+run_cuda "CUDA backend: GPU tests" 120 -test.skip '^TestConformanceGPU'
+run_cuda "CUDA backend: conformance (graphs)" 150 -test.run '^TestConformanceGPU$'
+
+# ---- measurements ----
+AVAILABLE=$(timeout 20 ./ltsbench measure --help 2>/dev/null | sed -n 's/^ *Presets: //p' | tr -d ',')
+GPU_PRESETS=""
+for p in $PRESETS; do
+  if ! echo " $AVAILABLE " | grep -q " $p "; then
+    STEPS+=("measure $p|SKIP (no such preset)|0")
+    log "== measure $p: no such preset (have: $AVAILABLE)"
+    continue
+  fi
+  GPU_PRESETS="$GPU_PRESETS $p"
+  [ "$DRY" = 1 ] && continue
+  step "measure $p on $DEVICE" 60 sh -c "./ltsbench measure --device $DEVICE --preset $p --format json --min-time 2s --max-time 10s > '$RES/$p.gpu.json'"
+  case $p in gpt2-small) step "measure $p on $DEVICE --no-graph" 60 sh -c "./ltsbench measure --device $DEVICE --preset $p --no-graph --format json --min-time 2s --max-time 10s > '$RES/$p.nograph.json'" ;; esac
+  case $p in gpt2-medium) step "measure $p on $DEVICE --math tf32" 60 sh -c "./ltsbench measure --device $DEVICE --preset $p --math tf32 --format json --min-time 2s --max-time 10s > '$RES/$p.tf32.json'" ;; esac
+done
+if [ "$DRY" = 1 ]; then # the dry run's "device" is the CPU: measure there now, for the PyTorch side
+  for p in $GPU_PRESETS; do
+    step "measure $p on cpu" 60 sh -c "./ltsbench measure --device cpu --preset $p --format json --warmup 1 --min-samples 3 --min-time 0s --max-time 15s > '$RES/$p.cpu.json'"
+  done
+fi
+
+# ---- PyTorch ----
+if [ -z "$TORCH_PY" ]; then
+  if [ -n "$TORCH_CPU_PY" ]; then
+    NOTES+=("PyTorch ($TORCH_CPU_PY) sees no GPU: no PyTorch comparison")
+  else
+    NOTES+=("PyTorch not found (tried:${TRIED:- no Python at all}): no PyTorch comparison")
+  fi
+else
+  NOTES+=("PyTorch: $TORCH_PY")
+  step "PyTorch models vs golden bundles" 90 "$TORCH_PY" torch_presets.py verify tree/testdata/golden/*/ --device "$DEVICE"
+  SRC=gpu; [ "$DRY" = 1 ] && SRC=cpu
+  FILES=$(ls "$RES"/*."$SRC".json 2>/dev/null | tr "\n" " ")
+  if [ -n "$FILES" ]; then
+    step "PyTorch presets on $DEVICE" 150 sh -c "'$TORCH_PY' torch_presets.py time $FILES --device $DEVICE --min-time 2 > '$RES/torch.jsonl'"
+  fi
+fi
+for n in ${NOTES[@]+"${NOTES[@]}"}; do log "$n"; done
+
+# ---- the rest ----
+run_cuda "CUDA backend: conformance (no graphs)" 120 -test.run '^TestConformanceGPUNoGraph$'
+[ -x tree/internal/sysinfo/sysinfo.test ] && step "NVML tests" 60 sh -c 'cd tree/internal/sysinfo && ./sysinfo.test -test.v'
+if [ "$DRY" = 0 ]; then
+  for p in $GPU_PRESETS; do
+    step "measure $p on cpu" 60 sh -c "./ltsbench measure --device cpu --preset $p --format json --warmup 1 --min-samples 3 --min-time 0s --max-time 15s > '$RES/$p.cpu.json'"
+  done
+fi
+[ -x tree/backend/cpu/cpu.test ] && step "CPU backend conformance" 150 sh -c 'cd tree/backend/cpu && ./cpu.test -test.short -test.run "^TestConformance$"'
+
+trap - EXIT
+summary
 FAILED=0
-for s in "${STEPS[@]}"; do case $s in *"|FAIL"*|*"|TIMEOUT"*) FAILED=1 ;; esac; done
+for s in ${STEPS[@]+"${STEPS[@]}"}; do case $s in *"|FAIL"*|*"|TIMEOUT"*) FAILED=1 ;; esac; done
 exit $FAILED
