@@ -100,6 +100,7 @@ func (b *Backend) open() error {
 	if b.ctx, err = drvCtxRetain(b.name, b.info.dev); err != nil {
 		return err
 	}
+	keepPrimaryContext(b.info.dev)
 	if err = drvCtxSetCurrent(b.name, b.ctx); err != nil {
 		return err
 	}
@@ -128,6 +129,32 @@ func (b *Backend) open() error {
 	}
 	b.graphs = !b.opts.NoGraph && drvHasGraphs()
 	return nil
+}
+
+// keptContexts are the devices whose primary context this process holds one extra
+// reference to, never released: when the last reference goes, the driver resets the
+// primary context (every allocation and module of it is gone), but cuBLAS's built-in
+// CUDA runtime keeps its state for it, and creating the context again costs a fraction
+// of a second on every Open (the tests open a backend per case).
+var keptContexts struct {
+	sync.Mutex
+	devs map[cuDevice]bool
+}
+
+// keepPrimaryContext retains device d's primary context for the rest of the process,
+// once (on failure nothing is kept and each Backend's own reference still works).
+func keepPrimaryContext(d cuDevice) {
+	keptContexts.Lock()
+	defer keptContexts.Unlock()
+	if keptContexts.devs[d] {
+		return
+	}
+	if _, err := drvCtxRetain("", d); err == nil {
+		if keptContexts.devs == nil {
+			keptContexts.devs = map[cuDevice]bool{}
+		}
+		keptContexts.devs[d] = true
+	}
 }
 
 // loadKernels checks the embedded PTX against the kernel table (a stale build would

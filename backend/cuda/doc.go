@@ -17,7 +17,10 @@
 // and cuBLAS call; the methods hand it closures and wait (worker.go). The alternative,
 // LockOSThread + cuCtxSetCurrent on every entry, would let calls of different
 // goroutines interleave on the stream during a graph capture; one owner thread makes
-// capture (and cuBLAS's per-thread state) safe by construction.
+// capture (and cuBLAS's per-thread state) safe by construction. The process keeps one
+// reference to each device's primary context until it exits, so closing the last
+// Backend does not reset the context under cuBLAS's runtime, and the next Open does
+// not create it again.
 //
 // Without cgo or off Linux the package registers an opener that says this build has
 // no CUDA support. NVML (memory sampling, device description) lives in

@@ -171,12 +171,21 @@ int cuDevicePrimaryCtxRetain(void** ctx, int dev) {
     *ctx = reinterpret_cast<void*>(0xc0ffee);
     return kSuccess;
 }
+// report_leaks says what is still alive when no backend holds the context any more:
+// the backend keeps one reference to the primary context for the life of the process
+// (keepPrimaryContext in backend_cgo.go), so one reference left means every Backend
+// was closed, and each must have freed what it made.
+static void report_leaks(const char* when) {
+    if (!allocs.empty() || !streams.empty() || !events.empty() || !modules.empty() || !execs.empty())
+        std::fprintf(stderr, "fake CUDA: %s with %zu allocations, %zu streams, %zu events, %zu modules, %zu graphs alive\n",
+                     when, allocs.size(), streams.size(), events.size(), modules.size(), execs.size());
+}
 int cuDevicePrimaryCtxRelease_v2(int dev) {
     if (dev != 0 || ctx_refs == 0) return kInvalidValue;
-    if (--ctx_refs == 0) {
-        if (!allocs.empty() || !streams.empty() || !events.empty() || !modules.empty() || !execs.empty())
-            std::fprintf(stderr, "fake CUDA: primary context released with %zu allocations, %zu streams, %zu events, %zu modules, %zu graphs alive\n",
-                         allocs.size(), streams.size(), events.size(), modules.size(), execs.size());
+    --ctx_refs;
+    if (ctx_refs == 1) report_leaks("every backend closed");
+    if (ctx_refs == 0) {
+        report_leaks("primary context released");
         have_ctx = false;
         current_on.clear();
     }
