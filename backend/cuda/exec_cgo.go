@@ -36,6 +36,7 @@ type Executable struct {
 
 var _ backend.Executable = (*Executable)(nil)
 var _ bench.MemorySampler = (*Executable)(nil)
+var _ backend.WorkspaceReporter = (*Executable)(nil)
 
 // addr resolves a region reference to a device address (0 for null).
 func (e *Executable) addr(r devRef) uint64 {
@@ -211,6 +212,15 @@ func (e *Executable) ResetState() error {
 
 // AllocBytes is what the executable allocated on the device: weights, arena and state.
 func (e *Executable) AllocBytes() int64 { return e.sizes.weights + e.sizes.arena + e.sizes.state }
+
+// WorkspaceBytes is the device memory the runs use beyond AllocBytes: the backend's
+// cuBLAS workspace (backend.WorkspaceReporter).
+func (e *Executable) WorkspaceBytes() int64 {
+	if e.b.blasWS == 0 {
+		return 0
+	}
+	return blasWorkspaceBytes
+}
 
 // Close frees the executable's device memory, CUDA graphs and C memory.
 func (e *Executable) Close() error {

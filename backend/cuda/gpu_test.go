@@ -236,8 +236,11 @@ func TestMemorySampling(t *testing.T) {
 	}
 	nvmlPeak, delta, note := e.StopMemorySampling()
 	t.Logf("alloc %d, nvml peak %v, device delta %v, note %q", e.AllocBytes(), deref(nvmlPeak), deref(delta), note)
-	if delta == nil || *delta < e.AllocBytes() {
-		t.Errorf("device_used_delta_bytes %v < alloc_peak_bytes %d", deref(delta), e.AllocBytes())
+	if ws := e.WorkspaceBytes(); ws != blasWorkspaceBytes {
+		t.Errorf("WorkspaceBytes = %d, want the %d-byte cuBLAS workspace", ws, blasWorkspaceBytes)
+	}
+	if delta == nil || *delta < e.AllocBytes()+e.WorkspaceBytes() {
+		t.Errorf("device_used_delta_bytes %v < alloc_peak_bytes %d + workspace %d", deref(delta), e.AllocBytes(), e.WorkspaceBytes())
 	}
 	if nvmlPeak != nil && *nvmlPeak < e.AllocBytes() {
 		t.Errorf("nvml_process_peak_bytes %d < alloc_peak_bytes %d", *nvmlPeak, e.AllocBytes())
