@@ -203,8 +203,8 @@ func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) erro
 		shape += fmt.Sprintf(" + %d memory rows", p.MemLen)
 	}
 	row("forward", "%s, output %s", shape, p.Output)
-	row("decoder params", "%s", measureThousands(r.DecoderParams))
-	row("total params", "%s", measureThousands(r.TotalParams))
+	row("decoder params", "%s", groupDigits(r.DecoderParams))
+	row("total params", "%s", groupDigits(r.TotalParams))
 	row("latency", "median %.3f ms  p10 %.3f  p90 %.3f  mean %.3f ± %.3f  CV %.1f%%  n %d",
 		l.Median, l.P10, l.P90, l.Mean, l.Std, 100*l.CV, l.N)
 	if p.LTSCompat {
@@ -240,23 +240,5 @@ func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) erro
 }
 
 func measureMiB(b int64) string {
-	return fmt.Sprintf("%.1f MiB = %s B", float64(b)/(1<<20), measureThousands(b))
-}
-
-// measureThousands writes n with thin separators: 85,056,000.
-func measureThousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return fmt.Sprintf("%.1f MiB = %s B", float64(b)/(1<<20), groupDigits(b))
 }
