@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -124,7 +123,7 @@ func measureAction(c *cli.Context) error {
 
 	switch format {
 	case "json":
-		return writeMeasureJSON(e.stdout, res, env)
+		return writeJSON(e.stdout, measureJSON{res, env})
 	case "benchfmt":
 		return bench.WriteBenchfmt(e.stdout, env, []*bench.Result{res})
 	default:
@@ -177,15 +176,6 @@ func measureProtocol(c *cli.Context) (bench.Protocol, error) {
 type measureJSON struct {
 	*bench.Result
 	Environment bench.Environment `json:"environment"`
-}
-
-func writeMeasureJSON(w io.Writer, r *bench.Result, env bench.Environment) error {
-	b, err := json.MarshalIndent(measureJSON{r, env}, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
 }
 
 func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) error {
