@@ -67,9 +67,6 @@ func presetNames() string {
 	return strings.Join(names, ", ")
 }
 
-// measureFormats are the --format values.
-var measureFormats = map[string]bool{"table": true, "json": true, "benchfmt": true}
-
 func measureAction(c *cli.Context) error {
 	e := envOf(c)
 	if c.NArg() > 0 {
@@ -83,9 +80,9 @@ func measureAction(c *cli.Context) error {
 	if err != nil {
 		return usagef("--device: %v", err)
 	}
-	format := c.String("format")
-	if !measureFormats[format] {
-		return usagef("--format: %q is not table, json or benchfmt", format)
+	format, err := formatOf(c, "table", "json", "benchfmt")
+	if err != nil {
+		return err
 	}
 	p, err := measureProtocol(c)
 	if err != nil {
