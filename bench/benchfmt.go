@@ -64,7 +64,7 @@ func WriteBenchfmt(w io.Writer, env Environment, results []*Result) error {
 			{"seq-len", strconv.Itoa(p.SeqLen)},
 			{"mem-len", strconv.Itoa(p.MemLen)},
 			{"output", string(p.Output)},
-			{"math", mathMode(p)},
+			{"math", p.MathMode()},
 		} {
 			if last[kv[0]] != kv[1] {
 				config(kv[0], kv[1])
@@ -124,13 +124,6 @@ func WriteBenchfmtUnits(w io.Writer) {
 	fmt.Fprintf(w, "Unit %s assume=exact better=lower\n", UnitAllocPeak)
 	fmt.Fprintf(w, "Unit %s assume=exact better=higher\n", UnitDecoderParams)
 	fmt.Fprintf(w, "Unit %s assume=exact\n", UnitTotalParams)
-}
-
-func mathMode(p Protocol) string {
-	if p.TF32 {
-		return "tf32"
-	}
-	return "fp32"
 }
 
 // BenchfmtName makes s safe as one part of a benchmark name: no white space, and no

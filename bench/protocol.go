@@ -115,6 +115,15 @@ func (p Protocol) Resolve(a *space.Arch) (Protocol, error) {
 	return p, nil
 }
 
+// MathMode names the GPU matrix-product precision, as --math spells it: "tf32" when
+// TF32 is set, else "fp32".
+func (p Protocol) MathMode() string {
+	if p.TF32 {
+		return "tf32"
+	}
+	return "fp32"
+}
+
 // Shape is the graph shape of the timed forward: B × T tokens, and for Transformer-XL
 // in steady state mem_len memory rows read and written.
 func (p Protocol) Shape() model.Shape {

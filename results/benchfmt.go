@@ -69,10 +69,6 @@ func writeBenchConfig(w *bufio.Writer, r *Run) {
 	if env.GPU != nil {
 		gpu, driver, cuda = env.GPU.Name, env.GPU.Driver, env.GPU.CUDAVersion
 	}
-	mathMode := "fp32"
-	if p.TF32 {
-		mathMode = "tf32"
-	}
 	memLen := ""
 	if p.MemLen > 0 {
 		memLen = strconv.Itoa(p.MemLen)
@@ -92,7 +88,7 @@ func writeBenchConfig(w *bufio.Writer, r *Run) {
 		{"seq-len", strconv.Itoa(p.SeqLen)},
 		{"mem-len", memLen},
 		{"output", string(p.Output)},
-		{"math", mathMode},
+		{"math", p.MathMode()},
 		{"memory-metric", r.Info.MemoryMetric},
 	} {
 		// An empty value clears the key; a value may hold anything but a newline.

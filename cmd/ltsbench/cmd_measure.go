@@ -184,7 +184,7 @@ func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) erro
 		name = r.Name + "  (" + r.Key + ")"
 	}
 	row("architecture", "%s", name)
-	row("device", "%s, %d threads, %s", r.Device, p.Threads, map[bool]string{false: "fp32", true: "tf32"}[p.TF32])
+	row("device", "%s, %d threads, %s", r.Device, p.Threads, p.MathMode())
 	shape := fmt.Sprintf("batch %d × %d tokens", p.Batch, p.SeqLen)
 	if p.MemLen > 0 {
 		shape += fmt.Sprintf(" + %d memory rows", p.MemLen)
