@@ -26,10 +26,13 @@ type Run struct {
 func (r *Run) Strict() bool { return r.Info.Dominance == "strict" }
 
 // Infeasible counts the archive's records that could not be measured.
-func (r *Run) Infeasible() int {
+func (r *Run) Infeasible() int { return CountInfeasible(r.Archive) }
+
+// CountInfeasible counts the records that could not be measured (Feasible false).
+func CountInfeasible(recs []Record) int {
 	n := 0
-	for i := range r.Archive {
-		if !r.Archive[i].Feasible {
+	for i := range recs {
+		if !recs[i].Feasible {
 			n++
 		}
 	}

@@ -253,7 +253,7 @@ func (r *runner) finish(err error) (*Outcome, error) {
 			err = errors.Join(err, werr)
 		}
 	}
-	r.out.Records, r.out.Front, r.out.Infeasible = st.records, st.front, st.infeasible()
+	r.out.Records, r.out.Front, r.out.Infeasible = st.records, st.front, results.CountInfeasible(st.records)
 	if err == nil {
 		r.prog.Logf("search done: %d architectures (%d measured now, %d resumed, %d infeasible), front %d",
 			len(st.records), r.out.Measured, r.out.Resumed, r.out.Infeasible, len(st.front))

@@ -45,16 +45,6 @@ func (st *state) add(r results.Record) {
 	results.SortFront(st.front)
 }
 
-func (st *state) infeasible() int {
-	n := 0
-	for i := range st.records {
-		if !st.records[i].Feasible {
-			n++
-		}
-	}
-	return n
-}
-
 func (st *state) status(it int) progress.Status {
 	return progress.Status{Iteration: it + 1, Iterations: st.cfg.Iterations, Measured: len(st.records), FrontSize: len(st.front)}
 }
