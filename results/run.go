@@ -39,7 +39,7 @@ type RunInfo struct {
 const BytesPerMB = 1 << 20
 
 // DefaultMemoryMetric is the memory objective when run.json names none.
-const DefaultMemoryMetric = "alloc_peak_bytes"
+const DefaultMemoryMetric = bench.MetricAllocPeak
 
 // ReadRunInfo reads DIR/run.json. Errors name the file.
 func ReadRunInfo(dir string) (*RunInfo, error) {
