@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/ltsbench/ltsbench/internal/atomicfile"
 )
 
 // The files of a run directory.
@@ -46,7 +48,7 @@ func OpenArchive(dir string) (*Archive, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		f.Close()
 		return nil, err
 	}

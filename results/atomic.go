@@ -1,63 +1,12 @@
 package results
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+
+	"github.com/ltsbench/ltsbench/internal/atomicfile"
 )
-
-// WriteFileAtomic replaces path with what write produces: it writes a temporary file in
-// the same directory, syncs it, renames it over path and syncs the directory, so a
-// reader (or a crash) sees the old file or the new one, never a mix. On any error the
-// temporary file is removed and path is left as it was. The file gets mode 0644.
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	if err = write(bw); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; result files are meant to be shared.
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename or a file creation in dir durable. Some systems cannot sync a
-// directory; that is not worth failing a write for, so only open errors count.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("%s: %w", dir, err)
-	}
-	d.Sync()
-	return d.Close()
-}
 
 // WriteJSON replaces path atomically with v as indented JSON and a final newline
 // (run.json).
@@ -66,7 +15,7 @@ func WriteJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := w.Write(append(data, '\n'))
 		return err
 	})
@@ -75,7 +24,7 @@ func WriteJSON(path string, v any) error {
 // WriteJSONL replaces path atomically with one record a line, in the form Archive.Append
 // writes (pareto.jsonl).
 func WriteJSONL(path string, recs []Record) error {
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		for i := range recs {
 			line, err := json.Marshal(&recs[i])
 			if err != nil {

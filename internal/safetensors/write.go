@@ -1,18 +1,17 @@
 package safetensors
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/ltsbench/ltsbench/internal/atomicfile"
 )
 
 // Encode writes a safetensors file: the header (tensors in sorted-name order, metadata
@@ -152,50 +151,18 @@ func checkTensor(t *Tensor) error {
 	return nil
 }
 
-// Write writes a safetensors file at path atomically: it encodes into a temporary file in
-// the same directory, syncs it and renames it over path, so path holds either its old
-// contents or the whole new file. Every error names path.
-func Write(path string, tensors []Tensor, metadata map[string]string) (err error) {
+// Write writes a safetensors file at path atomically (atomicfile.Write): it checks the
+// tensors, encodes into a temporary file in the same directory, syncs it and renames it
+// over path, so path holds either its old contents or the whole new file. Every error
+// names path.
+func Write(path string, tensors []Tensor, metadata map[string]string) error {
 	header, order, err := encodeHeader(tensors, metadata)
 	if err != nil {
 		return fmt.Errorf("safetensors: write %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	err = atomicfile.Write(path, func(w io.Writer) error { return writeAll(w, header, order) })
 	if err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("safetensors: write %s: %w", path, err)
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err := writeAll(bw, header, order); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable; a directory that cannot be synced (some file
-	// systems refuse) still holds the complete file.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
+		return fmt.Errorf("safetensors: write %w", err) // err names path
 	}
 	return nil
 }
