@@ -31,13 +31,13 @@ var latexTmpl = template.Must(template.New("latex").Parse(
 // WriteLaTeX prints each run's front as a booktabs table with a caption that states the
 // device and protocol.
 func WriteLaTeX(w io.Writer, runs []*Run) error {
-	st := captionStyle{times: `$\times$`, dash: "--", esc: latexEscape, code: func(s string) string { return `\texttt{` + latexEscape(s) + `}` }}
-	return latexTmpl.Execute(w, textTables(runs, st, "--", latexEscape))
+	st := captionStyle{times: `$\times$`, dash: "--", esc: LaTeXEscape, code: func(s string) string { return `\texttt{` + LaTeXEscape(s) + `}` }}
+	return latexTmpl.Execute(w, textTables(runs, st, "--", LaTeXEscape))
 }
 
-// latexEscape makes text safe in LaTeX's text mode: the ten special characters become
+// LaTeXEscape makes text safe in LaTeX's text mode: the ten special characters become
 // commands that print them.
-var latexEscape = strings.NewReplacer(
+var LaTeXEscape = strings.NewReplacer(
 	`\`, `\textbackslash{}`, "{", `\{`, "}", `\}`, "$", `\$`, "&", `\&`, "#", `\#`,
 	"%", `\%`, "_", `\_`, "^", `\textasciicircum{}`, "~", `\textasciitilde{}`,
 ).Replace

@@ -262,8 +262,8 @@ func TestLaTeXStructure(t *testing.T) {
 }
 
 func TestEscapes(t *testing.T) {
-	if got, want := latexEscape(`a_b & c% $5 #1 {x} ~ ^ \`), `a\_b \& c\% \$5 \#1 \{x\} \textasciitilde{} \textasciicircum{} \textbackslash{}`; got != want {
-		t.Errorf("latexEscape = %q, want %q", got, want)
+	if got, want := LaTeXEscape(`a_b & c% $5 #1 {x} ~ ^ \`), `a\_b \& c\% \$5 \#1 \{x\} \textasciitilde{} \textasciicircum{} \textbackslash{}`; got != want {
+		t.Errorf("LaTeXEscape = %q, want %q", got, want)
 	}
 	if got, want := markdownEscape("Intel(R) Xeon(R) *Gold* 6248_R | [x]"), `Intel(R) Xeon(R) \*Gold\* 6248\_R \| \[x\]`; got != want {
 		t.Errorf("markdownEscape = %q, want %q", got, want)

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/ltsbench/ltsbench/internal/stats"
+	"github.com/ltsbench/ltsbench/results"
 	"github.com/ltsbench/ltsbench/space"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/urfave/cli/v2"
@@ -77,7 +78,7 @@ func proxyAction(c *cli.Context) error {
 	if target == "" {
 		return usagef("--target: empty")
 	}
-	var results [][]proxyResult // per file, one per proxy
+	var perSet [][]proxyResult // per file, one per proxy
 	for _, path := range files {
 		r, untrained, err := proxyFile(path, target)
 		if err != nil {
@@ -86,19 +87,19 @@ func proxyAction(c *cli.Context) error {
 		if untrained > 0 {
 			fmt.Fprintf(e.stderr, "%s: left out %d model(s) without \"ppl\" (not trained)\n", path, untrained)
 		}
-		results = append(results, r)
+		perSet = append(perSet, r)
 	}
 	switch format {
 	case "json":
-		return writeJSON(e.stdout, slices.Concat(results...))
+		return writeJSON(e.stdout, slices.Concat(perSet...))
 	case "csv":
-		return writeProxyCSV(e.stdout, results)
+		return writeProxyCSV(e.stdout, perSet)
 	case "markdown":
-		return writeProxyMarkdown(e.stdout, results)
+		return writeProxyMarkdown(e.stdout, perSet)
 	case "latex":
-		return writeProxyLaTeX(e.stdout, results, target)
+		return writeProxyLaTeX(e.stdout, perSet, target)
 	}
-	return writeProxyTable(e.stdout, results, target)
+	return writeProxyTable(e.stdout, perSet, target)
 }
 
 // proxyFile reads one file of models and correlates each proxy with the target over
@@ -224,7 +225,7 @@ func cell(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', 3, 64)
 }
 
-func writeProxyTable(w io.Writer, results [][]proxyResult, target string) error {
+func writeProxyTable(w io.Writer, perSet [][]proxyResult, target string) error {
 	header := []string{"set", "n"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignRight}
 	for _, p := range proxyNames {
@@ -232,7 +233,7 @@ func writeProxyTable(w io.Writer, results [][]proxyResult, target string) error 
 		align = append(align, tw.AlignRight, tw.AlignRight)
 	}
 	var rows [][]string
-	for _, rs := range results {
+	for _, rs := range perSet {
 		row := []string{rs[0].Set, strconv.Itoa(rs[0].N)}
 		for _, r := range rs {
 			row = append(row, cell(r.Spearman), cell(r.Kendall))
@@ -246,14 +247,14 @@ func writeProxyTable(w io.Writer, results [][]proxyResult, target string) error 
 	return err
 }
 
-func writeProxyMarkdown(w io.Writer, results [][]proxyResult) error {
+func writeProxyMarkdown(w io.Writer, perSet [][]proxyResult) error {
 	var b strings.Builder
 	b.WriteString("| set | n |")
 	for _, p := range proxyNames {
 		fmt.Fprintf(&b, " %s ρ | %s τ |", p.heading, p.heading)
 	}
 	b.WriteString("\n|:--|--:|" + strings.Repeat("--:|--:|", len(proxyNames)) + "\n")
-	for _, rs := range results {
+	for _, rs := range perSet {
 		fmt.Fprintf(&b, "| %s | %d |", rs[0].Set, rs[0].N)
 		for _, r := range rs {
 			fmt.Fprintf(&b, " %s | %s |", cell(r.Spearman), cell(r.Kendall))
@@ -266,8 +267,7 @@ func writeProxyMarkdown(w io.Writer, results [][]proxyResult) error {
 
 // writeProxyLaTeX writes a booktabs table body (tabular only: captions and floats are
 // the paper's business).
-func writeProxyLaTeX(w io.Writer, results [][]proxyResult, target string) error {
-	tex := strings.NewReplacer(`\`, `\textbackslash{}`, "_", `\_`, "&", `\&`, "%", `\%`, "#", `\#`, "$", `\$`, "{", `\{`, "}", `\}`)
+func writeProxyLaTeX(w io.Writer, perSet [][]proxyResult, target string) error {
 	num := func(v *float64) string {
 		if v == nil {
 			return "--"
@@ -275,7 +275,7 @@ func writeProxyLaTeX(w io.Writer, results [][]proxyResult, target string) error 
 		return "$" + strconv.FormatFloat(*v, 'f', 3, 64) + "$"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%% Rank correlation with %s: Spearman's rho, Kendall's tau-b.\n", tex.Replace(target))
+	fmt.Fprintf(&b, "%% Rank correlation with %s: Spearman's rho, Kendall's tau-b.\n", results.LaTeXEscape(target))
 	b.WriteString(`\begin{tabular}{lr` + strings.Repeat("rr", len(proxyNames)) + "}\n\\toprule\n")
 	b.WriteString("Set & $n$")
 	for _, p := range proxyNames {
@@ -291,8 +291,8 @@ func writeProxyLaTeX(w io.Writer, results [][]proxyResult, target string) error 
 		b.WriteString(` & $\rho$ & $\tau$`)
 	}
 	b.WriteString(" \\\\\n\\midrule\n")
-	for _, rs := range results {
-		fmt.Fprintf(&b, "%s & %d", tex.Replace(rs[0].Set), rs[0].N)
+	for _, rs := range perSet {
+		fmt.Fprintf(&b, "%s & %d", results.LaTeXEscape(rs[0].Set), rs[0].N)
 		for _, r := range rs {
 			fmt.Fprintf(&b, " & %s & %s", num(r.Spearman), num(r.Kendall))
 		}
@@ -305,7 +305,7 @@ func writeProxyLaTeX(w io.Writer, results [][]proxyResult, target string) error 
 
 // writeProxyCSV writes one record per (set, proxy), full precision; empty where
 // undefined.
-func writeProxyCSV(w io.Writer, results [][]proxyResult) error {
+func writeProxyCSV(w io.Writer, perSet [][]proxyResult) error {
 	cw := csv.NewWriter(w)
 	num := func(v *float64) string {
 		if v == nil {
@@ -314,7 +314,7 @@ func writeProxyCSV(w io.Writer, results [][]proxyResult) error {
 		return strconv.FormatFloat(*v, 'g', -1, 64)
 	}
 	cw.Write([]string{"set", "n", "proxy", "spearman", "kendall"})
-	for _, rs := range results {
+	for _, rs := range perSet {
 		for _, r := range rs {
 			cw.Write([]string{r.Set, strconv.Itoa(r.N), r.Proxy, num(r.Spearman), num(r.Kendall)})
 		}
