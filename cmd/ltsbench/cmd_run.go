@@ -29,7 +29,7 @@ func init() {
 			"measured architecture (written the moment it is measured), DIR/pareto.jsonl the front\n" +
 			"(rewritten each iteration). A killed run continues with --resume, measuring nothing twice.\n\n" +
 			"--budget paper is the paper's search (population 100 = 20 parents + 40 mutations + 40\n" +
-			"crossovers, 30 iterations); --budget quick takes a couple of minutes on two cores\n" +
+			"crossovers, 30 iterations); --budget quick takes about a minute on two cores\n" +
 			"(population 20 = 4 + 8 + 8, 4 iterations, 64 tokens, 3 samples). Explicit flags override the budget.",
 		Flags:  append(append(runFlags(), spaceFlags()...), protocolFlags()...),
 		Action: runAction,
@@ -58,7 +58,7 @@ func runFlags() []cli.Flag {
 	}
 }
 
-// quickBudget is --budget quick: a search that finishes in a few minutes on two cores.
+// quickBudget is --budget quick: a search that finishes in about a minute on two cores.
 var quickBudget = struct {
 	iterations, population, parents, mutations, crossovers int
 	seqLen, warmup, minSamples, maxSamples                 int
