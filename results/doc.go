@@ -2,7 +2,7 @@
 //
 // A run directory holds three files:
 //
-//	run.json       RunInfo: settings, seed, protocol and environment (WriteJSON, ReadRunInfo)
+//	run.json       RunInfo: settings, seed, protocol and environment (WriteRunInfo, ReadRunInfo)
 //	archive.jsonl  one Record a line, appended the moment an architecture is measured
 //	               (OpenArchive, Archive.Append, ReadArchive)
 //	pareto.jsonl   the current Pareto front, rewritten whole each iteration (WriteJSONL)
