@@ -86,8 +86,8 @@ func WriteBenchfmt(w io.Writer, env Environment, results []*Result) error {
 }
 
 // WriteBenchfmtResult writes one result line per timed forward of r, named
-// BenchmarkForward/<name>-<threads> (no suffix when threads ≤ 0), with the exact parameter counts and every memory
-// measure r has after ns/op. A result without samples gets one line with its median.
+// BenchmarkName(name, threads), with the exact parameter counts and every memory measure
+// r has after ns/op. A result without samples gets one line with its median.
 func WriteBenchfmtResult(w io.Writer, name string, threads int, r *Result) {
 	var extra strings.Builder
 	fmt.Fprintf(&extra, "\t%d %s\t%d %s\t%d %s", r.AllocPeakBytes, UnitAllocPeak, r.DecoderParams, UnitDecoderParams, r.TotalParams, UnitTotalParams)
@@ -103,13 +103,20 @@ func WriteBenchfmtResult(w io.Writer, name string, threads int, r *Result) {
 	if len(samples) == 0 {
 		samples = []float64{r.Latency.Median}
 	}
-	suffix := ""
-	if threads > 0 {
-		suffix = "-" + strconv.Itoa(threads)
-	}
+	benchName := BenchmarkName(name, threads)
 	for _, ms := range samples {
-		fmt.Fprintf(w, "BenchmarkForward/%s%s\t1\t%s ns/op%s\n", BenchfmtName(name), suffix, BenchfmtNS(ms), extra.String())
+		fmt.Fprintf(w, "%s\t1\t%s ns/op%s\n", benchName, BenchfmtNS(ms), extra.String())
 	}
+}
+
+// BenchmarkName is the name of a result line: BenchmarkForward/<name>, name made safe by
+// BenchfmtName, with the -<threads> suffix benchstat reads as GOMAXPROCS when threads > 0.
+func BenchmarkName(name string, threads int) string {
+	s := "BenchmarkForward/" + BenchfmtName(name)
+	if threads > 0 {
+		s += "-" + strconv.Itoa(threads)
+	}
+	return s
 }
 
 // BenchfmtNS writes milliseconds as benchfmt nanoseconds. Samples are whole nanoseconds

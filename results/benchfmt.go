@@ -34,10 +34,6 @@ func WriteBenchfmt(w io.Writer, runs []*Run) error {
 			bw.WriteString("\n")
 		}
 		writeBenchConfig(bw, r)
-		suffix := ""
-		if t := r.threads(); t > 0 {
-			suffix = "-" + strconv.Itoa(t)
-		}
 		for j := range r.Front {
 			rec := &r.Front[j]
 			if rec.Result != nil {
@@ -46,7 +42,7 @@ func WriteBenchfmt(w io.Writer, runs []*Run) error {
 			}
 			// Only the objectives are known: one line with the latency and the run's
 			// memory metric.
-			fmt.Fprintf(bw, "BenchmarkForward/%s%s\t1\t%s ns/op\t%d %s\t%d %s\t%d %s\n", bench.BenchfmtName(rec.Key), suffix,
+			fmt.Fprintf(bw, "%s\t1\t%s ns/op\t%d %s\t%d %s\t%d %s\n", bench.BenchmarkName(rec.Key, r.threads()),
 				bench.BenchfmtNS(rec.LatencyMS), rec.DecoderParams, bench.UnitDecoderParams, rec.TotalParams(), bench.UnitTotalParams,
 				rec.MemoryBytes, memoryUnit(r.Info.MemoryMetric))
 		}
