@@ -32,7 +32,7 @@ var latexTmpl = template.Must(template.New("latex").Parse(
 // device and protocol.
 func WriteLaTeX(w io.Writer, runs []*Run) error {
 	st := captionStyle{times: `$\times$`, dash: "--", esc: LaTeXEscape, code: func(s string) string { return `\texttt{` + LaTeXEscape(s) + `}` }}
-	return latexTmpl.Execute(w, textTables(runs, st, "--", LaTeXEscape))
+	return latexTmpl.Execute(w, textTables(runs, st, LaTeXEscape))
 }
 
 // LaTeXEscape makes text safe in LaTeX's text mode: the ten special characters become

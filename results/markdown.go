@@ -30,7 +30,9 @@ type textTable struct {
 
 type textRow struct{ Summary, DecoderM, TotalM, Latency, MemoryMiB string }
 
-func textTables(runs []*Run, st captionStyle, dash string, cell func(string) string) []textTable {
+// textTables fills the tables of runs with captions in style st (whose dash also
+// separates p10 and p90) and every cell passed through cell (the format's escaping).
+func textTables(runs []*Run, st captionStyle, cell func(string) string) []textTable {
 	tables := make([]textTable, len(runs))
 	labels := map[string]int{}
 	for i, r := range runs {
@@ -42,7 +44,7 @@ func textTables(runs []*Run, st captionStyle, dash string, cell func(string) str
 		for _, h := range tableHeader {
 			t.Header = append(t.Header, cell(h))
 		}
-		for _, rw := range rowsOf(r, dash) {
+		for _, rw := range rowsOf(r, st.dash) {
 			t.Rows = append(t.Rows, textRow{cell(rw.summary), cell(rw.decoderM), cell(rw.totalM), cell(rw.latency), cell(rw.memoryMiB)})
 		}
 		tables[i] = t
@@ -54,7 +56,7 @@ func textTables(runs []*Run, st captionStyle, dash string, cell func(string) str
 func WriteMarkdown(w io.Writer, runs []*Run) error {
 	st := captionStyle{times: "×", dash: "–", esc: markdownEscape, code: func(s string) string { return "`" + s + "`" }}
 	// Summaries go in code spans, where only a backtick would need care and none occurs.
-	return markdownTmpl.Execute(w, textTables(runs, st, "–", markdownCell))
+	return markdownTmpl.Execute(w, textTables(runs, st, markdownCell))
 }
 
 // markdownEscape keeps free text (a CPU or GPU name) from being read as markup.

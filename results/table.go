@@ -36,7 +36,7 @@ func WriteTable(w io.Writer, runs []*Run) error {
 			}),
 		)
 		t.Header(tableHeader)
-		for _, rw := range rowsOf(r, "–") {
+		for _, rw := range rowsOf(r, plainCaption.dash) {
 			if err := t.Append(rw.cells()); err != nil {
 				return err
 			}
