@@ -25,10 +25,8 @@ type textTable struct {
 	Caption string
 	Label   string
 	Header  []string
-	Rows    []textRow
+	Rows    []row
 }
-
-type textRow struct{ Summary, DecoderM, TotalM, Latency, MemoryMiB string }
 
 // textTables fills the tables of runs with captions in style st (whose dash also
 // separates p10 and p90) and every cell passed through cell (the format's escaping).
@@ -45,7 +43,7 @@ func textTables(runs []*Run, st captionStyle, cell func(string) string) []textTa
 			t.Header = append(t.Header, cell(h))
 		}
 		for _, rw := range rowsOf(r, st.dash) {
-			t.Rows = append(t.Rows, textRow{cell(rw.summary), cell(rw.decoderM), cell(rw.totalM), cell(rw.latency), cell(rw.memoryMiB)})
+			t.Rows = append(t.Rows, row{cell(rw.Summary), cell(rw.DecoderM), cell(rw.TotalM), cell(rw.Latency), cell(rw.MemoryMiB)})
 		}
 		tables[i] = t
 	}

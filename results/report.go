@@ -60,10 +60,9 @@ func WriteReport(w io.Writer, f Format, runs []*Run) error {
 // The column headers of the human-readable tables, units included.
 var tableHeader = []string{"Architecture", "Decoder params (M)", "Total params (M)", "Latency (ms)", "Memory (MiB)"}
 
-// row is one front member as the text tables print it.
-type row struct {
-	summary, decoderM, totalM, latency, memoryMiB string
-}
+// row is one front member as the text tables print it (the Markdown and LaTeX templates
+// read its fields).
+type row struct{ Summary, DecoderM, TotalM, Latency, MemoryMiB string }
 
 // rowsOf formats a run's front; dash separates p10 and p90 (an en dash, "--" in LaTeX).
 func rowsOf(r *Run, dash string) []row {
@@ -71,18 +70,18 @@ func rowsOf(r *Run, dash string) []row {
 	for i := range r.Front {
 		rec := &r.Front[i]
 		rows[i] = row{
-			summary:   rec.Arch.Summary(),
-			decoderM:  fmt.Sprintf("%.2f", float64(rec.DecoderParams)/1e6),
-			totalM:    fmt.Sprintf("%.2f", float64(rec.TotalParams())/1e6),
-			latency:   latencyCell(rec, r.Info.Protocol.LTSCompat, dash),
-			memoryMiB: fmt.Sprintf("%.1f", float64(rec.MemoryBytes)/BytesPerMB),
+			Summary:   rec.Arch.Summary(),
+			DecoderM:  fmt.Sprintf("%.2f", float64(rec.DecoderParams)/1e6),
+			TotalM:    fmt.Sprintf("%.2f", float64(rec.TotalParams())/1e6),
+			Latency:   latencyCell(rec, r.Info.Protocol.LTSCompat, dash),
+			MemoryMiB: fmt.Sprintf("%.1f", float64(rec.MemoryBytes)/BytesPerMB),
 		}
 	}
 	return rows
 }
 
 func (r row) cells() []string {
-	return []string{r.summary, r.decoderM, r.totalM, r.latency, r.memoryMiB}
+	return []string{r.Summary, r.DecoderM, r.TotalM, r.Latency, r.MemoryMiB}
 }
 
 // latencyCell is "median (p10–p90)", or the latency objective alone when the record
