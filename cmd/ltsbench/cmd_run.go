@@ -148,11 +148,7 @@ type benchMeasurer struct {
 }
 
 func (m *benchMeasurer) Measure(ctx context.Context, a *space.Arch) (*search.Measurement, error) {
-	p := m.proto
-	if a.Backbone == space.GPT2 && p.SeqLen > a.TgtLen {
-		p.SeqLen = a.TgtLen // the space's sequence length bounds the positions
-	}
-	res, err := bench.Measure(ctx, m.be, a, p, m.seed)
+	res, err := bench.Measure(ctx, m.be, a, m.proto, m.seed)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +192,11 @@ func runAction(c *cli.Context) error {
 	proto, err := runProtocol(c)
 	if err != nil {
 		return err
+	}
+	if s.Backbone == space.GPT2 && proto.SeqLen > s.TgtLen {
+		// Every GPT-2 of the space has tgt_len learned positions: longer sequences
+		// cannot run, and silently shortening them would misstate the protocol.
+		return usagef("--seq-len: %d is longer than the space's tgt_len (GPT-2 positions) %d", proto.SeqLen, s.TgtLen)
 	}
 	resume := c.Bool("resume")
 	if resume {

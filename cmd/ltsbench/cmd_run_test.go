@@ -151,3 +151,12 @@ func TestRunWithoutGPU(t *testing.T) {
 		t.Errorf("the run directory was created for a device that cannot run: %v", err)
 	}
 }
+
+func TestRunSeqLenBeyondPositions(t *testing.T) {
+	// The tiny space's GPT-2s have 16 positions: 17 tokens cannot run.
+	dir := filepath.Join(t.TempDir(), "run")
+	wantFailure(t, tinySearch("gpt2", dir, "--seq-len", "17"), 2, "--seq-len")
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a refused run created its directory: %v", err)
+	}
+}
