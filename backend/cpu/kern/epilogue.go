@@ -39,7 +39,7 @@ func epilogueTile(c []float32, ldc, i, rows, j, cols int, ep *Epilogue) {
 	}
 	for r := range rows {
 		o := (i+r)*ldc + j
-		activeVec.epilogueRow(c[o:o+cols], i+r, j, ep)
+		epilogueRow(c[o:o+cols], i+r, j, ep)
 	}
 }
 

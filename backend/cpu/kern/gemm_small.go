@@ -31,13 +31,13 @@ func (w *gemmWork) dots() {
 		j := j0
 		for ; j+4 <= j1; j += 4 {
 			for i := range m {
-				out := activeVec.dot4(a[i*lda:i*lda+k], b[j*ldb:], ldb)
+				out := dot4(a[i*lda:i*lda+k], b[j*ldb:], ldb)
 				copy(c[i*ldc+j:i*ldc+j+4], out[:])
 			}
 		}
 		for ; j < j1; j++ {
 			for i := range m {
-				c[i*ldc+j] = activeVec.dot(a[i*lda:i*lda+k], b[j*ldb:j*ldb+k])
+				c[i*ldc+j] = dot(a[i*lda:i*lda+k], b[j*ldb:j*ldb+k])
 			}
 		}
 		epilogueTile(c, ldc, 0, m, j0, j1-j0, w.ep)

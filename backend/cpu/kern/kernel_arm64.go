@@ -17,66 +17,82 @@ var neonKernel = gemmKernel{name: "arm64 NEON 8×12", mr: 8, nr: 12, micro: micr
 // Every arm64 CPU has Advanced SIMD; the check keeps an odd emulator honest.
 var hasNEON = cpu.ARM64.HasASIMD
 
-// neonVec is the NEON set: 4 lanes at a time, the tail of each slice (len mod 4) done
-// by the generic loop (exp's tail through the vector code, as on amd64).
-var neonVec = vecImpl{
-	name: "arm64 NEON",
-	dot:  dotNEONGo,
-	axpy: func(alpha float32, x, y []float32) {
-		n4 := len(x) &^ 3
-		if n4 > 0 {
-			axpyNEON(alpha, &x[0], &y[0], n4)
+// asmVec selects the NEON helpers: 4 lanes at a time, the tail of each slice (len mod
+// 4) done by the generic loop (exp's tail through the vector code, as on amd64). A
+// variable so the tests can run the generic helpers on the same machine.
+var asmVec = hasNEON
+
+func dot(x, y []float32) float32 {
+	n16 := len(x) &^ 15
+	if !asmVec || n16 == 0 {
+		return dotGeneric(x, y)
+	}
+	var part [4]float32
+	dotNEON(&x[0], &y[0], n16, &part)
+	return (part[0] + part[1]) + (part[2] + part[3]) + dotGeneric(x[n16:], y[n16:])
+}
+
+func axpy(alpha float32, x, y []float32) {
+	n4 := len(x) &^ 3
+	if asmVec && n4 > 0 {
+		axpyNEON(alpha, &x[0], &y[0], n4)
+		x, y = x[n4:], y[n4:]
+	}
+	axpyGeneric(alpha, x, y)
+}
+
+func scale(alpha float32, x []float32) {
+	n4 := len(x) &^ 3
+	if asmVec && n4 > 0 {
+		scaleNEON(alpha, &x[0], n4)
+		x = x[n4:]
+	}
+	scaleGeneric(alpha, x)
+}
+
+func maxOf(x []float32) float32 {
+	n4 := len(x) &^ 3
+	if !asmVec || n4 == 0 {
+		return maxGeneric(x)
+	}
+	m := maxNEON(&x[0], n4)
+	if n4 < len(x) {
+		t := maxGeneric(x[n4:])
+		if t > m || t != t {
+			m = t
 		}
-		axpyGeneric(alpha, x[n4:], y[n4:])
-	},
-	scale: func(alpha float32, x []float32) {
-		n4 := len(x) &^ 3
-		if n4 > 0 {
-			scaleNEON(alpha, &x[0], n4)
-		}
-		scaleGeneric(alpha, x[n4:])
-	},
-	maxOf: func(x []float32) float32 {
-		n4 := len(x) &^ 3
-		if n4 == 0 {
-			return maxGeneric(x)
-		}
-		m := maxNEON(&x[0], n4)
-		if n4 < len(x) {
-			t := maxGeneric(x[n4:])
-			if t > m || t != t {
-				m = t
-			}
-		}
-		return m
-	},
-	expShiftSum: func(x []float32, shift float32) float32 {
-		n4 := len(x) &^ 3
-		var s float32
-		if n4 > 0 {
-			s = expShiftSumNEON(&x[0], n4, shift)
-		}
-		if n4 < len(x) {
-			t := [4]float32{negInf, negInf, negInf, negInf} // e^-Inf = 0 adds nothing
-			copy(t[:], x[n4:])
-			s += expShiftSumNEON(&t[0], 4, shift)
-			copy(x[n4:], t[:])
-		}
-		return s
-	},
-	epilogueRow: epilogueRowNEONGo,
-	dot4: func(a, b []float32, ldb int) (out [4]float32) {
-		for q := range out {
-			out[q] = dotNEONGo(a, b[q*ldb:q*ldb+len(a)])
-		}
-		return out
-	},
+	}
+	return m
+}
+
+func expShiftSum(x []float32, shift float32) float32 {
+	if !asmVec {
+		return expShiftSumGeneric(x, shift)
+	}
+	n4 := len(x) &^ 3
+	var s float32
+	if n4 > 0 {
+		s = expShiftSumNEON(&x[0], n4, shift)
+	}
+	if n4 < len(x) {
+		t := [4]float32{negInf, negInf, negInf, negInf} // e^-Inf = 0 adds nothing
+		copy(t[:], x[n4:])
+		s += expShiftSumNEON(&t[0], 4, shift)
+		copy(x[n4:], t[:])
+	}
+	return s
+}
+
+func dot4(a, b []float32, ldb int) (out [4]float32) {
+	for q := range out {
+		out[q] = dot(a, b[q*ldb:q*ldb+len(a)])
+	}
+	return out
 }
 
 func init() {
 	if hasNEON {
 		activeKernel = &neonKernel
-		activeVec = neonVec
 	}
 }
 
@@ -87,48 +103,32 @@ func asmKernels() []*gemmKernel {
 	return nil
 }
 
-func asmVecs() []vecImpl {
-	if hasNEON {
-		return []vecImpl{neonVec}
-	}
-	return nil
-}
-
 var negInf = float32(math.Inf(-1))
 
-// epilogueRowNEONGo runs the vector epilogue on the multiple-of-4 head of the row and
-// the plain one on the rest.
-func epilogueRowNEONGo(ci []float32, i, j0 int, ep *Epilogue) {
+// epilogueRow finishes row i, columns j0.. of C: with asmVec, the vector epilogue on the
+// multiple-of-4 head of the row and the plain one on the rest.
+func epilogueRow(ci []float32, i, j0 int, ep *Epilogue) {
 	n4 := len(ci) &^ 3
-	if n4 > 0 {
-		mode := int(ep.Act) << 2
-		bias, res := &ci[0], &ci[0] // not read unless mode says so
-		if ep.Bias != nil {
-			mode |= 1
-			_ = ep.Bias[j0+n4-1]
-			bias = &ep.Bias[j0]
-		}
-		if ep.Residual != nil {
-			mode |= 2
-			_ = ep.Residual[i*ep.LDR+j0+n4-1]
-			res = &ep.Residual[i*ep.LDR+j0]
-		}
-		epilogueRowNEON(&ci[0], bias, res, n4, mode)
+	if !asmVec || n4 == 0 {
+		applyEpilogue(ci, i, j0, ep)
+		return
 	}
+	mode := int(ep.Act) << 2
+	bias, res := &ci[0], &ci[0] // not read unless mode says so
+	if ep.Bias != nil {
+		mode |= 1
+		_ = ep.Bias[j0+n4-1]
+		bias = &ep.Bias[j0]
+	}
+	if ep.Residual != nil {
+		mode |= 2
+		_ = ep.Residual[i*ep.LDR+j0+n4-1]
+		res = &ep.Residual[i*ep.LDR+j0]
+	}
+	epilogueRowNEON(&ci[0], bias, res, n4, mode)
 	if n4 < len(ci) {
 		applyEpilogue(ci[n4:], i, j0+n4, ep)
 	}
-}
-
-func dotNEONGo(x, y []float32) float32 {
-	n16 := len(x) &^ 15
-	var s float32
-	if n16 > 0 {
-		var part [4]float32
-		dotNEON(&x[0], &y[0], n16, &part)
-		s = (part[0] + part[1]) + (part[2] + part[3])
-	}
-	return s + dotGeneric(x[n16:], y[n16:])
 }
 
 func microNEON(kc int, a, b []float32, bs int, c []float32, ldc int, acc bool) {

@@ -5,57 +5,36 @@ import (
 	"math"
 )
 
-// Vector helpers for attention and normalisation. Each has a plain Go version (its doc
-// comment's loop) and, where the CPU has the features, an assembly one chosen at start;
-// vecImpl bundles one set so the tests hold every set to the same reference.
-type vecImpl struct {
-	name        string
-	dot         func(x, y []float32) float32
-	axpy        func(alpha float32, x, y []float32)
-	scale       func(alpha float32, x []float32)
-	maxOf       func(x []float32) float32
-	expShiftSum func(x []float32, shift float32) float32
-	epilogueRow func(ci []float32, i, j0 int, ep *Epilogue)
-	// dot4 returns Σ_l a[l]·b[q·ldb+l] for q < 4, l < len(a): one row against four rows.
-	dot4 func(a, b []float32, ldb int) [4]float32
-}
+// Vector helpers for attention, normalisation and the GEMM's dot-product path. Each has
+// a plain Go version (the *Generic function: its doc comment's loop) and, where the CPU
+// has the features, an assembly one. The unexported dispatchers (dot, axpy, scale,
+// maxOf, expShiftSum, dot4, epilogueRow; one set per architecture) call the assembly
+// when asmVec is set. They are plain functions, not function values, so that a slice of
+// a caller's stack array passed to them stays on the stack (the assembly is
+// //go:noescape); the tests run both versions by switching asmVec.
 
-var genericVec = vecImpl{
-	name:        "generic",
-	dot:         dotGeneric,
-	axpy:        axpyGeneric,
-	scale:       scaleGeneric,
-	maxOf:       maxGeneric,
-	expShiftSum: expShiftSumGeneric,
-	epilogueRow: applyEpilogue,
-	dot4:        dot4Generic,
-}
-
-// activeVec is the fastest set this CPU runs; set by the per-architecture init.
-var activeVec = genericVec
-
-// Dot returns Σ x[i]·y[i] over i < len(x); y must be at least as long. The assembly
-// versions sum in several lanes, so the result may differ from the sequential loop by
-// the rounding of a different summation order.
+// Dot returns Σ x[i]·y[i] over i < len(x); y must be at least as long. The result may
+// differ from the sequential loop by the rounding of another summation order (the
+// versions sum in several lanes).
 func Dot(x, y []float32) float32 {
 	checkLen("Dot", x, y)
-	return activeVec.dot(x, y[:len(x)])
+	return dot(x, y[:len(x)])
 }
 
 // Axpy is `for i, v := range x { y[i] += alpha * v }`.
 func Axpy(alpha float32, x, y []float32) {
 	checkLen("Axpy", x, y)
-	activeVec.axpy(alpha, x, y[:len(x)])
+	axpy(alpha, x, y[:len(x)])
 }
 
 // Scale is `for i := range x { x[i] *= alpha }`.
-func Scale(alpha float32, x []float32) { activeVec.scale(alpha, x) }
+func Scale(alpha float32, x []float32) { scale(alpha, x) }
 
 // ExpInPlace sets x[i] = e^x[i]. The generic version rounds math.Exp; the assembly
 // ones are within 2 ulp (relative 2.4e-7; the tests measure ≤ 1 ulp) for x in
 // [-87.33, 88.37], give 0 below it (where the true value is subnormal) and +Inf above
 // it (true overflow starts at 88.72). NaN stays NaN, e^-Inf = 0, e^+Inf = +Inf.
-func ExpInPlace(x []float32) { activeVec.expShiftSum(x, 0) }
+func ExpInPlace(x []float32) { expShiftSum(x, 0) }
 
 // SoftmaxInPlace sets x to softmax(x) = e^(x[i]-max)/Σ e^(x[j]-max), the max subtracted
 // so no term overflows; each result has the ExpInPlace error plus a few ulp from the
@@ -64,12 +43,12 @@ func SoftmaxInPlace(x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	m := activeVec.maxOf(x)
+	m := maxOf(x)
 	if math.IsInf(float64(m), -1) {
 		m = 0 // all -Inf (a fully masked row): e^-Inf = 0 everywhere, sum 0, result NaN
 	}
-	s := activeVec.expShiftSum(x, m)
-	activeVec.scale(1/s, x)
+	s := expShiftSum(x, m)
+	scale(1/s, x)
 }
 
 func checkLen(name string, x, y []float32) {
@@ -78,12 +57,21 @@ func checkLen(name string, x, y []float32) {
 	}
 }
 
+// dotGeneric is Σ x[i]·y[i] with four accumulators, so the adds pipeline.
 func dotGeneric(x, y []float32) float32 {
-	var s float32
-	for i, v := range x {
-		s += v * y[i]
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
 	}
-	return s
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 func axpyGeneric(alpha float32, x, y []float32) {
@@ -123,6 +111,8 @@ func expShiftSumGeneric(x []float32, shift float32) float32 {
 	return s
 }
 
+// dot4Generic returns Σ_l a[l]·b[q·ldb+l] for q < 4, l < len(a): one row against four
+// rows.
 func dot4Generic(a, b []float32, ldb int) (out [4]float32) {
 	k := len(a)
 	for q := range out {

@@ -4,93 +4,91 @@ package kern
 
 import "math"
 
-// avx2Vec is the AVX2+FMA set: 8 lanes at a time, the tail of each slice (len mod 8)
-// done by the generic loop.
-var avx2Vec = vecImpl{
-	name: "amd64 AVX2+FMA",
-	dot: func(x, y []float32) float32 {
-		n8 := len(x) &^ 7
-		var s float32
-		if n8 > 0 {
-			s = dotAVX2(&x[0], &y[0], n8)
-		}
-		return s + dotGeneric(x[n8:], y[n8:])
-	},
-	axpy: func(alpha float32, x, y []float32) {
-		n8 := len(x) &^ 7
-		if n8 > 0 {
-			axpyAVX2(alpha, &x[0], &y[0], n8)
-		}
-		axpyGeneric(alpha, x[n8:], y[n8:])
-	},
-	scale: func(alpha float32, x []float32) {
-		n8 := len(x) &^ 7
-		if n8 > 0 {
-			scaleAVX2(alpha, &x[0], n8)
-		}
-		scaleGeneric(alpha, x[n8:])
-	},
-	maxOf: func(x []float32) float32 {
-		n8 := len(x) &^ 7
-		if n8 == 0 {
-			return maxGeneric(x)
-		}
-		m := maxAVX2(&x[0], n8)
-		if n8 < len(x) {
-			t := maxGeneric(x[n8:])
-			if t > m || t != t {
-				m = t
-			}
-		}
-		return m
-	},
-	expShiftSum: func(x []float32, shift float32) float32 {
-		n8 := len(x) &^ 7
-		var s float32
-		if n8 > 0 {
-			s = expShiftSumAVX2(&x[0], n8, shift)
-		}
-		if n8 < len(x) {
-			// The tail through the same vector code, so every element has one accuracy.
-			var t [8]float32
-			for i := range t {
-				t[i] = float32(math.Inf(-1)) // e^-Inf = 0 adds nothing
-			}
-			copy(t[:], x[n8:])
-			s += expShiftSumAVX2(&t[0], 8, shift)
-			copy(x[n8:], t[:])
-		}
-		return s
-	},
-	epilogueRow: epilogueRowAVX2Go,
-	dot4: func(a, b []float32, ldb int) (out [4]float32) {
-		k := len(a)
-		k8 := k &^ 7
-		if k8 > 0 {
-			_ = b[3*ldb+k-1]
-			dot4AVX2(&a[0], &b[0], 4*ldb, k8, &out)
-		}
-		if k8 < k {
-			for q := range out {
-				out[q] += dotGeneric(a[k8:], b[q*ldb+k8:q*ldb+k])
-			}
-		}
-		return out
-	},
+// asmVec selects the AVX2+FMA helpers: 8 lanes at a time, the tail of each slice
+// (len mod 8) done by the generic loop. A variable so the tests can run the generic
+// helpers on the same machine.
+var asmVec = hasAVX2FMA
+
+func dot(x, y []float32) float32 {
+	n8 := len(x) &^ 7
+	switch {
+	case !asmVec || n8 == 0:
+		return dotGeneric(x, y)
+	case n8 == len(x):
+		return dotAVX2(&x[0], &y[0], n8)
+	}
+	return dotAVX2(&x[0], &y[0], n8) + dotGeneric(x[n8:], y[n8:])
 }
 
-func init() {
-	if hasAVX2FMA {
-		activeVec = avx2Vec
+func axpy(alpha float32, x, y []float32) {
+	n8 := len(x) &^ 7
+	if asmVec && n8 > 0 {
+		axpyAVX2(alpha, &x[0], &y[0], n8)
+		x, y = x[n8:], y[n8:]
 	}
+	axpyGeneric(alpha, x, y)
 }
 
-// asmVecs lists the assembly vector sets this CPU can run.
-func asmVecs() []vecImpl {
-	if hasAVX2FMA {
-		return []vecImpl{avx2Vec}
+func scale(alpha float32, x []float32) {
+	n8 := len(x) &^ 7
+	if asmVec && n8 > 0 {
+		scaleAVX2(alpha, &x[0], n8)
+		x = x[n8:]
 	}
-	return nil
+	scaleGeneric(alpha, x)
+}
+
+func maxOf(x []float32) float32 {
+	n8 := len(x) &^ 7
+	if !asmVec || n8 == 0 {
+		return maxGeneric(x)
+	}
+	m := maxAVX2(&x[0], n8)
+	if n8 < len(x) {
+		t := maxGeneric(x[n8:])
+		if t > m || t != t {
+			m = t
+		}
+	}
+	return m
+}
+
+func expShiftSum(x []float32, shift float32) float32 {
+	if !asmVec {
+		return expShiftSumGeneric(x, shift)
+	}
+	n8 := len(x) &^ 7
+	var s float32
+	if n8 > 0 {
+		s = expShiftSumAVX2(&x[0], n8, shift)
+	}
+	if n8 < len(x) {
+		// The tail through the same vector code, so every element has one accuracy.
+		var t [8]float32
+		for i := range t {
+			t[i] = float32(math.Inf(-1)) // e^-Inf = 0 adds nothing
+		}
+		copy(t[:], x[n8:])
+		s += expShiftSumAVX2(&t[0], 8, shift)
+		copy(x[n8:], t[:])
+	}
+	return s
+}
+
+func dot4(a, b []float32, ldb int) (out [4]float32) {
+	k := len(a)
+	k8 := k &^ 7
+	if !asmVec || k8 == 0 {
+		return dot4Generic(a, b, ldb)
+	}
+	_ = b[3*ldb+k-1]
+	dot4AVX2(&a[0], &b[0], 4*ldb, k8, &out)
+	if k8 < k {
+		for q := range out {
+			out[q] += dotGeneric(a[k8:], b[q*ldb+k8:q*ldb+k])
+		}
+	}
+	return out
 }
 
 //go:noescape
