@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ltsbench/ltsbench/backend/cpu/kern"
 	"github.com/ltsbench/ltsbench/model"
 )
 
@@ -42,7 +43,7 @@ func (a *attnRows) fold(i int, row []float32, n int, scale float32, acc []float3
 	if m := maxOf(row[:n]) * scale; m > a.max[i] {
 		if a.sum[i] > 0 {
 			f := exp32(a.max[i] - m)
-			scal(f, acc)
+			kern.Scale(f, acc)
 			a.sum[i] *= f
 		}
 		a.max[i] = m
@@ -158,7 +159,7 @@ func causalBlockT(qkv, out []float32, b, h, t0, nq, T, D, dh int, scale float32)
 				colScale(oT[:], dh, &f)
 			} else {
 				for i := range nq {
-					scal(f[i], acc[i*D:i*D+dh])
+					kern.Scale(f[i], acc[i*D:i*D+dh])
 				}
 			}
 		}
@@ -179,7 +180,7 @@ func causalBlockT(qkv, out []float32, b, h, t0, nq, T, D, dh int, scale float32)
 		return
 	}
 	for i := range nq {
-		scal(f[i], acc[i*D:i*D+dh])
+		kern.Scale(f[i], acc[i*D:i*D+dh])
 	}
 }
 
@@ -269,7 +270,7 @@ func (e *Executable) relAttention(g *model.Graph, o *model.RelAttention) (func()
 			accTiles(acc, hd, s[:], kc, 1, kv, vo+j0*ldkv, ldkv, nq, kc, dh)
 		}
 		for i := range nq {
-			scal(1/st.sum[i], acc[i*hd:i*hd+dh])
+			kern.Scale(1/st.sum[i], acc[i*hd:i*hd+dh])
 		}
 	}
 	tasks := B * H * blocks

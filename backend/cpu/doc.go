@@ -15,5 +15,6 @@
 // Transformer-XL's relative attention scores by query rows and gets its position terms
 // by relative distance, shifted into place by indexing. The vector helpers (vec.go:
 // those tiles, transposes, exp, max, row sums) have a plain Go version and, on amd64
-// with AVX2+FMA, an assembly one (vec_amd64.s); -tags noasm keeps the Go versions.
+// with AVX2+FMA, an assembly one (vec_amd64.s); -tags noasm keeps the Go versions. Plain
+// dot products and scaling are kern's Dot and Scale (with NEON versions on arm64).
 package cpu

@@ -3,6 +3,8 @@ package cpu
 import (
 	"fmt"
 	"math"
+
+	"github.com/ltsbench/ltsbench/backend/cpu/kern"
 )
 
 // The vector helpers of the ops in this package. Each has a plain Go version (the
@@ -13,45 +15,6 @@ import (
 // assembly will touch, as it does not.
 //
 // The tests hold both versions to float64 references (vec_test.go).
-
-// dot is Σ a[i]·b[i] over len(a) (b at least as long).
-func dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	n8 := len(a) &^ 7
-	if useAVX2 && n8 > 0 {
-		return dotAVX2(&a[0], &b[0], n8) + dotGeneric(a[n8:], b[n8:])
-	}
-	return dotGeneric(a, b)
-}
-
-// dotGeneric is dot with four accumulators so the adds pipeline.
-func dotGeneric(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// scal is x[i] *= alpha.
-func scal(alpha float32, x []float32) {
-	n8 := len(x) &^ 7
-	if useAVX2 && n8 > 0 {
-		scaleAVX2(&x[0], n8, alpha)
-		x = x[n8:]
-	}
-	for i := range x {
-		x[i] *= alpha
-	}
-}
 
 // addTo is dst[i] += src[i] over len(dst) (src at least as long).
 func addTo(dst, src []float32) {
@@ -193,8 +156,8 @@ func normRow(y, x, g, b []float32, mean, rstd float32) {
 //	s[i·lds + j] = Σ_{l<n} q[qo + i·ldq + l]·k[ko + j·ldk + l]    i < rows, j < cols
 //
 // ldk may be negative (k's rows walked backwards: Transformer-XL's R(δ) for δ going
-// down as the key goes up). The assembly does 4×3 tiles over n rounded down to 8 and
-// the rest in Go.
+// down as the key goes up). The assembly does 4×3 tiles over n rounded down to 8, Go
+// their last terms, and kern.Dot the rows left over.
 func dotTiles(s []float32, lds int, q []float32, qo, ldq int, k []float32, ko, ldk int, rows, cols, n int) {
 	if rows <= 0 || cols <= 0 {
 		return
@@ -219,26 +182,30 @@ func dotTiles(s []float32, lds int, q []float32, qo, ldq int, k []float32, ko, l
 			dot4x1AVX2(qp, f*ldq, &k[ko+j*ldk], n8, &s[i*lds+j], f*lds)
 		}
 	}
-	for ; i < rows; i++ {
-		for j := range cols {
-			s[i*lds+j] = dotAVX2(&q[qo+i*ldq], &k[ko+j*ldk], n8)
-		}
-	}
-	if n8 < n {
-		for i := range rows {
-			qi := q[qo+i*ldq+n8 : qo+i*ldq+n]
+	if n8 < n { // the last n mod 8 terms of the tiles' dot products
+		for r := range i {
+			qr := q[qo+r*ldq+n8 : qo+r*ldq+n]
 			for j := range cols {
-				s[i*lds+j] += dotGeneric(qi, k[ko+j*ldk+n8:])
+				kj := k[ko+j*ldk+n8:][:len(qr)]
+				var t float32
+				for l, x := range qr {
+					t += x * kj[l]
+				}
+				s[r*lds+j] += t
 			}
 		}
 	}
+	if i < rows {
+		dotTilesGeneric(s[i*lds:], lds, q, qo+i*ldq, ldq, k, ko, ldk, rows-i, cols, n)
+	}
 }
 
+// dotTilesGeneric is dotTiles one kern.Dot at a time.
 func dotTilesGeneric(s []float32, lds int, q []float32, qo, ldq int, k []float32, ko, ldk int, rows, cols, n int) {
 	for i := range rows {
 		qi := q[qo+i*ldq : qo+i*ldq+n]
 		for j := range cols {
-			s[i*lds+j] = dotGeneric(qi, k[ko+j*ldk:])
+			s[i*lds+j] = kern.Dot(qi, k[ko+j*ldk:])
 		}
 	}
 }

@@ -11,12 +11,6 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // named ld…Bytes are in bytes.
 
 //go:noescape
-func dotAVX2(x, y *float32, n8 int) float32
-
-//go:noescape
-func scaleAVX2(x *float32, n8 int, alpha float32)
-
-//go:noescape
 func addAVX2(dst, src *float32, n8 int)
 
 //go:noescape

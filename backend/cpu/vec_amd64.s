@@ -25,58 +25,6 @@
 	VHADDPS      X0, X0, X0 \
 	VHADDPS      X0, X0, X0
 
-// func dotAVX2(x, y *float32, n8 int) float32
-TEXT ·dotAVX2(SB), NOSPLIT, $0-28
-	MOVQ   x+0(FP), SI
-	MOVQ   y+8(FP), DI
-	MOVQ   n8+16(FP), CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y2, Y2, Y2
-	SHRQ   $3, CX
-	TESTQ  $1, CX
-	JZ     dotpairs
-	VMOVUPS     (SI), Y4
-	VFMADD231PS (DI), Y4, Y0
-	ADDQ        $32, SI
-	ADDQ        $32, DI
-
-dotpairs:
-	SHRQ $1, CX
-	JZ   dotsum
-
-dotloop:
-	VMOVUPS     (SI), Y4
-	VMOVUPS     32(SI), Y5
-	VFMADD231PS (DI), Y4, Y0
-	VFMADD231PS 32(DI), Y5, Y2
-	ADDQ        $64, SI
-	ADDQ        $64, DI
-	DECQ        CX
-	JNZ         dotloop
-
-dotsum:
-	VADDPS Y2, Y0, Y0
-	HSUM0
-	VMOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
-
-// func scaleAVX2(x *float32, n8 int, alpha float32)
-TEXT ·scaleAVX2(SB), NOSPLIT, $0-20
-	MOVQ         x+0(FP), DI
-	MOVQ         n8+8(FP), CX
-	VBROADCASTSS alpha+16(FP), Y1
-	SHRQ         $3, CX
-
-scaleloop:
-	VMULPS  (DI), Y1, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     scaleloop
-	VZEROUPPER
-	RET
-
 // func addAVX2(dst, src *float32, n8 int)
 TEXT ·addAVX2(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI

@@ -6,8 +6,6 @@ package cpu
 // called. (A variable, as on amd64, so the tests can switch paths the same way.)
 var useAVX2 = false
 
-func dotAVX2(x, y *float32, n8 int) float32                              { panic("no assembly") }
-func scaleAVX2(x *float32, n8 int, alpha float32)                        { panic("no assembly") }
 func addAVX2(dst, src *float32, n8 int)                                  { panic("no assembly") }
 func addConstAVX2(dst, src *float32, n8 int, c float32)                  { panic("no assembly") }
 func maxAVX2(x *float32, n8 int) float32                                 { panic("no assembly") }

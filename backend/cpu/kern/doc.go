@@ -1,6 +1,6 @@
 // Package kern holds the CPU compute kernels of the pure-Go backend: the SGEMM with its
-// fused epilogue, vector helpers for attention and normalisation, and a worker pool to
-// run them over goroutines.
+// fused epilogue, vector helpers (Dot, Axpy, Scale, exp, softmax; the backend's attention
+// and embeddings use Dot and Scale), and a worker pool to run them over goroutines.
 //
 // SGEMM (Gemm, PackB, GemmPacked) is the BLIS loop nest: op(B) packed per block of
 // kcBlock rows into panels of nr columns, A packed once per product into panels of mr
