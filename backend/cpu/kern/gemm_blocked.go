@@ -46,7 +46,7 @@ const localGroupPanels = 4
 // directBMaxM is the largest m for which a [k, n] B is read in place rather than packed:
 // with few rows each element of B is used a handful of times, so copying it costs more
 // than the strided reads.
-var directBMaxM = 8
+const directBMaxM = 8
 
 // edgeLen is one thread's tile buffer for edge tiles, padded so two threads' buffers
 // share no cache line.

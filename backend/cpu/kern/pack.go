@@ -27,21 +27,6 @@ func packA(dst, a []float32, lda, i0, rows, l0, kc, mr int) {
 			}
 			continue
 		}
-		if mr == 6 && rows-p*mr >= 6 {
-			// Six rows read in step and the panel written in order.
-			o := (i0+p*6)*lda + l0
-			r0 := a[o : o+kc]
-			r1 := a[o+lda : o+lda+kc]
-			r2 := a[o+2*lda : o+2*lda+kc]
-			r3 := a[o+3*lda : o+3*lda+kc]
-			r4 := a[o+4*lda : o+4*lda+kc]
-			r5 := a[o+5*lda : o+5*lda+kc]
-			for l := range kc {
-				d := (*[6]float32)(panel[l*6:])
-				d[0], d[1], d[2], d[3], d[4], d[5] = r0[l], r1[l], r2[l], r3[l], r4[l], r5[l]
-			}
-			continue
-		}
 		for r := range mr {
 			i := p*mr + r
 			if i >= rows {
