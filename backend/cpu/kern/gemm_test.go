@@ -30,12 +30,7 @@ func refGemm(m, n, k int, a []float32, lda int, b []float32, ldb int, transB boo
 					s += float64(ep.Bias[j])
 					abs += math.Abs(float64(ep.Bias[j]))
 				}
-				switch ep.Act {
-				case ActGELU:
-					s = 0.5 * s * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(s+0.044715*s*s*s)))
-				case ActReLU:
-					s = math.Max(s, 0)
-				}
+				s = refAct(ep.Act, s)
 				if ep.Residual != nil {
 					r := float64(ep.Residual[i*ep.LDR+j])
 					s += r
@@ -46,6 +41,17 @@ func refGemm(m, n, k int, a []float32, lda int, b []float32, ldb int, transB boo
 		}
 	}
 	return ref, scale
+}
+
+// refAct is the float64 reference of an activation (GELU: gelu_new).
+func refAct(act Act, x float64) float64 {
+	switch act {
+	case ActGELU:
+		return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+	case ActReLU:
+		return math.Max(x, 0)
+	}
+	return x
 }
 
 // gemmCase is one product with its operands laid out in padded buffers.

@@ -228,13 +228,7 @@ func TestEpilogueRow(t *testing.T) {
 					} else {
 						tol += math.Abs(pre)
 					}
-					want := pre
-					switch ep.Act {
-					case ActGELU:
-						want = 0.5 * pre * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(pre+0.044715*pre*pre*pre)))
-					case ActReLU:
-						want = math.Max(pre, 0)
-					}
+					want := refAct(ep.Act, pre)
 					if ep.Residual != nil {
 						r := float64(ep.Residual[i*ep.LDR+jb])
 						want += r
