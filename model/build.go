@@ -68,14 +68,13 @@ type builder struct {
 func newBuilder(a *space.Arch, s Shape, o BuildOptions) *builder {
 	g := &Graph{Arch: a, Shape: s, Output: o.Output, Outputs: map[string]int{}, IDs: -1}
 	b := &builder{a: a, s: s, o: o, g: g, w: map[string]int{}}
-	ws, n := LayoutWeights(a)
+	ws, _ := LayoutWeights(a)
 	for _, t := range ws {
 		c := *t
 		c.Shape = append([]int(nil), t.Shape...)
 		g.Tensors = append(g.Tensors, &c)
 		b.w[c.Name] = c.ID
 	}
-	g.WeightBytes = n
 	g.IDs = b.tensor("input_ids", Input, s.Batch, s.Seq)
 	g.Tensors[g.IDs].DType = I32
 	return b

@@ -21,7 +21,6 @@ func (b *builder) transformerXL() {
 	mems := -1
 	if a.MemLen > 0 {
 		mems = b.tensor("mems", State, a.NLayer, B, a.MemLen, d)
-		b.g.StateBytes = b.g.Tensors[mems].Bytes()
 		if s.MemOut == a.MemLen {
 			b.g.Outputs["mems"] = mems
 		}
