@@ -71,9 +71,6 @@ func (t *Tensor) Elems() int64 {
 // Bytes is the size in bytes.
 func (t *Tensor) Bytes() int64 { return t.Elems() * t.DType.Size() }
 
-// IsView reports whether t is a view into another tensor.
-func (t *Tensor) IsView() bool { return t.Base >= 0 }
-
 func (t *Tensor) String() string { return fmt.Sprintf("%s%v(%s)", t.Name, t.Shape, t.Kind) }
 
 // Init describes how InitWeights fills a weight tensor.
@@ -152,15 +149,4 @@ func (g *Graph) Root(id int) *Tensor {
 		t = g.Tensors[t.Base]
 	}
 	return t
-}
-
-// Weights lists the weight tensors that own storage, in slab order.
-func (g *Graph) Weights() []*Tensor {
-	var ws []*Tensor
-	for _, t := range g.Tensors {
-		if t.Kind == Weight && t.Base < 0 {
-			ws = append(ws, t)
-		}
-	}
-	return ws
 }
