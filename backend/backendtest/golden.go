@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -242,7 +243,7 @@ func CompareBundle(dir string, got map[string]Named) error {
 			problems = append(problems, fmt.Sprintf("%s: not produced", name))
 			continue
 		}
-		if fmt.Sprint(g.Shape) != fmt.Sprint(shape) {
+		if !slices.Equal(g.Shape, shape) {
 			problems = append(problems, fmt.Sprintf("%s: shape %v, expected %v", name, g.Shape, shape))
 			continue
 		}

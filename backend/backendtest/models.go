@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ltsbench/ltsbench/backend"
@@ -67,7 +68,7 @@ func StressWeights(a *space.Arch, seed uint64) *model.Weights {
 			std = 0.5
 		case len(t.Shape) == 1:
 			std = 0.1
-		case hasSuffix(name, "wte.weight", "wpe.weight") || contains(name, "emb_layers"):
+		case hasSuffix(name, "wte.weight", "wpe.weight") || strings.Contains(name, "emb_layers"):
 			std = 0.3
 		default:
 			fanIn := t.Shape[1] // torch Linear [out, in]; projections P [d, d_e] map d_e → d
@@ -76,38 +77,22 @@ func StressWeights(a *space.Arch, seed uint64) *model.Weights {
 			}
 			std = 1 / math.Sqrt(float64(fanIn))
 		}
-		for i := range w.Slice(t) {
-			w.Slice(t)[i] = float32(mean + std*math.Sqrt(3)*(2*rng.Float64()-1))
+		v := w.Slice(t)
+		for i := range v {
+			v[i] = float32(mean + std*math.Sqrt(3)*(2*rng.Float64()-1))
 		}
 	}
 	return w
 }
 
+// hasSuffix reports whether s ends with any of xs.
 func hasSuffix(s string, xs ...string) bool {
-	for _, x := range xs {
-		if len(s) >= len(x) && s[len(s)-len(x):] == x {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(xs, func(x string) bool { return strings.HasSuffix(s, x) })
 }
 
+// hasPrefix reports whether s starts with any of xs.
 func hasPrefix(s string, xs ...string) bool {
-	for _, x := range xs {
-		if len(s) >= len(x) && s[:len(x)] == x {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(s, x string) bool {
-	for i := 0; i+len(x) <= len(s); i++ {
-		if s[i:i+len(x)] == x {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(xs, func(x string) bool { return strings.HasPrefix(s, x) })
 }
 
 // randomIDs draws segments × [batch, seq] token ids.
