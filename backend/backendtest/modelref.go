@@ -46,50 +46,17 @@ type refOut struct {
 	mems   [][][]float64 // Transformer-XL: [n_layer][min(mem_len, m+T)][d]
 }
 
-func ln(x, g, b []float64) []float64 {
-	var mean, vr float64
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(len(x))
-	for _, v := range x {
-		vr += (v - mean) * (v - mean)
-	}
-	vr /= float64(len(x))
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = (v-mean)/math.Sqrt(vr+1e-5)*g[i] + b[i]
-	}
-	return out
-}
+// ln is LayerNorm of one vector (eps 1e-5).
+func ln(x, g, b []float64) []float64 { return refLayerNorm(x, g, b, 1, len(x), 1e-5) }
 
 // conv1d is x @ W + b with W stored [in, out] (Hugging Face Conv1D); b may be nil.
 func conv1d(x, w, b []float64, out int) []float64 {
-	y := make([]float64, out)
-	for j := range out {
-		for i, xv := range x {
-			y[j] += xv * w[i*out+j]
-		}
-		if b != nil {
-			y[j] += b[j]
-		}
-	}
-	return y
+	return refMatMul(x, w, b, nil, 1, out, len(x), false, 0)
 }
 
 // linear is x @ W^T + b with W stored [out, in] (torch nn.Linear); b may be nil.
 func linear(x, w, b []float64, out int) []float64 {
-	in := len(x)
-	y := make([]float64, out)
-	for j := range out {
-		for i, xv := range x {
-			y[j] += xv * w[j*in+i]
-		}
-		if b != nil {
-			y[j] += b[j]
-		}
-	}
-	return y
+	return refMatMul(x, w, b, nil, 1, out, len(x), true, 0)
 }
 
 func dot64(a, b []float64) float64 {
