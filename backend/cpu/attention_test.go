@@ -43,14 +43,6 @@ func (b *opBench) tensor(k model.Kind, vals []float32, shape ...int) int {
 	return t.ID
 }
 
-func randSlice(rng *rand.Rand, n int, scale float64) []float32 {
-	x := make([]float32, n)
-	for i := range x {
-		x[i] = float32(scale * (2*rng.Float64() - 1))
-	}
-	return x
-}
-
 // softmaxAV is Σ_j softmax(s)_j·v(j) in float64.
 func softmaxAV(s []float64, v func(j int) []float32, dh int) []float64 {
 	m := math.Inf(-1)
@@ -97,7 +89,7 @@ func TestCausalAttentionPresetShapes(t *testing.T) {
 				ob := newOpBench(2)
 				defer ob.e.pool.Close()
 				D, T := c.d, c.t
-				qkvVals := randSlice(rng, c.b*T*3*D, 1.5)
+				qkvVals := randVec(rng, c.b*T*3*D, 1.5)
 				qkv := ob.tensor(model.Weight, qkvVals, c.b, T, 3*D)
 				out := ob.tensor(model.Activation, nil, c.b, T, D)
 				step, err := ob.e.causalAttention(ob.g, &model.CausalAttention{QKV: qkv, Out: out, B: c.b, T: T, D: D, H: c.h})
@@ -142,10 +134,10 @@ func TestRelAttentionPresetShapes(t *testing.T) {
 				defer ob.e.pool.Close()
 				T, K, dh := c.t, c.t+c.m, c.dh
 				hd := c.h * dh
-				qv := randSlice(rng, c.b*T*hd, 0.7)
-				kvv := randSlice(rng, c.b*K*2*hd, 0.7)
-				rv := randSlice(rng, K*hd, 0.7)
-				uv, wv := randSlice(rng, hd, 0.5), randSlice(rng, hd, 0.5)
+				qv := randVec(rng, c.b*T*hd, 0.7)
+				kvv := randVec(rng, c.b*K*2*hd, 0.7)
+				rv := randVec(rng, K*hd, 0.7)
+				uv, wv := randVec(rng, hd, 0.5), randVec(rng, hd, 0.5)
 				q := ob.tensor(model.Weight, qv, c.b, T, hd)
 				kv := ob.tensor(model.Weight, kvv, c.b, K, 2*hd)
 				r := ob.tensor(model.Weight, rv, K, hd)

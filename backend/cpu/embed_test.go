@@ -37,13 +37,13 @@ func TestAdaptiveEmbedWidths(t *testing.T) {
 				op := &model.AdaptiveEmbed{IDs: idT, Ends: c.ends, DEmb: c.demb, Scale: 1.5, N: c.n, T: c.t, D: c.d}
 				var tables, projs [][]float32
 				for k, de := range c.demb {
-					tb := randSlice(rng, (c.ends[k+1]-c.ends[k])*de, 1)
-					pr := randSlice(rng, c.d*de, 0.2)
+					tb := randVec(rng, (c.ends[k+1]-c.ends[k])*de, 1)
+					pr := randVec(rng, c.d*de, 0.2)
 					tables, projs = append(tables, tb), append(projs, pr)
 					op.Tables = append(op.Tables, ob.tensor(model.Weight, tb, c.ends[k+1]-c.ends[k], de))
 					op.Projs = append(op.Projs, ob.tensor(model.Weight, pr, c.d, de))
 				}
-				pos := randSlice(rng, c.t*c.d, 1)
+				pos := randVec(rng, c.t*c.d, 1)
 				op.Pos = ob.tensor(model.Weight, pos, c.t, c.d)
 				op.Out = ob.tensor(model.Activation, nil, c.n, c.d)
 				ob.g.Arch = &space.Arch{NToken: c.ends[nc]}
