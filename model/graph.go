@@ -139,9 +139,6 @@ type Graph struct {
 // backends allocate exactly these three regions.
 func (g *Graph) AllocPeakBytes() int64 { return g.WeightBytes + g.ArenaBytes + g.StateBytes }
 
-// Tensor returns tensor id.
-func (g *Graph) Tensor(id int) *Tensor { return g.Tensors[id] }
-
 // Root returns the tensor that owns the storage of id (id itself unless a view).
 func (g *Graph) Root(id int) *Tensor {
 	t := g.Tensors[id]
