@@ -28,7 +28,7 @@ func (d Device) String() string {
 	return d.Kind
 }
 
-// ParseDevice reads a --device value: "cpu", "cuda" (= cuda:0) or "cuda:N".
+// ParseDevice reads a --device value: "cpu", "cuda" or "gpu" (= cuda:0), or "cuda:N".
 func ParseDevice(s string) (Device, error) {
 	switch {
 	case s == "cpu":

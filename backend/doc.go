@@ -5,8 +5,8 @@
 // backend packages (backend/cpu, backend/cuda) make themselves available to Open.
 //
 // The conformance suite every backend must pass is in backend/backendtest: each op on
-// random data against a float64 reference with guard bands, then the golden bundles end
-// to end.
+// random data against a float64 reference with guard bands, whole models against a
+// float64 implementation of the equations, then the golden bundles end to end.
 //
 // A backend allocates exactly the graph's three regions (weights, arena, state:
 // model.Graph.AllocPeakBytes) for the model; memory of its own beyond that (GEMM packing
