@@ -164,7 +164,7 @@ func randomCases(rng *rand.Rand, count int) []gemmCase {
 		}
 		cases = append(cases, tc)
 	}
-	// Blocks and slabs: more rows than mcBlock, wider than maxSlabN, deeper than kcBlock.
+	// Past the blocks: more rows than mcBlock, deeper than kcBlock, and wide with few rows.
 	big := []gemmCase{
 		{m: 1, n: 2100, k: 3},
 		{m: 3, n: 2100, k: 2, transB: true},

@@ -39,8 +39,8 @@ func TestPackPanelT(t *testing.T) {
 	}
 }
 
-// TestPackRows16 holds the row-order pack of a [k, n] B this CPU uses to its definition
-// dst[p·kc·16 + l·16 + q] = B[(l0+l)·ldb + j0+p·16+q], and checks it writes nothing else.
+// TestPackRows holds the row-order pack of a [k, n] B this CPU uses to its definition
+// dst[p·kc·nr + l·nr + q] = B[(l0+l)·ldb + j0+p·nr+q], and checks it writes nothing else.
 func TestPackRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 0))
 	for _, nr := range []int{4, 12, 16, 24} {
