@@ -3,7 +3,6 @@ package cpu_test
 import (
 	"flag"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,24 +85,20 @@ func benchForward(b *testing.B, a *space.Arch, seq, threads int) {
 	if err := exe.Run(0); err != nil { // warm-up
 		b.Fatal(err)
 	}
-	runs := make([]time.Duration, 0, b.N)
+	runsMS := make([]float64, 0, b.N)
 	b.ResetTimer()
 	for range b.N {
 		d, err := exe.RunTimed(0)
 		if err != nil {
 			b.Fatal(err)
 		}
-		runs = append(runs, d)
+		runsMS = append(runsMS, float64(d)/float64(time.Millisecond))
 	}
 	b.StopTimer()
-	slices.Sort(runs)
-	median := runs[len(runs)/2]
-	if len(runs)%2 == 0 {
-		median = (runs[len(runs)/2-1] + runs[len(runs)/2]) / 2
-	}
-	b.ReportMetric(float64(median)/1e6, "median_ms")
-	b.ReportMetric(float64(runs[0])/1e6, "min_ms")
-	b.ReportMetric(float64(runs[len(runs)-1])/1e6, "max_ms")
+	st := bench.Summarize(runsMS)
+	b.ReportMetric(st.Median, "median_ms")
+	b.ReportMetric(st.Min, "min_ms")
+	b.ReportMetric(st.Max, "max_ms")
 	g := graphs[0]
 	b.ReportMetric(float64(g.AllocPeakBytes()), "alloc_peak_bytes")
 	b.ReportMetric(float64(g.WeightBytes), "weight_bytes")
