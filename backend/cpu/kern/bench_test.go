@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -30,32 +31,119 @@ var sgemmShapes = []struct {
 	{"last8-fc", 8, 3072, 768, false},
 }
 
-// measurePeak is the FMA peak of one core now, measured by fmaPeak (0 where there is no
-// assembly loop to measure it). The clock of a shared or power-managed machine moves,
-// so each benchmark measures it just before and after its loop and keeps the larger.
-func measurePeak() float64 {
-	const iters = 4_000_000
-	best := 0.0
-	for range 3 {
-		t0, cpu0 := time.Now(), processCPUTime()
-		flops := fmaPeak(iters)
-		if flops == 0 {
-			return 0
-		}
-		// CPU time when the OS reports it: another process sharing the core must not
-		// lower the peak (and so inflate every %peak).
-		elapsed := time.Since(t0)
-		if cpu := processCPUTime() - cpu0; cpu > 0 && cpu < elapsed {
-			elapsed = cpu
-		}
-		best = max(best, float64(flops)/elapsed.Seconds()/1e9)
+// peakMeter states a product's speed as a share of the FMA peak measured at the same
+// moments. The clock of a shared or power-managed machine moves (here by up to 20 %
+// from one second to the next, with a neighbour on the other hyperthread), so one
+// peak measured before a benchmark says little about its loop: the meter cuts the
+// loop into windows of about 20 ms and measures the peak of the team's cores (every
+// thread at once) right before and after each window, and the share is the median
+// over windows of the window's rate against the mean of its two peaks.
+type peakMeter struct {
+	p       *Pool
+	threads int
+	b       *testing.B
+	last    float64 // team peak at the end of the previous window, GFLOP/s
+	flops   float64 // in the open window
+	elapsed time.Duration
+	ratios  []float64
+	peaks   []float64
+	cpu     time.Duration // CPU time spent measuring peaks, for the caller to leave out
+}
+
+const (
+	peakWindow = 20 * time.Millisecond
+	peakIters  = 500_000 // about 1 ms of fmaPeak
+)
+
+// newPeakMeter measures the first peak; nil where there is no FMA loop to measure.
+func newPeakMeter(b *testing.B, p *Pool) *peakMeter {
+	m := &peakMeter{p: p, threads: p.Threads(), b: b}
+	if m.teamPeak() == 0 {
+		return nil
 	}
-	return best
+	m.last = m.teamPeak()
+	return m
+}
+
+// peakTeam runs fmaPeak on every thread of a team at once; each thread times its own.
+type peakTeam struct{ rate [maxThreadsMeasured]float64 }
+
+const maxThreadsMeasured = 64
+
+func (t *peakTeam) work(tid int) {
+	t0 := time.Now()
+	flops := fmaPeak(peakIters)
+	t.rate[tid] = float64(flops) / time.Since(t0).Seconds() / 1e9
+}
+
+// teamPeak is the summed FMA peak of the pool's threads running together, GFLOP/s.
+func (m *peakMeter) teamPeak() float64 {
+	var t peakTeam
+	nt := min(m.threads, maxThreadsMeasured)
+	m.p.mu.Lock()
+	m.p.runTeam(nt, &t)
+	m.p.mu.Unlock()
+	sum := 0.0
+	for _, r := range t.rate[:nt] {
+		sum += r
+	}
+	return sum
+}
+
+// time runs f, adds its flops to the window, and closes the window when it is full.
+func (m *peakMeter) time(flops float64, f func()) {
+	if m == nil {
+		f()
+		return
+	}
+	t0 := time.Now()
+	f()
+	m.elapsed += time.Since(t0)
+	m.flops += flops
+	if m.elapsed < peakWindow {
+		return
+	}
+	m.b.StopTimer()
+	cpu0 := processCPUTime()
+	pk := m.teamPeak()
+	m.cpu += processCPUTime() - cpu0
+	mean := (m.last + pk) / 2
+	m.ratios = append(m.ratios, m.flops/m.elapsed.Seconds()/1e9/mean)
+	m.peaks = append(m.peaks, mean)
+	m.last, m.flops, m.elapsed = pk, 0, 0
+	m.b.StartTimer()
+}
+
+// peakCPU is the CPU time the meter's peak measurements took.
+func (m *peakMeter) peakCPU() time.Duration {
+	if m == nil {
+		return 0
+	}
+	return m.cpu
+}
+
+// report adds %peak (median over windows) and the median team peak it was measured
+// against; nothing when no window closed (a -benchtime too short for one).
+func (m *peakMeter) report() {
+	if m == nil || len(m.ratios) == 0 {
+		return
+	}
+	m.b.ReportMetric(100*median(m.ratios), "%peak")
+	m.b.ReportMetric(median(m.peaks), "peak-GFLOP/s")
+}
+
+func median(x []float64) float64 {
+	s := slices.Clone(x)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 // BenchmarkFMAPeak is the FMA peak of one core: 12 independent 8-lane FMAs a round.
 func BenchmarkFMAPeak(b *testing.B) {
-	if measurePeak() == 0 {
+	if fmaPeak(1) == 0 {
 		b.Skip("no FMA loop on this architecture")
 	}
 	var flops float64
@@ -106,31 +194,31 @@ func benchGemm(b *testing.B, m, n, k int, transB, packed bool) {
 	if packed {
 		pb = PackB(n, k, w, ldb, transB)
 	}
-	peak := measurePeak()
+	meter := newPeakMeter(b, p)
+	flops1 := 2 * float64(m) * float64(n) * float64(k)
 	b.ResetTimer()
 	cpu0 := processCPUTime()
 	for b.Loop() {
-		if packed {
-			GemmPacked(p, m, x, k, pb, c, n, nil)
-		} else {
-			Gemm(p, m, n, k, x, k, w, ldb, transB, c, n, nil)
-		}
+		meter.time(flops1, func() {
+			if packed {
+				GemmPacked(p, m, x, k, pb, c, n, nil)
+			} else {
+				Gemm(p, m, n, k, x, k, w, ldb, transB, c, n, nil)
+			}
+		})
 	}
-	flops := 2 * float64(m) * float64(n) * float64(k) * float64(b.N)
-	cpu := processCPUTime() - cpu0
+	cpu := processCPUTime() - cpu0 - meter.peakCPU()
 	b.StopTimer()
-	reportRates(b, flops, cpu, threads, max(peak, measurePeak()))
+	reportRates(b, flops1*float64(b.N), cpu, threads)
+	meter.report()
 }
 
-// reportRates reports GFLOP/s over wall time, its share of the peak of threads cores,
-// and GFLOP/s per CPU second of one core (cpu-GFLOP/s, which other processes on the
-// machine disturb less).
-func reportRates(b *testing.B, flops float64, cpu time.Duration, threads int, peak float64) {
+// reportRates reports GFLOP/s over wall time and GFLOP/s per CPU second of one core ×
+// threads (cpu-GFLOP/s, which other processes on the machine disturb less). The timer
+// is stopped while the peak meter runs, so neither counts it.
+func reportRates(b *testing.B, flops float64, cpu time.Duration, threads int) {
 	gflops := flops / b.Elapsed().Seconds() / 1e9
 	b.ReportMetric(gflops, "GFLOP/s")
-	if peak > 0 {
-		b.ReportMetric(100*gflops/(peak*float64(threads)), "%peak")
-	}
 	if cpu > 0 {
 		b.ReportMetric(flops/cpu.Seconds()/1e9*float64(threads), "cpu-GFLOP/s")
 	}
@@ -146,15 +234,21 @@ func BenchmarkMicroKernel(b *testing.B) {
 	for i := range a {
 		a[i] = 1
 	}
-	peak := measurePeak()
+	p := NewPool(1)
+	defer p.Close()
+	meter := newPeakMeter(b, p)
+	flops1 := 2 * float64(kr.mr*kr.nr*kcBlock*100)
 	b.ResetTimer()
 	cpu0 := processCPUTime()
 	for b.Loop() {
-		for range 100 {
-			kr.micro(kcBlock, a, bp, kr.nr, c, kr.nr, true)
-		}
+		meter.time(flops1, func() {
+			for range 100 {
+				kr.micro(kcBlock, a, bp, kr.nr, c, kr.nr, true)
+			}
+		})
 	}
-	cpu := processCPUTime() - cpu0
+	cpu := processCPUTime() - cpu0 - meter.peakCPU()
 	b.StopTimer()
-	reportRates(b, 2*float64(kr.mr*kr.nr*kcBlock*100)*float64(b.N), cpu, 1, max(peak, measurePeak()))
+	reportRates(b, flops1*float64(b.N), cpu, 1)
+	meter.report()
 }

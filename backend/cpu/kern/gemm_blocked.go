@@ -305,14 +305,15 @@ func (w *gemmWork) compute(tid, t, ct int) {
 	groups := (panels + w.group - 1) / w.group
 	i0 := ct / groups * w.mc
 	p0 := ct % groups * w.group
-	w.multiply(tid, pc, kb, i0, min(i0+w.mc, w.m), jc, cols, p0, min(p0+w.group, panels), w.bBuf[t%2])
+	w.multiply(tid, pc, kb, i0, min(i0+w.mc, w.m), jc, cols, p0, min(p0+w.group, panels), w.bBuf[t%2], nil)
 }
 
 // multiply computes rows [i0, i1) × B panels [p0, p1) of the columns [jc, jc+cols), k
 // block (pc, kb), into C, and the epilogue on the last k block. B panels come from the
 // PackedB, from shared (a block packed by the team), or else are packed here into the
-// thread's buffer (local), or read in place (direct, a ragged last panel packed).
-func (w *gemmWork) multiply(tid, pc, kb, i0, i1, jc, cols, p0, p1 int, shared []float32) {
+// thread's buffer (local), or read in place (direct, a ragged last panel packed). pf,
+// if not nil, prefetches the task's next block a share before each micro-kernel call.
+func (w *gemmWork) multiply(tid, pc, kb, i0, i1, jc, cols, p0, p1 int, shared []float32, pf *bPrefetch) {
 	kr := w.kr
 	mr, nr := kr.mr, kr.nr
 	c, ldc, ep := w.c, w.ldc, w.ep
@@ -351,6 +352,9 @@ func (w *gemmWork) multiply(tid, pc, kb, i0, i1, jc, cols, p0, p1 int, shared []
 		for i := i0; i < i1; i += mr {
 			rows := min(mr, i1-i)
 			ap := aBlock[i/mr*kb*mr : (i/mr+1)*kb*mr]
+			if pf != nil {
+				pf.step()
+			}
 			if rows == mr && nb == nr {
 				kr.micro(kb, ap, bp, bStride, c[i*ldc+j:], ldc, acc)
 			} else {
@@ -391,6 +395,11 @@ func (w *gemmWork) workLocal(tid int) {
 	nr := w.kr.nr
 	panels := (w.n + nr - 1) / nr
 	groups := (panels + w.group - 1) / w.group
+	var pf *bPrefetch
+	if w.b.packed == nil && hasPrefetch {
+		pf = &bPrefetch{}
+		defer pf.done()
+	}
 	for {
 		g := int(w.next.Add(1) - 1)
 		if g >= groups {
@@ -398,10 +407,34 @@ func (w *gemmWork) workLocal(tid int) {
 		}
 		p0 := g * w.group
 		p1 := min(p0+w.group, panels)
+		calls := (p1 - p0) * w.mPanels
 		for pc := 0; pc < w.k; pc += kcBlock {
-			w.multiply(tid, pc, min(kcBlock, w.k-pc), 0, w.m, 0, w.n, p0, p1, nil)
+			if pf != nil {
+				// The next block: this group's next k block, else the first k block of
+				// the group this thread most likely takes next.
+				if pc+kcBlock < w.k {
+					w.planPrefetch(pf, pc+kcBlock, p0, p1, calls)
+				} else if gn := g + w.nt; gn < groups {
+					w.planPrefetch(pf, 0, gn*w.group, min((gn+1)*w.group, panels), calls)
+				} else {
+					pf.plan(nil, 0, 0, 0, 0, 0)
+				}
+			}
+			w.multiply(tid, pc, min(kcBlock, w.k-pc), 0, w.m, 0, w.n, p0, p1, nil, pf)
 		}
 	}
+}
+
+// planPrefetch aims pf at the k block from row pc of op(B), panels [p0, p1).
+func (w *gemmWork) planPrefetch(pf *bPrefetch, pc, p0, p1, calls int) {
+	nr := w.kr.nr
+	kb := min(kcBlock, w.k-pc)
+	j0, j1 := p0*nr, min(p1*nr, w.n)
+	if w.b.transB { // op(B)(l, j) = B[j·ldb + l]: rows j, kb values each
+		pf.plan(w.b.b, j0*w.b.ldb+pc, w.b.ldb, kb, j1-j0, calls)
+		return
+	}
+	pf.plan(w.b.b, pc*w.b.ldb+j0, w.b.ldb, j1-j0, kb, calls)
 }
 
 // WorkspaceBytes is the memory the pool holds for matrix products beyond their operands:

@@ -27,6 +27,29 @@
 	VFMADD231PS  Y14, Y15, Y11       \
 	ADDQ         R8, BX
 
+// STEPP is STEP for a packed panel (B rows 96 bytes apart): the four steps of one
+// round read B at fixed offsets from BX, which moves once a round.
+#define STEPP(aoff, boff) \
+	VMOVUPS      (boff+0)(BX), Y12   \
+	VMOVUPS      (boff+32)(BX), Y13  \
+	VMOVUPS      (boff+64)(BX), Y14  \
+	VBROADCASTSS (aoff+0)(AX), Y15   \
+	VFMADD231PS  Y12, Y15, Y0        \
+	VFMADD231PS  Y13, Y15, Y1        \
+	VFMADD231PS  Y14, Y15, Y2        \
+	VBROADCASTSS (aoff+4)(AX), Y15   \
+	VFMADD231PS  Y12, Y15, Y3        \
+	VFMADD231PS  Y13, Y15, Y4        \
+	VFMADD231PS  Y14, Y15, Y5        \
+	VBROADCASTSS (aoff+8)(AX), Y15   \
+	VFMADD231PS  Y12, Y15, Y6        \
+	VFMADD231PS  Y13, Y15, Y7        \
+	VFMADD231PS  Y14, Y15, Y8        \
+	VBROADCASTSS (aoff+12)(AX), Y15  \
+	VFMADD231PS  Y12, Y15, Y9        \
+	VFMADD231PS  Y13, Y15, Y10       \
+	VFMADD231PS  Y14, Y15, Y11
+
 // Row r of the tile to C at DX (C += when acc), then DX to the next row.
 #define STOREROW(y0, y1, y2) \
 	TESTB   R10B, R10B     \
@@ -79,6 +102,22 @@ TEXT ·gemm4x24AVX2(SB), NOSPLIT, $0-49
 	MOVQ CX, R12
 	SHRQ $2, R12
 	JZ   tail
+	CMPQ R8, $96
+	JNE  loop4
+
+	// A packed panel: one pointer update per four steps (measured 2-3 % of the peak
+	// faster than STEP's update per step).
+loopp:
+	PREFETCHT0 256(AX)
+	STEPP(0, 0)
+	STEPP(16, 96)
+	STEPP(32, 192)
+	STEPP(48, 288)
+	ADDQ $384, BX
+	ADDQ $64, AX
+	DECQ R12
+	JNZ  loopp
+	JMP  tail
 
 loop4:
 	PREFETCHT0 256(AX)
