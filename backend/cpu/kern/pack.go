@@ -16,15 +16,7 @@ func packA(dst, a []float32, lda, i0, rows, l0, kc, mr int) {
 	for p := 0; p*mr < rows; p++ {
 		panel := dst[p*kc*mr : (p+1)*kc*mr]
 		if mr == 4 && rows-p*mr >= 4 {
-			o := (i0+p*4)*lda + l0
-			r0 := a[o : o+kc]
-			r1 := a[o+lda : o+lda+kc]
-			r2 := a[o+2*lda : o+2*lda+kc]
-			r3 := a[o+3*lda : o+3*lda+kc]
-			for l := range kc {
-				d := (*[4]float32)(panel[l*4:])
-				d[0], d[1], d[2], d[3] = r0[l], r1[l], r2[l], r3[l]
-			}
+			packA4(panel, a[(i0+p*4)*lda+l0:], lda, kc)
 			continue
 		}
 		for r := range mr {
@@ -40,6 +32,22 @@ func packA(dst, a []float32, lda, i0, rows, l0, kc, mr int) {
 				panel[l*mr+r] = v
 			}
 		}
+	}
+}
+
+// packA4 packs one full panel of four rows: panel[l·4+r] = a[r·lda+l] for l < kc. It
+// is a variable so an assembly transpose can replace it.
+var packA4 = packA4Generic
+
+func packA4Generic(panel, a []float32, lda, kc int) {
+	r0 := a[:kc]
+	r1 := a[lda : lda+kc]
+	r2 := a[2*lda : 2*lda+kc]
+	r3 := a[3*lda : 3*lda+kc]
+	panel = panel[:4*kc]
+	for l := range kc {
+		d := (*[4]float32)(panel[l*4:])
+		d[0], d[1], d[2], d[3] = r0[l], r1[l], r2[l], r3[l]
 	}
 }
 

@@ -6,6 +6,21 @@ func init() {
 	if hasAVX2FMA {
 		packPanelT = packPanelTAVX2
 		packRows = packRowsAVX2Go
+		packA4 = packA4AVX2Go
+	}
+}
+
+// packA4AVX2Go is packA4Generic with 8 columns of the four rows transposed at a time in
+// AVX2 registers; the last kc mod 8 columns go the generic way.
+func packA4AVX2Go(panel, a []float32, lda, kc int) {
+	kc8 := kc &^ 7
+	if kc8 > 0 {
+		_ = panel[4*kc-1]
+		_ = a[3*lda+kc-1]
+		packA4AVX2(&panel[0], &a[0], 4*lda, kc8)
+	}
+	if kc8 < kc {
+		packA4Generic(panel[4*kc8:], a[kc8:], lda, kc-kc8)
 	}
 }
 
@@ -60,6 +75,9 @@ func packRowsAVX2Go(dst, b []float32, ldb, l0, kc, j0, panels, nr int) {
 
 //go:noescape
 func packT8AVX2(dst *float32, dstStrideBytes int, b *float32, ldbBytes, kc8 int)
+
+//go:noescape
+func packA4AVX2(dst, a *float32, ldaBytes, kc8 int)
 
 //go:noescape
 func packRowsAVX2(dst, src *float32, ldbBytes, kc, panels, panelBytes, vecs int)

@@ -139,3 +139,46 @@ vecloop:
 rowsdone:
 	VZEROUPPER
 	RET
+
+// func packA4AVX2(dst, a *float32, ldaBytes, kc8 int)
+//
+// dst[l·4+r] = a[r·lda+l] for r < 4, l < kc8 (a multiple of 8): four rows of A into an
+// mr = 4 panel, 4×8 at a time in registers.
+TEXT ·packA4AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DX
+	MOVQ a+8(FP), SI
+	MOVQ ldaBytes+16(FP), DI
+	MOVQ kc8+24(FP), CX
+	SHRQ $3, CX
+	JZ   a4done
+	LEAQ (DI)(DI*2), R8 // 3·lda
+
+a4loop:
+	VMOVUPS    (SI), Y0          // row 0, l = 0..7
+	VMOVUPS    (SI)(DI*1), Y1    // row 1
+	VMOVUPS    (SI)(DI*2), Y2    // row 2
+	VMOVUPS    (SI)(R8*1), Y3    // row 3
+	VUNPCKLPS  Y1, Y0, Y4        // r0 r1 at l = 0,1 | 4,5
+	VUNPCKHPS  Y1, Y0, Y5        // r0 r1 at l = 2,3 | 6,7
+	VUNPCKLPS  Y3, Y2, Y6        // r2 r3 at l = 0,1 | 4,5
+	VUNPCKHPS  Y3, Y2, Y7        // r2 r3 at l = 2,3 | 6,7
+	VSHUFPS    $0x44, Y6, Y4, Y8 // l = 0 | 4
+	VSHUFPS    $0xEE, Y6, Y4, Y9 // l = 1 | 5
+	VSHUFPS    $0x44, Y7, Y5, Y10 // l = 2 | 6
+	VSHUFPS    $0xEE, Y7, Y5, Y11 // l = 3 | 7
+	VPERM2F128 $0x20, Y9, Y8, Y0  // l = 0, 1
+	VPERM2F128 $0x20, Y11, Y10, Y1 // l = 2, 3
+	VPERM2F128 $0x31, Y9, Y8, Y2  // l = 4, 5
+	VPERM2F128 $0x31, Y11, Y10, Y3 // l = 6, 7
+	VMOVUPS    Y0, (DX)
+	VMOVUPS    Y1, 32(DX)
+	VMOVUPS    Y2, 64(DX)
+	VMOVUPS    Y3, 96(DX)
+	ADDQ       $128, DX
+	ADDQ       $32, SI
+	DECQ       CX
+	JNZ        a4loop
+
+a4done:
+	VZEROUPPER
+	RET

@@ -73,3 +73,43 @@ func TestPackRows(t *testing.T) {
 		}
 	}
 }
+
+// TestPackA holds the A pack this CPU uses (full four-row panels through packA4, a
+// ragged last panel the generic way) to its definition dst[p·kc·mr + l·mr + r] =
+// A[(i0+p·mr+r)·lda + l0+l], zero past the last row, and checks it writes nothing else.
+func TestPackA(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 0))
+	for _, mr := range []int{4, 8} {
+		for _, kc := range []int{1, 7, 8, 9, 16, 31, 256} {
+			for _, rows := range []int{1, 3, 4, 5, 8, 13} {
+				i0, l0 := 2, 3
+				lda := l0 + kc + rng.IntN(5)
+				a := matrix(rng, i0+rows, lda, lda)
+				panels := (rows + mr - 1) / mr
+				dst := make([]float32, panels*kc*mr+5)
+				for i := range dst {
+					dst[i] = -7
+				}
+				packA(dst, a, lda, i0, rows, l0, kc, mr)
+				for p := range panels {
+					for l := range kc {
+						for r := range mr {
+							want := float32(0)
+							if i := p*mr + r; i < rows {
+								want = a[(i0+i)*lda+l0+l]
+							}
+							if got := dst[p*kc*mr+l*mr+r]; got != want {
+								t.Fatalf("mr=%d kc=%d rows=%d: dst[%d·%d·%d+%d·%d+%d] = %g, want %g", mr, kc, rows, p, kc, mr, l, mr, r, got, want)
+							}
+						}
+					}
+				}
+				for i := panels * kc * mr; i < len(dst); i++ {
+					if dst[i] != -7 {
+						t.Fatalf("mr=%d kc=%d rows=%d: wrote dst[%d] past the panels", mr, kc, rows, i)
+					}
+				}
+			}
+		}
+	}
+}
