@@ -17,7 +17,11 @@ import "sync/atomic"
 // into a buffer of its thread: they are in that core's L1 and L2 when the micro-kernel
 // reads them, where a shared block has gone out to L3. This measured 10-15 points of
 // the FMA peak better than the shared block on one and on two threads, and needs no
-// barrier per block (which cost most of the time of products with a few rows).
+// barrier per block (which cost most of the time of products with a few rows). While a
+// task multiplies one block it prefetches into L2, a share before each micro-kernel
+// call, the block of B it packs next (prefetch.go): a weight's rows are a page or more
+// apart, where the hardware prefetchers stop, so without it each row packed waited on
+// DRAM.
 //
 // The micro-kernel sweeps mr×nr tiles with a kc×nr panel of B in L1 and the row chunk
 // of A (mcBlock × kc) in L2; the epilogue runs on each tile right after its last k block.
