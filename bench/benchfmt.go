@@ -50,6 +50,9 @@ func WriteBenchfmt(w io.Writer, env Environment, results []*Result) error {
 	if env.CPUModel != "" {
 		config("cpu", env.CPUModel)
 	}
+	if env.CPUKernel != "" {
+		config("cpu-kernel", env.CPUKernel)
+	}
 	if env.GPU != nil {
 		config("gpu", env.GPU.Name)
 	}

@@ -11,7 +11,8 @@ import (
 // CaptureEnvironment describes this machine and build for a result file: the ltsbench
 // version and commit, Go version, OS/arch, the CPU (model, cores, SIMD features), the
 // thread count, the host name and, when be runs on a GPU and describes it
-// (GPUDescriber), the GPU, driver and CUDA version. threads ≤ 0 records all cores. be
+// (GPUDescriber), the GPU, driver and CUDA version, and when be names its CPU kernels
+// (KernelDescriber), the SGEMM micro-kernel. threads ≤ 0 records all cores. be
 // may be nil (no device).
 func CaptureEnvironment(threads int, be backend.Backend) Environment {
 	if threads <= 0 {
@@ -35,6 +36,9 @@ func CaptureEnvironment(threads int, be backend.Backend) Environment {
 	}
 	dev := be.Device()
 	env.Device = dev.String()
+	if d, ok := be.(KernelDescriber); ok {
+		env.CPUKernel = d.CPUKernel()
+	}
 	if dev.Kind != "cuda" {
 		return env
 	}

@@ -12,8 +12,12 @@ type Environment struct {
 	Threads     int         `json:"threads"`
 	Hostname    string      `json:"hostname,omitempty"`
 	Device      string      `json:"device,omitempty"` // the device measured on (cpu, cuda:N)
-	GPU         *GPUInfo    `json:"gpu,omitempty"`
-	Notes       []string    `json:"notes,omitempty"` // e.g. "NVML not found: GPU memory not sampled"
+	// CPUKernel names the SGEMM micro-kernel the CPU backend chose for this build and
+	// CPU (e.g. "amd64 AVX2+FMA 4×24", or the generic Go one with -tags noasm): CPU
+	// latencies of two builds compare only when it is the same.
+	CPUKernel string   `json:"cpu_kernel,omitempty"`
+	GPU       *GPUInfo `json:"gpu,omitempty"`
+	Notes     []string `json:"notes,omitempty"` // e.g. "NVML not found: GPU memory not sampled"
 }
 
 // GPUInfo describes the GPU of a CUDA measurement.

@@ -1,8 +1,8 @@
 package bench
 
-// Optional interfaces a backend or an executable implements to give bench what only a
-// GPU knows. bench finds them with type assertions; a backend that implements neither
-// still measures latency and alloc_peak_bytes.
+// Optional interfaces a backend or an executable implements to give bench what only it
+// knows (the GPU, or which CPU kernels run). bench finds them with type assertions; a
+// backend that implements none still measures latency and alloc_peak_bytes.
 
 // MemorySampler is implemented by an Executable (the CUDA backend's) that can watch the
 // device memory while graphs run. Measure calls StartMemorySampling just before the
@@ -27,4 +27,11 @@ type MemorySampler interface {
 // tell (CaptureEnvironment then adds a note).
 type GPUDescriber interface {
 	GPU() *GPUInfo
+}
+
+// KernelDescriber is implemented by a Backend whose speed depends on which of its own
+// kernels this build and CPU selected (the CPU backend's AVX2+FMA, NEON or generic Go
+// SGEMM): CPUKernel names the one in use, for the environment block.
+type KernelDescriber interface {
+	CPUKernel() string
 }

@@ -2,10 +2,12 @@ package bench
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/backend/cpu"
+	"github.com/ltsbench/ltsbench/backend/cpu/kern"
 	"github.com/ltsbench/ltsbench/model"
 )
 
@@ -52,5 +54,28 @@ func TestMeasureCPU(t *testing.T) {
 		if res.Device != "cpu" {
 			t.Errorf("%s: device %q", name, res.Device)
 		}
+	}
+}
+
+// The environment of a CPU measurement names the SGEMM micro-kernel that ran, in the
+// JSON and in the benchfmt configuration, since CPU latencies of builds that chose
+// different kernels (AVX2 or -tags noasm, say) do not compare.
+func TestEnvironmentNamesCPUKernel(t *testing.T) {
+	be := cpu.New(backend.Options{Threads: 1})
+	defer be.Close()
+	env := CaptureEnvironment(1, be)
+	want := kern.KernelName()
+	if want == "" || env.CPUKernel != want {
+		t.Fatalf("cpu_kernel %q, want the kernel in use %q", env.CPUKernel, want)
+	}
+	var buf strings.Builder
+	if err := WriteBenchfmt(&buf, env, nil); err != nil {
+		t.Fatal(err)
+	}
+	if line := "cpu-kernel: " + want + "\n"; !strings.Contains(buf.String(), line) {
+		t.Errorf("benchfmt configuration lacks %q:\n%s", line, buf.String())
+	}
+	if env := CaptureEnvironment(1, nil); env.CPUKernel != "" {
+		t.Errorf("no backend: cpu_kernel %q, want none", env.CPUKernel)
 	}
 }

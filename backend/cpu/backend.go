@@ -26,6 +26,10 @@ func New(o backend.Options) *Backend { return &Backend{opts: o} }
 // Device is "cpu".
 func (b *Backend) Device() backend.Device { return backend.Device{Kind: "cpu"} }
 
+// CPUKernel names the SGEMM micro-kernel this build runs on this CPU (bench records it
+// in the environment block).
+func (b *Backend) CPUKernel() string { return kern.KernelName() }
+
 // Close releases nothing: executables own their memory.
 func (b *Backend) Close() error { return nil }
 
