@@ -396,9 +396,7 @@ func (w *gemmWork) workLocal(tid int) {
 		w.pack(u/w.aTasks, u%w.aTasks, 0) // block u/aTasks: column block 0, that k block
 	}
 	w.bar.wait(w.nt, &w.next)
-	nr := w.kr.nr
-	panels := (w.n + nr - 1) / nr
-	groups := (panels + w.group - 1) / w.group
+	groups := w.localTasks()
 	var pf *bPrefetch
 	if w.b.packed == nil && hasPrefetch {
 		pf = &bPrefetch{}
@@ -409,8 +407,7 @@ func (w *gemmWork) workLocal(tid int) {
 		if g >= groups {
 			return
 		}
-		p0 := g * w.group
-		p1 := min(p0+w.group, panels)
+		p0, p1 := w.localSpan(g)
 		calls := (p1 - p0) * w.mPanels
 		for pc := 0; pc < w.k; pc += kcBlock {
 			if pf != nil {
@@ -419,7 +416,8 @@ func (w *gemmWork) workLocal(tid int) {
 				if pc+kcBlock < w.k {
 					w.planPrefetch(pf, pc+kcBlock, p0, p1, calls)
 				} else if gn := g + w.nt; gn < groups {
-					w.planPrefetch(pf, 0, gn*w.group, min((gn+1)*w.group, panels), calls)
+					q0, q1 := w.localSpan(gn)
+					w.planPrefetch(pf, 0, q0, q1, calls)
 				} else {
 					pf.plan(nil, 0, 0, 0, 0, 0)
 				}
@@ -427,6 +425,36 @@ func (w *gemmWork) workLocal(tid int) {
 			w.multiply(tid, pc, min(kcBlock, w.k-pc), 0, w.m, 0, w.n, p0, p1, nil, pf)
 		}
 	}
+}
+
+// localTasks is the number of compute tasks of workLocal: groups of w.group B panels,
+// then (with more than one thread) a tail of single panels, so the threads run out of
+// work together: with 22 panels in groups of 2 on two threads, 11 equal groups left one
+// thread a group to do alone at the end.
+func (w *gemmWork) localTasks() int {
+	panels := (w.n + w.kr.nr - 1) / w.kr.nr
+	tail := w.localTail(panels)
+	return (panels-tail+w.group-1)/w.group + tail
+}
+
+// localTail is the number of single-panel tasks at the end of workLocal's list.
+func (w *gemmWork) localTail(panels int) int {
+	if w.nt <= 1 || w.group <= 1 {
+		return 0
+	}
+	return min(panels, 2*w.nt)
+}
+
+// localSpan returns the B panels [p0, p1) of workLocal's task g.
+func (w *gemmWork) localSpan(g int) (p0, p1 int) {
+	panels := (w.n + w.kr.nr - 1) / w.kr.nr
+	head := panels - w.localTail(panels)
+	if nHead := (head + w.group - 1) / w.group; g >= nHead {
+		p0 = head + g - nHead
+		return p0, p0 + 1
+	}
+	p0 = g * w.group
+	return p0, min(p0+w.group, head)
 }
 
 // planPrefetch aims pf at the k block from row pc of op(B), panels [p0, p1).

@@ -321,8 +321,46 @@ func TestGemmLocalWide(t *testing.T) {
 				if g := &p.gemm; !g.local || g.nJ < 2 || g.nK < 2 {
 					t.Errorf("%s %v: local=%v with %d×%d blocks, want local 2×2", kr.name, tc, g.local, g.nJ, g.nK)
 				}
+				if g := &p.gemm; g.localTail((tc.n+kr.nr-1)/kr.nr) == 0 {
+					t.Errorf("%s %v: no single-panel tail on %d threads", kr.name, tc, g.nt)
+				}
 			})
 		}
 		p.Close()
 	}
 }
+
+// TestLocalSpans: workLocal's tasks cover the B panels once, in order, in groups of at
+// most w.group, the last 2·threads of them single panels when more than one thread
+// shares groups of several panels.
+func TestLocalSpans(t *testing.T) {
+	for _, c := range []struct{ panels, group, nt, wantTail int }{
+		{22, 2, 2, 4}, {96, 4, 2, 4}, {3, 4, 2, 3}, {10, 4, 1, 0}, {10, 1, 2, 0}, {1, 1, 2, 0}, {50, 3, 3, 6},
+	} {
+		w := &gemmWork{kr: &avx2KernelShape, n: c.panels * avx2KernelShape.nr, group: c.group, nt: c.nt}
+		if got := w.localTail(c.panels); got != c.wantTail {
+			t.Errorf("%+v: tail %d, want %d", c, got, c.wantTail)
+		}
+		next, singles := 0, 0
+		for g := range w.localTasks() {
+			p0, p1 := w.localSpan(g)
+			if p0 != next || p1 <= p0 || p1-p0 > c.group {
+				t.Fatalf("%+v: task %d spans [%d, %d) after %d", c, g, p0, p1, next)
+			}
+			if g >= w.localTasks()-c.wantTail && p1-p0 != 1 {
+				t.Errorf("%+v: tail task %d spans %d panels", c, g, p1-p0)
+			}
+			if p1-p0 == 1 {
+				singles++
+			}
+			next = p1
+		}
+		if next != c.panels || singles < c.wantTail {
+			t.Errorf("%+v: tasks cover %d panels with %d single ones", c, next, singles)
+		}
+	}
+}
+
+// avx2KernelShape is a kernel descriptor with the AVX2 tile, for tests of the driver's
+// arithmetic (its micro-kernel is never called).
+var avx2KernelShape = gemmKernel{name: "shape 4×24", mr: 4, nr: 24}
