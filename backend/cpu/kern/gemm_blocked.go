@@ -366,7 +366,9 @@ func (w *gemmWork) multiply(tid, pc, kb, i0, i1, jc, cols, p0, p1 int, shared []
 			if prefetchC {
 				w.prefetchCAhead(i, i0, i1, j, jc+cols, mr, nr)
 			}
-			if rows == mr && nb == nr {
+			if rows == mr && nb == nr && kr.raw != nil {
+				kr.raw(kb, &ap[0], &bp[0], 4*bStride, &c[i*ldc+j], 4*ldc, acc)
+			} else if rows == mr && nb == nr {
 				kr.micro(kb, ap, bp, bStride, c[i*ldc+j:], ldc, acc)
 			} else {
 				kr.micro(kb, ap, bp, bStride, edge, nr, false)

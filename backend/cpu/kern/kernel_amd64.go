@@ -8,7 +8,7 @@ import "golang.org/x/sys/cpu"
 // vectors), three B vectors and one broadcast of A per row each step: all 16 YMM
 // registers, 12 FMAs for 3 loads and 4 broadcasts. (A 6×16 tile needs 6 broadcasts per
 // 12 FMAs and ran about 5 % slower on Zen 3 with operands in L1.)
-var avx2Kernel = gemmKernel{name: "amd64 AVX2+FMA 4×24", mr: 4, nr: 24, micro: microAVX2}
+var avx2Kernel = gemmKernel{name: "amd64 AVX2+FMA 4×24", mr: 4, nr: 24, micro: microAVX2, raw: gemm4x24AVX2}
 
 var hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
