@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/ltsbench/ltsbench/internal/stats"
 )
 
 // sgemmShapes are the products the models run: M = 192 tokens (or a few rows in the
@@ -32,9 +33,9 @@ var sgemmShapes = []struct {
 }
 
 // peakMeter states a product's speed as a share of the FMA peak measured at the same
-// moments. The clock of a shared or power-managed machine moves (here by up to 20 %
-// from one second to the next, with a neighbour on the other hyperthread), so one
-// peak measured before a benchmark says little about its loop: the meter cuts the
+// moments. The FMA throughput of a shared or power-managed machine moves (here by 10 to
+// 20 % within seconds), so one peak measured before a benchmark says little about its
+// loop: the meter cuts the
 // loop into windows of about 20 ms and measures the peak of the team's cores (every
 // thread at once) right before and after each window, and the share is the median
 // over windows of the window's rate against the mean of its two peaks.
@@ -58,10 +59,9 @@ const (
 // newPeakMeter measures the first peak; nil where there is no FMA loop to measure.
 func newPeakMeter(b *testing.B, p *Pool) *peakMeter {
 	m := &peakMeter{p: p, threads: p.Threads(), b: b}
-	if m.teamPeak() == 0 {
+	if m.last = m.teamPeak(); m.last == 0 {
 		return nil
 	}
-	m.last = m.teamPeak()
 	return m
 }
 
@@ -128,17 +128,8 @@ func (m *peakMeter) report() {
 	if m == nil || len(m.ratios) == 0 {
 		return
 	}
-	m.b.ReportMetric(100*median(m.ratios), "%peak")
-	m.b.ReportMetric(median(m.peaks), "peak-GFLOP/s")
-}
-
-func median(x []float64) float64 {
-	s := slices.Clone(x)
-	slices.Sort(s)
-	if n := len(s); n%2 == 0 {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-	return s[len(s)/2]
+	m.b.ReportMetric(100*stats.Median(m.ratios), "%peak")
+	m.b.ReportMetric(stats.Median(m.peaks), "peak-GFLOP/s")
 }
 
 // BenchmarkFMAPeak is the FMA peak of one core: 12 independent 8-lane FMAs a round.
