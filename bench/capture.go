@@ -27,6 +27,7 @@ func CaptureEnvironment(threads int, be backend.Backend) Environment {
 		CPUCores:    cpu.Cores,
 		CPUFeatures: cpu.Features,
 		Threads:     threads,
+		CPUAffinity: cpuAffinity(),
 	}
 	if h, err := os.Hostname(); err == nil {
 		env.Hostname = h

@@ -10,8 +10,15 @@ type Environment struct {
 	CPUCores    int         `json:"cpu_cores"`
 	CPUFeatures []string    `json:"cpu_features"`
 	Threads     int         `json:"threads"`
-	Hostname    string      `json:"hostname,omitempty"`
-	Device      string      `json:"device,omitempty"` // the device measured on (cpu, cuda:N)
+	// CPUAffinity is the CPUs the process may run on (Linux: "0-1", "2,3"), empty
+	// where the operating system does not say. ltsbench does not pin threads itself:
+	// the CPU backend's workers are goroutines that the Go scheduler moves between OS
+	// threads, so pinning a thread (sched_setaffinity) would not pin the work. Confine
+	// the whole process instead (taskset -c 2,3 ltsbench …, or a cpuset); this field
+	// records what it ran on.
+	CPUAffinity string `json:"cpu_affinity,omitempty"`
+	Hostname    string `json:"hostname,omitempty"`
+	Device      string `json:"device,omitempty"` // the device measured on (cpu, cuda:N)
 	// CPUKernel names the SGEMM micro-kernel the CPU backend chose for this build and
 	// CPU (e.g. "amd64 AVX2+FMA 4×24", or the generic Go one with -tags noasm): CPU
 	// latencies of two builds compare only when it is the same.

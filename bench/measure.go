@@ -24,8 +24,13 @@ const idsStream = 0x6c74735f696473 // "lts_ids"
 // fills the weights with the seeded initialisation of model.InitWeights (the values do
 // not change the speed), compiles the graph, writes seeded random token ids, and for
 // Transformer-XL runs one untimed forward so that the memory holds a previous segment.
-// Then p.Warmup untimed forwards, then timed forwards as p says (see sample). The
-// Executable is closed before Measure returns; be stays open (the caller owns it).
+// Then p.Warmup untimed forwards and, unless the protocol fixes the warm-up, timed
+// warm-up forwards until the latency settles (see warmUp); then timed forwards as p
+// says (see sample). A timed forward during which other work kept our threads
+// waiting for a CPU is set aside and taken again; a measurement most of whose forwards
+// were disturbed is repeated (see sampleLeastDisturbed), and Result.Disturbance
+// records what competed. The Executable is closed before Measure returns; be stays
+// open (the caller owns it).
 //
 // p.Threads is recorded, not applied: it should be the thread count be was opened
 // with. Errors name the architecture's key and the step that failed and wrap their
@@ -77,7 +82,10 @@ func Measure(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol,
 			return nil, fail("fill memory (untimed segment)", err)
 		}
 	}
-	if err := warmUp(ctx, exe, 0, p); err != nil {
+	pr := measureProbe()
+	defer pr.close()
+	wu, err := warmUp(ctx, exe, 0, p, time.Now, pr)
+	if err != nil {
 		return nil, fmt.Errorf("measure %s: %w", key, err) // err names its step
 	}
 	// Collect what the set-up (and any earlier measurement) left behind and return it
@@ -96,13 +104,15 @@ func Measure(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol,
 		Protocol:       p,
 		Seed:           seed,
 		AllocPeakBytes: allocPeak,
+		WarmupRuns:     wu.runs,
+		WarmupSettled:  wu.settled,
 	}
 	rssErr := resetPeakRSS()
 	ms, hasSampler := exe.(MemorySampler)
 	if hasSampler {
 		ms.StartMemorySampling()
 	}
-	samples, err := sample(ctx, exe, 0, p, time.Now)
+	s, dist, err := sampleLeastDisturbed(ctx, exe, 0, p, pr)
 	if hasSampler {
 		res.NVMLProcessPeakBytes, res.DeviceUsedDeltaBytes, res.MemoryNote = ms.StopMemorySampling()
 	}
@@ -121,9 +131,55 @@ func Measure(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol,
 	if wr, ok := exe.(backend.WorkspaceReporter); ok {
 		res.WorkspaceBytes = wr.WorkspaceBytes()
 	}
-	res.SamplesMS = samples
-	res.Latency = Summarize(samples)
+	res.SamplesMS = s.statSamples(p)
+	res.DisturbedMS = s.disturbed
+	if dist.Measured {
+		res.Disturbance = &dist
+	}
+	res.Latency = Summarize(res.SamplesMS)
 	return res, nil
+}
+
+// measureProbe is the disturbance probe of Measure (tests replace it).
+var measureProbe = newProbe
+
+// A measurement most of whose forwards were disturbed (more than retryDisturbed) is
+// taken again, after retryPause, at most measureRetries times; the least disturbed one
+// is kept.
+const (
+	retryDisturbed = 0.5
+	measureRetries = 2
+	retryPause     = 200 * time.Millisecond
+)
+
+// sampleLeastDisturbed runs the sampling loop, again when most of its forwards were
+// disturbed, and returns the least disturbed run with its disturbance.
+func sampleLeastDisturbed(ctx context.Context, r runner, g int, p Protocol, pr probe) (*sampled, Disturbance, error) {
+	var best *sampled
+	var bestD Disturbance
+	for attempt := 0; ; attempt++ {
+		a := pr.snap()
+		s, err := sample(ctx, r, g, p, time.Now, pr)
+		if err != nil {
+			return nil, bestD, err
+		}
+		var d Disturbance
+		d.account(a, pr.snap())
+		d.Samples = len(s.disturbed)
+		d.Fraction = float64(len(s.disturbed)) / float64(max(s.total(), 1))
+		if best == nil || d.Fraction < bestD.Fraction {
+			best, bestD = s, d
+		}
+		bestD.Retries = attempt
+		if d.Fraction <= retryDisturbed || attempt == measureRetries {
+			return best, bestD, nil
+		}
+		select {
+		case <-ctx.Done():
+			return best, bestD, nil
+		case <-time.After(retryPause):
+		}
+	}
 }
 
 // randomIDs draws n token ids uniformly from [0, nToken), seeded. Every cluster of the

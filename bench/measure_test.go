@@ -83,8 +83,19 @@ func (b *fakeBackend) Compile(w *model.Weights, gs ...*model.Graph) (backend.Exe
 func fastProtocol(n int) Protocol {
 	p := DefaultProtocol()
 	p.Warmup, p.MinSamples, p.MaxSamples, p.MinTimeS, p.MaxTimeS = 2, n, n, 0, 0
+	p.FixedWarmup = true
 	return p
 }
+
+// quietProbe sees no disturbance, so the fakes' forwards are never taken again
+// whatever this machine is doing meanwhile.
+type quietProbe struct{}
+
+func (quietProbe) waitOnly() (time.Duration, bool) { return 0, true }
+func (quietProbe) snap() cpuSnap                   { return cpuSnap{} }
+func (quietProbe) close()                          {}
+
+func init() { measureProbe = func() probe { return quietProbe{} } }
 
 func TestMeasureSteps(t *testing.T) {
 	for _, tc := range []struct {

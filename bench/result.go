@@ -34,8 +34,12 @@ type Protocol struct {
 	// LTS-compat mode (Result.LatencyMS).
 	Statistic string `json:"statistic"`
 	Threads   int    `json:"threads,omitempty"`
-	TF32      bool   `json:"tf32,omitempty"`
-	NoGraph   bool   `json:"no_graph,omitempty"`
+	// FixedWarmup runs exactly Warmup untimed forwards; otherwise (and never in
+	// LTS-compat mode, which is fixed) timed warm-up forwards follow until the latency
+	// settles (see warmUp).
+	FixedWarmup bool `json:"fixed_warmup,omitempty"`
+	TF32        bool `json:"tf32,omitempty"`
+	NoGraph     bool `json:"no_graph,omitempty"`
 }
 
 // Result is one measured architecture on one device.
@@ -51,8 +55,20 @@ type Result struct {
 	Protocol      Protocol    `json:"protocol"`
 	Seed          uint64      `json:"seed"` // of the weights and the token ids
 
+	// Latency summarises SamplesMS: the undisturbed timed forwards (all of them when
+	// too few were undisturbed; Disturbance says so).
 	Latency   Stats     `json:"latency_ms"`
 	SamplesMS []float64 `json:"samples_ms"`
+	// DisturbedMS are the timed forwards set aside because other work held a CPU our
+	// threads were waiting for (see Disturbance), in the order taken.
+	DisturbedMS []float64 `json:"disturbed_ms,omitempty"`
+	// Disturbance is how much other work competed with the timed forwards; nil where
+	// the operating system does not tell (not Linux).
+	Disturbance *Disturbance `json:"disturbance,omitempty"`
+	// WarmupRuns is how many warm-up forwards ran; WarmupSettled that the timed ones
+	// settled (see Protocol.FixedWarmup) before their bound.
+	WarmupRuns    int  `json:"warmup_runs,omitempty"`
+	WarmupSettled bool `json:"warmup_settled,omitempty"`
 
 	// AllocPeakBytes is exact: weights + planned arena + Transformer-XL memory.
 	AllocPeakBytes int64 `json:"alloc_peak_bytes"`

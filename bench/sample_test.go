@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,20 @@ type fakeRunner struct {
 	timed   int // timed forwards
 	failAt  int // timed forward (from 1) that fails; 0 = none
 	onTimed func(n int)
+	// waitFor is the run-queue delay our threads suffer during timed forward i (from
+	// 0), as the fake's probe reports it; nil = none.
+	waitFor func(i int) time.Duration
+	waited  time.Duration
 }
+
+// probe is f's disturbance probe: it reports the waits of waitFor.
+func (f *fakeRunner) probe() probe { return fakeProbe{f} }
+
+type fakeProbe struct{ f *fakeRunner }
+
+func (p fakeProbe) waitOnly() (time.Duration, bool) { return p.f.waited, true }
+func (p fakeProbe) snap() cpuSnap                   { return cpuSnap{} }
+func (p fakeProbe) close()                          {}
 
 func (f *fakeRunner) Run(g int) error {
 	f.runs++
@@ -37,6 +51,9 @@ func (f *fakeRunner) RunTimed(g int) (time.Duration, error) {
 		return 0, errors.New("device lost")
 	}
 	d := f.dur(f.timed - 1)
+	if f.waitFor != nil {
+		f.waited += f.waitFor(f.timed - 1)
+	}
 	f.clock.t = f.clock.t.Add(d)
 	if f.onTimed != nil {
 		f.onTimed(f.timed)
@@ -75,10 +92,11 @@ func TestSampleBounds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(constant(tc.dur))
 			p := Protocol{MinSamples: tc.minN, MaxSamples: tc.maxN, MinTimeS: tc.minTimeS, MaxTimeS: tc.maxTimeS}
-			got, err := sample(context.Background(), f, 0, p, f.clock.now)
+			s, err := sample(context.Background(), f, 0, p, f.clock.now, f.probe())
 			if err != nil {
 				t.Fatal(err)
 			}
+			got := s.kept
 			if len(got) != tc.want || f.timed != tc.want {
 				t.Fatalf("took %d samples (%d timed forwards), want %d", len(got), f.timed, tc.want)
 			}
@@ -94,10 +112,11 @@ func TestSampleBounds(t *testing.T) {
 func TestSampleKeepsEachDuration(t *testing.T) {
 	f := newFake(func(i int) time.Duration { return time.Duration(i+1) * 250 * time.Microsecond })
 	p := Protocol{MinSamples: 4, MaxSamples: 4}
-	got, err := sample(context.Background(), f, 0, p, f.clock.now)
+	s, err := sample(context.Background(), f, 0, p, f.clock.now, f.probe())
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := s.kept
 	want := []float64{0.25, 0.5, 0.75, 1}
 	for i := range want {
 		if got[i] != want[i] {
@@ -118,14 +137,15 @@ func TestLTSCompatProtocol(t *testing.T) {
 	// 10 × 1 µs is below the default minimum time.
 	for _, d := range []time.Duration{40 * time.Second, time.Microsecond} {
 		f := newFake(constant(d))
-		if err := warmUp(context.Background(), f, 0, p); err != nil {
+		if _, err := warmUp(context.Background(), f, 0, p, f.clock.now, f.probe()); err != nil {
 			t.Fatal(err)
 		}
-		got, err := sample(context.Background(), f, 0, p, f.clock.now)
+		s, err := sample(context.Background(), f, 0, p, f.clock.now, f.probe())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f.runs != 2 || len(got) != 10 {
+		got := s.kept
+		if f.runs != 2 || f.timed != 10 || len(got) != 10 {
 			t.Fatalf("forwards of %v: %d warm-ups and %d samples, want 2 and 10", d, f.runs, len(got))
 		}
 	}
@@ -146,11 +166,98 @@ func TestLTSCompatProtocol(t *testing.T) {
 func TestWarmUpCount(t *testing.T) {
 	f := newFake(constant(time.Millisecond))
 	p := DefaultProtocol()
-	if err := warmUp(context.Background(), f, 0, p); err != nil {
+	p.FixedWarmup = true
+	w, err := warmUp(context.Background(), f, 0, p, f.clock.now, f.probe())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if f.runs != 3 || f.timed != 0 {
-		t.Fatalf("%d untimed and %d timed forwards, want 3 and 0", f.runs, f.timed)
+	if f.runs != 3 || f.timed != 0 || w.runs != 3 || w.settled {
+		t.Fatalf("%d untimed and %d timed forwards (%+v), want 3 and 0", f.runs, f.timed, w)
+	}
+}
+
+func TestWarmUpSettles(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name        string
+		dur         func(i int) time.Duration
+		wait        func(i int) time.Duration
+		timed       int
+		wantSettled bool
+	}{
+		// Steady from the start: the first 3 timed forwards agree.
+		{"steady", constant(10 * ms), nil, 3, true},
+		// 40, 20, 12, 10.4, 10.2, 10.1 …: 10.4/10.1 − 1 = 3 % ≤ 5 %, so forwards 4–6 settle it.
+		{"decaying", func(i int) time.Duration {
+			return []time.Duration{40 * ms, 20 * ms, 12 * ms, 10400 * time.Microsecond, 10200 * time.Microsecond, 10100 * time.Microsecond}[min(i, 5)]
+		}, nil, 6, true},
+		// Alternating 10 and 12 ms never agree within 5 %: the 20-forward bound ends it.
+		{"never", func(i int) time.Duration { return time.Duration(10+2*(i%2)) * ms }, nil, warmupMaxRuns, false},
+		// Forward 2 (10 ms, 1 ms of it waiting: 10 % > 5 %) is disturbed and does not
+		// count: forwards 1, 3, 4 settle it.
+		{"disturbed skipped", constant(10 * ms), func(i int) time.Duration {
+			if i == 1 {
+				return ms
+			}
+			return 0
+		}, 4, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(tc.dur)
+			f.waitFor = tc.wait
+			p := DefaultProtocol()
+			w, err := warmUp(context.Background(), f, 0, p, f.clock.now, f.probe())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.runs != p.Warmup || f.timed != tc.timed || w.runs != p.Warmup+tc.timed || w.settled != tc.wantSettled {
+				t.Fatalf("%d untimed, %d timed warm-ups, %+v; want %d, %d, settled %v", f.runs, f.timed, w, p.Warmup, tc.timed, tc.wantSettled)
+			}
+		})
+	}
+	// The time bound: forwards of 1 s never settle (alternating) and 5 s end the warm-up.
+	f := newFake(func(i int) time.Duration { return time.Duration(10+2*(i%2)) * 100 * time.Millisecond })
+	w, err := warmUp(context.Background(), f, 0, Protocol{MaxTimeS: 30}, f.clock.now, f.probe())
+	if err != nil || w.settled || f.timed != 5 {
+		t.Fatalf("slow alternating forwards: %d timed warm-ups (%+v, %v), want 5 (1.0+1.2+1.0+1.2+1.0 s ≥ 5 s)", f.timed, w, err)
+	}
+}
+
+func TestSampleSetsDisturbedAside(t *testing.T) {
+	ms := time.Millisecond
+	// Forwards of 10 ms; forwards 2 and 3 (from 1) waited 2 ms (20 %), forward 5 waited
+	// 0.4 ms (4 %, not disturbed). MinSamples 4 needs 6 forwards.
+	f := newFake(func(i int) time.Duration { return time.Duration(10+i) * ms })
+	f.waitFor = func(i int) time.Duration {
+		switch i {
+		case 1, 2:
+			return 2 * ms
+		case 4:
+			return 400 * time.Microsecond
+		}
+		return 0
+	}
+	p := Protocol{MinSamples: 4, MaxSamples: 10}
+	s, err := sample(context.Background(), f, 0, p, f.clock.now, f.probe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(s.kept) != "[10 13 14 15]" || fmt.Sprint(s.disturbed) != "[11 12]" {
+		t.Fatalf("kept %v, disturbed %v; want [10 13 14 15] and [11 12]", s.kept, s.disturbed)
+	}
+	if got := s.statSamples(p); fmt.Sprint(got) != "[10 13 14 15]" {
+		t.Fatalf("statistics over %v, want the undisturbed", got)
+	}
+	// Every forward disturbed: the re-measures stop at MaxSamples + MinSamples, and
+	// the statistics fall back to all of them.
+	g := newFake(constant(10 * ms))
+	g.waitFor = constant(5 * ms)
+	s, err = sample(context.Background(), g, 0, p, g.clock.now, g.probe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.kept) != 0 || len(s.disturbed) != 14 || len(s.statSamples(p)) != 14 {
+		t.Fatalf("all disturbed: kept %d, disturbed %d; want 0 and 14", len(s.kept), len(s.disturbed))
 	}
 }
 
@@ -164,16 +271,16 @@ func TestSampleCancel(t *testing.T) {
 		}
 	}
 	p := Protocol{MinSamples: 100, MaxSamples: 200, MinTimeS: 10, MaxTimeS: 30}
-	got, err := sample(ctx, f, 0, p, f.clock.now)
+	got, err := sample(ctx, f, 0, p, f.clock.now, f.probe())
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
-	if f.timed != 5 || len(got) != 5 || !strings.Contains(err.Error(), "after 5 samples") {
-		t.Fatalf("%d timed forwards, %d samples, error %q: want it to stop after the 5th", f.timed, len(got), err)
+	if f.timed != 5 || len(got.kept) != 5 || !strings.Contains(err.Error(), "after 5 samples") {
+		t.Fatalf("%d timed forwards, %d samples, error %q: want it to stop after the 5th", f.timed, len(got.kept), err)
 	}
 	// Warm-up stops too, before its first forward.
 	g := newFake(constant(time.Millisecond))
-	if err := warmUp(ctx, g, 0, DefaultProtocol()); !errors.Is(err, context.Canceled) || g.runs != 0 {
+	if _, err := warmUp(ctx, g, 0, DefaultProtocol(), g.clock.now, g.probe()); !errors.Is(err, context.Canceled) || g.runs != 0 {
 		t.Fatalf("warm-up on a cancelled context: %d forwards, error %v", g.runs, err)
 	}
 }
@@ -181,7 +288,7 @@ func TestSampleCancel(t *testing.T) {
 func TestSampleError(t *testing.T) {
 	f := newFake(constant(time.Millisecond))
 	f.failAt = 3
-	_, err := sample(context.Background(), f, 0, DefaultProtocol(), f.clock.now)
+	_, err := sample(context.Background(), f, 0, DefaultProtocol(), f.clock.now, f.probe())
 	if err == nil || !strings.Contains(err.Error(), "timed forward 3: device lost") {
 		t.Fatalf("error %v, want it to name timed forward 3", err)
 	}
