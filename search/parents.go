@@ -2,9 +2,75 @@ package search
 
 import (
 	"math/rand/v2"
+	"sort"
 
 	"github.com/ltsbench/ltsbench/results"
 )
+
+// parentLatencyTolerance is how far apart two latencies must be before the choice of
+// parents treats one as faster: within it they count as equal, and the exact decoder
+// parameters and memory decide. Latencies measured in two runs of the same search
+// differ by noise (a few per cent on a quiet CPU, more on a busy one); were the
+// parents the exact Pareto front, a noise-sized difference would change which
+// architectures are parents and from there on everything the search proposes.
+const parentLatencyTolerance = 0.10
+
+// parentTolerance is the tolerance parentFront applies (tests set it to 0 to see the
+// exact front's sensitivity to noise).
+var parentTolerance = parentLatencyTolerance
+
+// parentFront is the architectures parents are drawn from: the records that no other
+// admitted record dominates when latencies within parentLatencyTolerance count as
+// equal (tolerantDominates), in a noise-free order: decoder parameters, then key.
+// Under strict dominance (--lts-compat) it is LTS's: the run's exact front, ordered by
+// decoder parameters and key.
+func (st *state) parentFront() []results.Record {
+	var front []results.Record
+	if st.cfg.Strict {
+		front = append(front, st.front...)
+	} else {
+		bounds := st.cfg.Bounds()
+		var admitted []*results.Record
+		for i := range st.records {
+			if r := &st.records[i]; bounds.Admits(r) {
+				admitted = append(admitted, r)
+			}
+		}
+		for _, b := range admitted {
+			dominated := false
+			for _, a := range admitted {
+				if a != b && tolerantDominates(a, b, parentTolerance) {
+					dominated = true
+					break
+				}
+			}
+			if !dominated {
+				front = append(front, *b)
+			}
+		}
+	}
+	sort.SliceStable(front, func(i, j int) bool {
+		if front[i].DecoderParams != front[j].DecoderParams {
+			return front[i].DecoderParams < front[j].DecoderParams
+		}
+		return front[i].Key < front[j].Key
+	})
+	return front
+}
+
+// tolerantDominates reports whether a dominates b when latencies within a relative tol
+// of each other count as equal: a has at least b's decoder parameters, at most its
+// memory, a latency at most (1+tol)·b's, and is better in one of them (latency only
+// when lower by more than the tolerance). Two records never dominate each other, and
+// no chain of records returns to its start (the parameters would all be equal, and
+// then the latencies would each be lower by more than tol than the next), so every
+// set of records has at least one undominated member.
+func tolerantDominates(a, b *results.Record, tol float64) bool {
+	if a.DecoderParams < b.DecoderParams || a.MemoryBytes > b.MemoryBytes || a.LatencyMS > b.LatencyMS*(1+tol) {
+		return false
+	}
+	return a.DecoderParams > b.DecoderParams || a.MemoryBytes < b.MemoryBytes || a.LatencyMS*(1+tol) < b.LatencyMS
+}
 
 // usageWeights is LTS's parent weighting (archai Evolution._calculate_weighted_count):
 // each front member's usage count u (how many times it has been in a working

@@ -48,8 +48,9 @@ func (st *state) propose(it int) (*proposal, error) {
 	}
 	p := &proposal{want: cfg.offspring()}
 	// LTS: parents from the front, weighted toward the least used, with replacement;
-	// each parent drawn counts as one more use.
-	parents := selectParents(st.front, st.usage, cfg.Parents, rng)
+	// each parent drawn counts as one more use. The front here is one that latency
+	// noise does not reshuffle (parentFront).
+	parents := selectParents(st.parentFront(), st.usage, cfg.Parents, rng)
 	for _, r := range parents {
 		st.usage[r.Key]++
 	}
