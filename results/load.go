@@ -94,6 +94,13 @@ func LoadRun(dir string) (*Run, error) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: missing; reporting %s alone", archivePath, ParetoFile))
 	}
 
+	// Confirmed latencies (DIR/confirmed.jsonl, see ApplyConfirmations) replace the
+	// search's for the front and the report.
+	if cs, err := ReadConfirmations(dir); err != nil {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%v (ignored: the search's latencies are reported)", err))
+	} else {
+		ApplyConfirmations(r.Archive, cs)
+	}
 	r.Front = ParetoFront(r.Archive, r.Strict(), r.Info.Bounds())
 	if haveArchive && havePareto && !sameKeys(front, r.Front) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%s lists %d architectures, the archive's front has %d: reporting the archive's front (the run may have stopped between the two writes)", paretoPath, len(front), len(r.Front)))

@@ -23,11 +23,19 @@ type Record struct {
 	LatencyMS   float64       `json:"latency_ms"`
 	MemoryBytes int64         `json:"memory_bytes"`
 	Result      *bench.Result `json:"result,omitempty"`
+	// Confirmed is the architecture's latest confirmation (DIR/confirmed.jsonl), when
+	// it was re-measured with the front: LatencyMS is then the confirmed latency.
+	// Archive lines never carry it; pareto.jsonl and reports do.
+	Confirmed *Confirmation `json:"confirmed,omitempty"`
 }
 
-// Latency is the latency statistics of r in milliseconds: the full statistics of its
+// Latency is the latency statistics of r in milliseconds: those of its confirmation
+// (every sample of every round) when it was confirmed, else the full statistics of its
 // measurement when the record carries one, else the median alone (n = 0).
 func (r *Record) Latency() bench.Stats {
+	if r.Confirmed != nil && r.Confirmed.Latency.N > 0 {
+		return r.Confirmed.Latency
+	}
 	if r.Result != nil && r.Result.Latency.N > 0 {
 		return r.Result.Latency
 	}
