@@ -14,7 +14,8 @@ const disturbedWait = 0.05
 type Disturbance struct {
 	Measured bool `json:"measured"`
 	// Samples is how many timed forwards were disturbed (see disturbedWait); they are
-	// in Result.DisturbedMS, not in the statistics, unless too few others were left.
+	// in Result.DisturbedMS, not in the statistics, unless too few others were left
+	// to reach the minimum sample count.
 	Samples int `json:"disturbed_samples"`
 	// Fraction is Samples over all the timed forwards taken, the re-measured ones
 	// included.

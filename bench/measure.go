@@ -131,8 +131,7 @@ func Measure(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol,
 	if wr, ok := exe.(backend.WorkspaceReporter); ok {
 		res.WorkspaceBytes = wr.WorkspaceBytes()
 	}
-	res.SamplesMS = s.statSamples(p)
-	res.DisturbedMS = s.disturbed
+	res.SamplesMS, res.DisturbedMS = s.split(p)
 	if dist.Measured {
 		res.Disturbance = &dist
 	}

@@ -55,12 +55,14 @@ type Result struct {
 	Protocol      Protocol    `json:"protocol"`
 	Seed          uint64      `json:"seed"` // of the weights and the token ids
 
-	// Latency summarises SamplesMS: the undisturbed timed forwards (all of them when
-	// too few were undisturbed; Disturbance says so).
+	// Latency summarises SamplesMS: the undisturbed timed forwards, topped up to
+	// MinSamples with disturbed ones when too few were undisturbed (Disturbance says
+	// how many were disturbed).
 	Latency   Stats     `json:"latency_ms"`
 	SamplesMS []float64 `json:"samples_ms"`
 	// DisturbedMS are the timed forwards set aside because other work held a CPU our
-	// threads were waiting for (see Disturbance), in the order taken.
+	// threads were waiting for (see Disturbance), in the order taken, less those that
+	// topped up SamplesMS.
 	DisturbedMS []float64 `json:"disturbed_ms,omitempty"`
 	// Disturbance is how much other work competed with the timed forwards; nil where
 	// the operating system does not tell (not Linux).

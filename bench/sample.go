@@ -159,14 +159,14 @@ func sample(ctx context.Context, r runner, g int, p Protocol, now func() time.Ti
 	}
 }
 
-// statSamples is the samples the statistics are taken over: the undisturbed ones, or
-// all of them when fewer than min(MinSamples, 3) were undisturbed (the disturbance
-// record then says how little the numbers can be trusted).
-func (s *sampled) statSamples(p Protocol) []float64 {
-	if len(s.kept) >= max(1, min(p.MinSamples, 3)) {
-		return s.kept
-	}
-	return append(append([]float64(nil), s.kept...), s.disturbed...)
+// split is the samples the statistics are taken over and those set aside: the
+// undisturbed ones, topped up to p.MinSamples with the earliest disturbed ones when
+// too few were undisturbed (the disturbance record then says how little the numbers
+// can be trusted); the other disturbed ones are set aside.
+func (s *sampled) split(p Protocol) (stat, aside []float64) {
+	n := min(max(p.MinSamples-len(s.kept), 0), len(s.disturbed))
+	stat = append(append([]float64(nil), s.kept...), s.disturbed[:n]...)
+	return stat, s.disturbed[n:]
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

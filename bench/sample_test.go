@@ -245,19 +245,20 @@ func TestSampleSetsDisturbedAside(t *testing.T) {
 	if fmt.Sprint(s.kept) != "[10 13 14 15]" || fmt.Sprint(s.disturbed) != "[11 12]" {
 		t.Fatalf("kept %v, disturbed %v; want [10 13 14 15] and [11 12]", s.kept, s.disturbed)
 	}
-	if got := s.statSamples(p); fmt.Sprint(got) != "[10 13 14 15]" {
-		t.Fatalf("statistics over %v, want the undisturbed", got)
+	if got, aside := s.split(p); fmt.Sprint(got) != "[10 13 14 15]" || fmt.Sprint(aside) != "[11 12]" {
+		t.Fatalf("statistics over %v, %v set aside; want the undisturbed", got, aside)
 	}
 	// Every forward disturbed: the re-measures stop at MaxSamples + MinSamples, and
-	// the statistics fall back to all of them.
+	// the first MinSamples of them make the statistics.
 	g := newFake(constant(10 * ms))
 	g.waitFor = constant(5 * ms)
 	s, err = sample(context.Background(), g, 0, p, g.clock.now, g.probe())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.kept) != 0 || len(s.disturbed) != 14 || len(s.statSamples(p)) != 14 {
-		t.Fatalf("all disturbed: kept %d, disturbed %d; want 0 and 14", len(s.kept), len(s.disturbed))
+	stat, aside := s.split(p)
+	if len(s.kept) != 0 || len(s.disturbed) != 14 || len(stat) != 4 || len(aside) != 10 {
+		t.Fatalf("all disturbed: kept %d, disturbed %d, statistics over %d, %d aside; want 0, 14, 4, 10", len(s.kept), len(s.disturbed), len(stat), len(aside))
 	}
 }
 
