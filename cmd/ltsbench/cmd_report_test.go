@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ltsbench/ltsbench/results"
 )
 
 // The fixture runs and golden reports of the results package.
@@ -144,4 +146,83 @@ func TestReportHelpAmongDirs(t *testing.T) {
 	if code != 0 || errOut != "" || !strings.Contains(out, "ltsbench report DIR...") {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, errOut, out)
 	}
+}
+
+// A run confirms its front when the search ends, and report --confirm confirms it
+// again: each time DIR/confirmed.jsonl holds every architecture confirmed, measured
+// once per round, and the reported front takes the confirmed latencies.
+func TestConfirm(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, errOut := runLtsbench(t, tinySearch("gpt2", dir, "--confirm-rounds", "2")...)
+	if code != 0 || !strings.Contains(errOut, "2 rounds each, interleaved") || !strings.Contains(errOut, "round-to-round spread median") {
+		t.Fatalf("run: exit %d, stderr:\n%s", code, errOut)
+	}
+	check := func(rounds int) {
+		t.Helper()
+		cs, err := results.ReadConfirmations(dir)
+		if err != nil || len(cs) == 0 {
+			t.Fatalf("confirmed.jsonl: %d confirmations, %v", len(cs), err)
+		}
+		run, err := results.LoadRun(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confirmed := map[string]float64{}
+		for _, c := range cs {
+			// --min-samples 2 --max-samples 2 each round.
+			if len(c.RoundsMS) != rounds || c.Latency.N != 2*rounds || !(c.LatencyMS > 0) {
+				t.Errorf("%s: %d rounds, %d samples, latency %v; want %d rounds of 2", c.Key, len(c.RoundsMS), c.Latency.N, c.LatencyMS, rounds)
+			}
+			confirmed[c.Key] = c.LatencyMS
+		}
+		for _, r := range run.Front {
+			if want, ok := confirmed[r.Key]; ok && (r.LatencyMS != want || r.Confirmed == nil) {
+				t.Errorf("%s: front latency %v, confirmed %v", r.Key, r.LatencyMS, want)
+			}
+		}
+		if len(run.Warnings) != 0 {
+			t.Errorf("warnings %q", run.Warnings)
+		}
+	}
+	check(2)
+	code, out, errOut := runReport(t, dir, "--confirm", "--confirm-rounds", "1", "--device", "cpu", "--format", "csv")
+	if code != 0 || !strings.HasPrefix(out, "dir,device,") || !strings.Contains(errOut, "1 rounds each") {
+		t.Fatalf("report --confirm: exit %d, stderr %s", code, errOut)
+	}
+	check(1)
+
+	before, _ := os.ReadFile(filepath.Join(dir, results.ConfirmedFile))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{dir, "--device", "cpu"}, "--device: only used with --confirm"},
+		{[]string{dir, "--confirm", "--device", "cuda:0"}, "--device: cuda:0 is not the device the run in"},
+		{[]string{dir, "--confirm", "--confirm-rounds", "0"}, "--confirm-rounds: want a whole number ≥ 1"},
+		{[]string{dir, "--confirm=maybe"}, "--confirm: \"maybe\" is not true or false"},
+	} {
+		code, out, errOut := runReport(t, tc.args...)
+		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, results.ConfirmedFile)); !bytes.Equal(before, after) {
+		t.Error("a refused report --confirm changed confirmed.jsonl")
+	}
+	// --confirm-rounds 0 turns the phase off.
+	off := filepath.Join(t.TempDir(), "off")
+	if code, _, errOut := runLtsbench(t, tinySearch("gpt2", off, "--confirm-rounds", "0")...); code != 0 || strings.Contains(errOut, "confirming") {
+		t.Fatalf("--confirm-rounds 0: exit %d, stderr:\n%s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(off, results.ConfirmedFile)); !os.IsNotExist(err) {
+		t.Errorf("--confirm-rounds 0 wrote confirmed.jsonl (%v)", err)
+	}
+}
+
+// searchLatencyMS is the latency the search measured for r, before any confirmation.
+func searchLatencyMS(r *results.Record) float64 {
+	if r.Confirmed != nil {
+		return r.Confirmed.SearchLatencyMS
+	}
+	return r.LatencyMS
 }

@@ -31,7 +31,7 @@ func init() {
 			"--budget paper is the paper's search (population 100 = 20 parents + 40 mutations + 40\n" +
 			"crossovers, 30 iterations); --budget quick takes about a minute on two cores\n" +
 			"(population 20 = 4 + 8 + 8, 4 iterations, 64 tokens, 3 samples). Explicit flags override the budget.",
-		Flags:  append(append(runFlags(), spaceFlags()...), protocolFlags()...),
+		Flags:  append(append(append(runFlags(), spaceFlags()...), protocolFlags()...), confirmFlags()...),
 		Action: runAction,
 	})
 }
@@ -236,6 +236,9 @@ func runAction(c *cli.Context) error {
 	out, runErr := search.Run(e.ctx, cfg, m, dir, resume, prog)
 	if out == nil {
 		return runErr
+	}
+	if runErr == nil {
+		runErr = confirmAfterRun(c, dir, out, cfg, m)
 	}
 
 	// Whatever happened, show the front of what was measured.
