@@ -187,14 +187,15 @@ func TestWarmUpSettles(t *testing.T) {
 	}{
 		// Steady from the start: the first 3 timed forwards agree.
 		{"steady", constant(10 * ms), nil, 3, true},
-		// 40, 20, 12, 10.4, 10.2, 10.1 …: 10.4/10.1 − 1 = 3 % ≤ 5 %, so forwards 4–6 settle it.
+		// 40, 20, 12, 10.4, 10.2, 10.1 …: 12/10.2 − 1 = 18 %, then 10.4/10.1 − 1 = 3 %
+		// ≤ 10 %, so forwards 4–6 settle it.
 		{"decaying", func(i int) time.Duration {
 			return []time.Duration{40 * ms, 20 * ms, 12 * ms, 10400 * time.Microsecond, 10200 * time.Microsecond, 10100 * time.Microsecond}[min(i, 5)]
 		}, nil, 6, true},
-		// Alternating 10 and 12 ms never agree within 5 %: the 20-forward bound ends it.
+		// Alternating 10 and 12 ms never agree within 10 %: the 20-forward bound ends it.
 		{"never", func(i int) time.Duration { return time.Duration(10+2*(i%2)) * ms }, nil, warmupMaxRuns, false},
 		// Forward 2 (10 ms, 1 ms of it waiting: 10 % > 5 %) is disturbed and does not
-		// count: forwards 1, 3, 4 settle it.
+		// count, though as fast as the others: forwards 1, 3, 4 settle it.
 		{"disturbed skipped", constant(10 * ms), func(i int) time.Duration {
 			if i == 1 {
 				return ms
@@ -215,11 +216,18 @@ func TestWarmUpSettles(t *testing.T) {
 			}
 		})
 	}
-	// The time bound: forwards of 1 s never settle (alternating) and 5 s end the warm-up.
-	f := newFake(func(i int) time.Duration { return time.Duration(10+2*(i%2)) * 100 * time.Millisecond })
-	w, err := warmUp(context.Background(), f, 0, Protocol{MaxTimeS: 30}, f.clock.now, f.probe())
-	if err != nil || w.settled || f.timed != 5 {
-		t.Fatalf("slow alternating forwards: %d timed warm-ups (%+v, %v), want 5 (1.0+1.2+1.0+1.2+1.0 s ≥ 5 s)", f.timed, w, err)
+	// The time bound: alternating forwards of 100 and 120 ms never settle, and 1 s
+	// ends the warm-up (0.1 + 0.12 + … reaches 1.1 s at the 10th), or --max-time when
+	// shorter (0.1 + 0.12 + 0.1 + 0.12 ≥ 0.4 s at the 4th).
+	for _, tc := range []struct {
+		maxTimeS float64
+		want     int
+	}{{30, 10}, {0, 10}, {0.4, 4}} {
+		f := newFake(func(i int) time.Duration { return time.Duration(10+2*(i%2)) * 10 * time.Millisecond })
+		w, err := warmUp(context.Background(), f, 0, Protocol{MaxTimeS: tc.maxTimeS}, f.clock.now, f.probe())
+		if err != nil || w.settled || f.timed != tc.want {
+			t.Errorf("max-time %gs, alternating 100/120 ms: %d timed warm-ups (%+v, %v), want %d", tc.maxTimeS, f.timed, w, err, tc.want)
+		}
 	}
 }
 

@@ -49,9 +49,11 @@ type ConfirmOutcome struct {
 
 // Candidates is the architectures a confirmation measures: the front of recs (under
 // strict or standard dominance, within bounds), then every other admitted record that
-// would join it were its latency margin lower, nearest first, at most max of them (0:
-// all). The result is in the order of decoder parameters and key.
-func Candidates(recs []results.Record, strict bool, bounds results.Bounds, margin float64, max int) []results.Record {
+// would join it were its latency margin lower, nearest first, at most maxArchs of them
+// (0: all; a front larger than maxArchs is thinned to maxArchs members evenly spaced
+// over the decoder parameters). The result is in the order of decoder parameters and
+// key.
+func Candidates(recs []results.Record, strict bool, bounds results.Bounds, margin float64, maxArchs int) []results.Record {
 	onFront := map[string]bool{}
 	for _, r := range results.ParetoFront(recs, strict, bounds) {
 		onFront[r.Key] = true
@@ -101,8 +103,22 @@ func Candidates(recs []results.Record, strict bool, bounds results.Bounds, margi
 		}
 		return byParams(a.rec, b.rec) < 0
 	})
-	if max > 0 && len(cands) > max {
-		cands = cands[:max]
+	if maxArchs > 0 && len(cands) > maxArchs {
+		nFront := 0
+		for nFront < len(cands) && cands[nFront].front {
+			nFront++
+		}
+		if nFront > maxArchs {
+			// More front members than the cap: every part of the front, evenly
+			// spaced over the parameters, rather than its smallest models.
+			picked := make([]cand, maxArchs)
+			for k := range picked {
+				picked[k] = cands[k*(nFront-1)/max(maxArchs-1, 1)]
+			}
+			cands = picked
+		} else {
+			cands = cands[:maxArchs]
+		}
 	}
 	out := make([]results.Record, len(cands))
 	for i := range cands {

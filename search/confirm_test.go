@@ -77,6 +77,19 @@ func TestCandidates(t *testing.T) {
 			t.Errorf("margin %v, max %d: candidates %v, want %v", c.margin, c.max, got, c.want)
 		}
 	}
+	// A front of 5 capped at 3: its first, middle and last member.
+	archs := tinySpace().enumerate()
+	var five []results.Record
+	for i := range 5 {
+		five = append(five, results.Record{Key: archs[i].Key(), Arch: archs[i], DecoderParams: int64(10 * (i + 1)), LatencyMS: float64(i + 1), MemoryBytes: 5, Feasible: true})
+	}
+	var got []int64
+	for _, r := range Candidates(five, false, results.Bounds{}, 0.1, 3) {
+		got = append(got, r.DecoderParams)
+	}
+	if !slices.Equal(got, []int64{10, 30, 50}) {
+		t.Errorf("front of 5 capped at 3: parameters %v, want [10 30 50]", got)
+	}
 	// A latency bound leaves B (15 ms) out of everything.
 	if got := names(m, Candidates(recs, false, results.Bounds{MaxLatencyMS: 14}, 0.10, 0)); !slices.Equal(got, []string{"A"}) {
 		t.Errorf("with max latency 14 ms: candidates %v, want [A]", got)

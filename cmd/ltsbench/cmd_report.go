@@ -47,7 +47,7 @@ const (
 	defaultConfirmRounds = 5
 	quickConfirmRounds   = 2
 	maxConfirmArchs      = 64
-	quickConfirmArchs    = 16
+	quickConfirmArchs    = 12
 )
 
 func formatChoices() string {
@@ -208,7 +208,7 @@ func confirmFront(c *cli.Context, stderr io.Writer, dir string, recs []results.R
 	fmt.Fprintf(stderr, "confirmed %d architectures: round-to-round spread median %.1f %%, largest %.1f %%; front of %d",
 		len(out.Confirmations), 100*out.MedianSpread, 100*maxSpread, len(out.Front))
 	if out.Unconfirmed > 0 {
-		fmt.Fprintf(stderr, " (%d of them not re-measured: they joined when confirmed latencies rose)", out.Unconfirmed)
+		fmt.Fprintf(stderr, " (%d of them not re-measured: beyond the %d a confirmation takes, or on the front only with the confirmed latencies)", out.Unconfirmed, opt.MaxArchs)
 	}
 	if out.Failed > 0 {
 		fmt.Fprintf(stderr, "; %d measurements failed", out.Failed)
