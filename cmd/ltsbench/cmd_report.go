@@ -205,8 +205,12 @@ func confirmFront(c *cli.Context, stderr io.Writer, dir string, recs []results.R
 	for _, cf := range out.Confirmations {
 		maxSpread = max(maxSpread, cf.Spread)
 	}
-	fmt.Fprintf(stderr, "confirmed %d architectures: round-to-round spread median %.1f %%, largest %.1f %%; front of %d",
-		len(out.Confirmations), 100*out.MedianSpread, 100*maxSpread, len(out.Front))
+	if opt.Rounds > 1 {
+		fmt.Fprintf(stderr, "confirmed %d architectures: round-to-round spread median %.1f %%, largest %.1f %%; front of %d",
+			len(out.Confirmations), 100*out.MedianSpread, 100*maxSpread, len(out.Front))
+	} else {
+		fmt.Fprintf(stderr, "confirmed %d architectures (one round: no spread to tell); front of %d", len(out.Confirmations), len(out.Front))
+	}
 	if out.Unconfirmed > 0 {
 		fmt.Fprintf(stderr, " (%d of them not re-measured: beyond the %d a confirmation takes, or on the front only with the confirmed latencies)", out.Unconfirmed, opt.MaxArchs)
 	}
