@@ -56,6 +56,14 @@
 //     Parameter bounds, like LTS's, are the space's (Space.Check), checked before.
 //   - If no measured architecture is feasible within the bounds there are no parents;
 //     the iteration draws random candidates instead of failing.
+//   - Parents come from a front in which latencies within 10 % of each other count as
+//     equal (parentFront: decoder parameters and memory, which are exact, decide), in
+//     the order of decoder parameters and key, so that two runs of one seed whose
+//     latencies differ only by noise propose the same architectures; LTS's exact front
+//     changes with every noise-sized difference. Strict (--lts-compat) keeps LTS's.
+//   - The front a run ends with is measured again (Confirm): the front and its
+//     neighbourhood, in interleaved rounds, so that it rests on repeated measurements
+//     that compare.
 //   - The random stream: each iteration has its own generator, rand.NewPCG(seed,
 //     iteration), and candidates are drawn before any is measured, so what a run
 //     proposes never depends on timing, and a resumed run proposes what the killed
