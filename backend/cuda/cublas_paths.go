@@ -21,6 +21,8 @@ var cublasDirs = []string{
 	"/usr/local/lib/python3*/dist-packages/nvidia/*/lib", "/usr/local/lib/python3*/site-packages/nvidia/*/lib",
 	"/usr/lib/python3/dist-packages/nvidia/*/lib", "/usr/lib/python3*/site-packages/nvidia/*/lib",
 	"/opt/*/lib/python3*/site-packages/nvidia/*/lib", "/venv/lib/python3*/site-packages/nvidia/*/lib",
+	// Virtual environments of PyTorch installs under /opt (/opt/NAME/.venv, /opt/NAME/venv).
+	"/opt/*/.venv/lib/python3*/site-packages/nvidia/*/lib", "/opt/*/venv/lib/python3*/site-packages/nvidia/*/lib",
 }
 
 // cublasCandidates lists the cuBLAS libraries to try, best first: LTSBENCH_CUBLAS (a
@@ -45,26 +47,58 @@ func cublasCandidatesIn(root string, getenv func(string) string, home string) []
 		}
 		return []string{p}
 	}
+	var expanded []string
+	for _, pat := range cublasSearchPatterns(root, getenv, home) {
+		ds, _ := filepath.Glob(pat)
+		expanded = append(expanded, ds...)
+	}
+	return append(slices.Clone(cublasSonames), cublasIn(expanded)...)
+}
+
+// CublasSearch reports where the loader looks for cuBLAS (the folder patterns, after the
+// sonames on the loader's path) and the libraries it would try, best first (for
+// `ltsbench devices`).
+func CublasSearch() (patterns, candidates []string) {
+	home, _ := os.UserHomeDir()
+	if p := os.Getenv("LTSBENCH_CUBLAS"); p != "" {
+		return []string{"LTSBENCH_CUBLAS=" + p}, cublasCandidates()
+	}
+	return cublasSearchPatterns("/", os.Getenv, home), cublasCandidates()
+}
+
+// cublasSearchPatterns lists the folder patterns searched under root: the usual install
+// folders, the user's site-packages, $VIRTUAL_ENV and $CONDA_PREFIX, and the
+// site-packages of each python3 on $PATH, found through its PATH entry and not its real
+// path (a virtual environment's bin/python3 is a link to the system's python3, whose
+// site-packages lack the environment's nvidia wheels).
+func cublasSearchPatterns(root string, getenv func(string) string, home string) []string {
 	var dirs []string
 	for _, pat := range cublasDirs {
 		dirs = append(dirs, filepath.Join(root, pat))
 	}
+	const wheels = "lib/python3*/site-packages/nvidia/*/lib"
 	for _, d := range []struct{ base, sub string }{
-		{home, ".local/lib/python3*/site-packages/nvidia/*/lib"},
-		{getenv("VIRTUAL_ENV"), "lib/python3*/site-packages/nvidia/*/lib"},
+		{home, ".local/" + wheels},
+		{getenv("VIRTUAL_ENV"), wheels},
 		{getenv("CONDA_PREFIX"), "lib"},
-		{getenv("CONDA_PREFIX"), "lib/python3*/site-packages/nvidia/*/lib"},
+		{getenv("CONDA_PREFIX"), wheels},
 	} {
 		if filepath.IsAbs(d.base) {
 			dirs = append(dirs, filepath.Join(d.base, d.sub))
 		}
 	}
-	var expanded []string
-	for _, pat := range dirs {
-		ds, _ := filepath.Glob(pat)
-		expanded = append(expanded, ds...)
+	for _, bin := range filepath.SplitList(getenv("PATH")) {
+		if !filepath.IsAbs(bin) {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(bin, "python3")); err != nil {
+			continue
+		}
+		if p := filepath.Join(filepath.Dir(bin), wheels); !slices.Contains(dirs, p) {
+			dirs = append(dirs, p)
+		}
 	}
-	return append(slices.Clone(cublasSonames), cublasIn(expanded)...)
+	return dirs
 }
 
 // cublasIn lists the libcublas.so.N (N a number: the soname, not libcublas.so.13.0.2)

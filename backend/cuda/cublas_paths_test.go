@@ -94,3 +94,41 @@ func TestCublasCandidatesFromEnvironment(t *testing.T) {
 		t.Errorf("LTSBENCH_CUBLAS=/nowhere/libcublas.so.13: %v", got)
 	}
 }
+
+// The layouts of a PyTorch install in a virtual environment are searched: /opt/NAME/.venv
+// under the root, and the environment of a python3 on PATH, found through its PATH entry
+// even though bin/python3 is a link to a python3 elsewhere (whose realpath's
+// site-packages hold no nvidia wheels).
+func TestCublasCandidatesVirtualEnvironments(t *testing.T) {
+	root := t.TempDir()
+	optVenv := filepath.Join(root, "opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13")
+	touch(t, optVenv)
+
+	venv := t.TempDir()
+	pathLib := filepath.Join(venv, "lib/python3.11/site-packages/nvidia/cublas/lib/libcublas.so.12")
+	touch(t, pathLib)
+	sys := t.TempDir()
+	touch(t, filepath.Join(sys, "bin/python3"))
+	if err := os.MkdirAll(filepath.Join(venv, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(sys, "bin/python3"), filepath.Join(venv, "bin/python3")); err != nil {
+		t.Fatal(err)
+	}
+	noPython := t.TempDir() // a PATH entry without python3 adds nothing
+	touch(t, filepath.Join(noPython, "lib/python3.11/site-packages/nvidia/cublas/lib/libcublas.so.11"))
+	if err := os.MkdirAll(filepath.Join(noPython, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	env := map[string]string{"PATH": strings.Join([]string{filepath.Join(noPython, "bin"), "relative/bin", filepath.Join(venv, "bin")}, ":")}
+	got := cublasCandidatesIn(root, func(k string) string { return env[k] }, "")
+	want := append(slices.Clone(cublasSonames), optVenv, pathLib)
+	if !slices.Equal(got, want) {
+		t.Errorf("candidates\n%v\nwant\n%v", got, want)
+	}
+	pats := cublasSearchPatterns(root, func(k string) string { return env[k] }, "")
+	if !slices.Contains(pats, filepath.Join(venv, "lib/python3*/site-packages/nvidia/*/lib")) {
+		t.Errorf("patterns %v lack the PATH entry's environment", pats)
+	}
+}

@@ -27,9 +27,18 @@ func init() {
 
 // devicesJSON is the --format json output.
 type devicesJSON struct {
-	CPU   sysinfo.CPUInfo `json:"cpu"`
-	GPUs  []deviceGPU     `json:"gpus"`
-	Notes []string        `json:"notes,omitempty"`
+	CPU  sysinfo.CPUInfo `json:"cpu"`
+	GPUs []deviceGPU     `json:"gpus"`
+	// CUBLAS is where the CUDA backend looks for cuBLAS and what it would try, in order.
+	CUBLAS *cublasSearch `json:"cublas,omitempty"`
+	Notes  []string      `json:"notes,omitempty"`
+}
+
+// cublasSearch is the cuBLAS the CUDA backend would load: the libraries it tries in
+// order (sonames on the loader's path first) and the folders it looked in.
+type cublasSearch struct {
+	Candidates []string `json:"candidates"`
+	LookedIn   []string `json:"looked_in"`
 }
 
 // deviceGPU is one GPU: its --device name, what the driver API says and, matched by
@@ -49,6 +58,8 @@ func devicesAction(c *cli.Context) error {
 		return err
 	}
 	rep := devicesReport(sysinfo.CPU(), cuda.Probe, sysinfo.GPUs)
+	looked, cands := cuda.CublasSearch()
+	rep.CUBLAS = &cublasSearch{Candidates: cands, LookedIn: looked}
 	if format == "json" {
 		return writeJSON(envOf(c).stdout, rep)
 	}
@@ -128,6 +139,19 @@ func writeDevicesTable(w io.Writer, rep devicesJSON) error {
 		if err != nil {
 			return err
 		}
+	}
+	if cb := rep.CUBLAS; cb != nil {
+		var onDisk []string
+		for _, c := range cb.Candidates {
+			if strings.Contains(c, "/") {
+				onDisk = append(onDisk, c)
+			}
+		}
+		if len(onDisk) == 0 {
+			onDisk = []string{"none in the folders (the loader still tries its own path)"}
+		}
+		fmt.Fprintf(w, "cuBLAS candidates: %s\n", strings.Join(onDisk, ", "))
+		fmt.Fprintf(w, "cuBLAS looked in: the loader's path, %s\n", strings.Join(cb.LookedIn, ", "))
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintln(w, "note:", n)

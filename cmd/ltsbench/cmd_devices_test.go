@@ -108,3 +108,24 @@ func TestCUDADeviceWithoutDriver(t *testing.T) {
 		wantFailure(t, []string{"measure", "--device", "cuda:0", "--preset", "gpt2-tiny"}, 1, "cuda:0: no NVIDIA driver found (libcuda.so.1")
 	}
 }
+
+// The table says where the CUDA backend looks for cuBLAS and what it found there.
+func TestDevicesTableNamesCublasSearch(t *testing.T) {
+	rep := devicesJSON{CUBLAS: &cublasSearch{
+		Candidates: []string{"libcublas.so.13", "/opt/t/.venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13"},
+		LookedIn:   []string{"/usr/local/cuda/lib64", "/opt/*/.venv/lib/python3*/site-packages/nvidia/*/lib"},
+	}}
+	var b strings.Builder
+	if err := writeDevicesTable(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"cuBLAS candidates: /opt/t/.venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13\n",
+		"cuBLAS looked in: the loader's path, /usr/local/cuda/lib64, /opt/*/.venv/lib/python3*/site-packages/nvidia/*/lib\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
