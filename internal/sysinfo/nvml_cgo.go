@@ -160,13 +160,16 @@ type MemorySampler struct {
 }
 
 // notAvailable is NVML_VALUE_NOT_AVAILABLE, what NVML reports for a process's memory
-// when it cannot account it.
+// when it cannot account it. Inside containers NVML lists the process with 0 bytes
+// instead: a process that runs on the GPU holds at least its context, so 0 is taken as
+// "not available" too.
 const notAvailable = ^uint64(0)
 
 // StartMemorySampler starts polling every period the memory NVML accounts to process
 // pid on the GPU with the given UUID (or NVML index when uuid is ""). If pid never
 // appears among the device's compute processes (a container with its own PID
-// namespace), the peak is the device's used memory instead (MemoryPeak.DeviceWide).
+// namespace) or is only ever listed with 0 bytes (what containers report), the peak
+// is the device's used memory instead (MemoryPeak.DeviceWide).
 func StartMemorySampler(uuid string, index, pid int, period time.Duration) (*MemorySampler, error) {
 	lib, note := initNVML()
 	if lib == nil {
@@ -186,12 +189,19 @@ func startSampler(dev nvml.Device, pid int, period time.Duration, cleanup func()
 		defer close(s.done)
 		defer cleanup()
 		var proc, device uint64
-		seen, deviceSeen, n := false, false, 0
+		seen, deviceSeen, zero, n := false, false, false, 0
 		sample := func() {
 			n++
 			if ps, ret := dev.GetComputeRunningProcesses(); ret == nvml.SUCCESS {
 				for _, p := range ps {
-					if int(p.Pid) == pid && p.UsedGpuMemory != notAvailable {
+					if int(p.Pid) != pid {
+						continue
+					}
+					if p.UsedGpuMemory == 0 {
+						zero = true
+						break
+					}
+					if p.UsedGpuMemory != notAvailable {
 						seen = true
 						proc = max(proc, p.UsedGpuMemory)
 						return
@@ -213,6 +223,9 @@ func startSampler(dev nvml.Device, pid int, period time.Duration, cleanup func()
 				switch {
 				case seen:
 					s.peak = MemoryPeak{Bytes: int64(proc), Samples: n, OK: true}
+				case deviceSeen && zero:
+					s.peak = MemoryPeak{Bytes: int64(device), DeviceWide: true, Samples: n, OK: true,
+						Note: "NVML reported 0 bytes for this process (a container?): nvml_process_peak_bytes is the device's used memory"}
 				case deviceSeen:
 					s.peak = MemoryPeak{Bytes: int64(device), DeviceWide: true, Samples: n, OK: true,
 						Note: "NVML did not list this process (another PID namespace?): nvml_process_peak_bytes is the device's used memory"}

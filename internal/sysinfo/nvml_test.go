@@ -202,3 +202,22 @@ func TestSamplerWithNothingToRead(t *testing.T) {
 		t.Errorf("peak %+v, want not OK with a note", p)
 	}
 }
+
+// Containers list the process with 0 bytes: that is "not available", and the peak is
+// the device's used memory, with a note that says why.
+func TestSamplerZeroIsNotAvailable(t *testing.T) {
+	dev := h200(t).Devices[0].(*server.Device)
+	used := []uint64{4 << 30, 7 << 30, 5 << 30}
+	var calls atomic.Int64
+	dev.GetComputeRunningProcessesFunc = func() ([]nvml.ProcessInfo, nvml.Return) {
+		return []nvml.ProcessInfo{{Pid: 99, UsedGpuMemory: 2 << 30}, {Pid: 4242, UsedGpuMemory: 0}}, nvml.SUCCESS
+	}
+	dev.GetMemoryInfoFunc = func() (nvml.Memory, nvml.Return) {
+		i := calls.Add(1) - 1
+		return nvml.Memory{Total: 141 << 30, Used: used[min(i, int64(len(used)-1))]}, nvml.SUCCESS
+	}
+	p := sampleUntil(t, dev, &calls, 3, 4242)
+	if !p.OK || !p.DeviceWide || p.Bytes != 7<<30 || !strings.Contains(p.Note, "0 bytes for this process") {
+		t.Errorf("peak %+v, want 7 GiB device-wide with a note naming the 0 reading", p)
+	}
+}
