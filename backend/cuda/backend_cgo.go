@@ -121,11 +121,12 @@ func (b *Backend) open() error {
 	if err := b.loadKernels(); err != nil {
 		return err
 	}
-	if b.blasLib, err = loadCublas(); err != nil {
-		return fmt.Errorf("%s: %w", b.name, err)
-	}
-	if b.blas, b.blasWS, b.blasVer, err = blasCreate(b.name, b.stream); err != nil {
+	b.blasLib, err = loadCublas(b.driver, func(string) (err error) {
+		b.blas, b.blasWS, b.blasVer, err = blasCreate(b.name, b.stream)
 		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", b.name, err)
 	}
 	b.graphs = !b.opts.NoGraph && drvHasGraphs()
 	return nil

@@ -1,6 +1,7 @@
 package cuda
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -137,4 +138,52 @@ func cublasLtBeside(lib string) string {
 		return ""
 	}
 	return filepath.Join(filepath.Dir(lib), strings.Replace(filepath.Base(lib), "libcublas.", "libcublasLt.", 1))
+}
+
+// cublasForDriver splits the candidates into those to try and those skipped because
+// their major version (libcublas.so.N) is newer than the CUDA version the driver
+// supports (cuDriverGetVersion: 12080 is CUDA 12.8): cuBLAS 13 needs a CUDA 13 driver.
+// A candidate with no version in its name (LTSBENCH_CUBLAS=/path/libcublas.so) is
+// tried; so is everything when the driver's version is unknown (0).
+func cublasForDriver(cands []string, driverVersion int) (use, skipped []string) {
+	for _, c := range cands {
+		major, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(c), "libcublas.so."))
+		if err == nil && driverVersion > 0 && major > driverVersion/1000 {
+			skipped = append(skipped, c)
+			continue
+		}
+		use = append(use, c)
+	}
+	return use, skipped
+}
+
+// tryCublas is loadCublas over given candidates: load returns "" when a library loaded
+// (else why not), create makes its handle; the first library that does both wins.
+func tryCublas(cands []string, driverVersion int, load func(lib string) string, create func(lib string) error) (string, error) {
+	use, skipped := cublasForDriver(cands, driverVersion)
+	var tried []string
+	for _, c := range skipped {
+		tried = append(tried, c+": newer than the driver's CUDA "+cudaVersion(driverVersion))
+	}
+	for _, c := range use {
+		if msg := load(c); msg != "" {
+			tried = append(tried, msg)
+			continue
+		}
+		if err := create(c); err != nil {
+			tried = append(tried, c+": "+err.Error())
+			continue
+		}
+		return c, nil
+	}
+	return "", fmt.Errorf("no usable cuBLAS for the driver's CUDA %s (tried %s); set LTSBENCH_CUBLAS to libcublas.so.13, .12 or .11 (a path) or to its folder",
+		cudaVersion(driverVersion), strings.Join(tried, "; "))
+}
+
+// cudaVersion spells a cuDriverGetVersion number (12080 → "12.8"; 0 → "unknown").
+func cudaVersion(v int) string {
+	if v <= 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%d.%d", v/1000, v%1000/10)
 }

@@ -1,6 +1,8 @@
 package cuda
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,5 +132,55 @@ func TestCublasCandidatesVirtualEnvironments(t *testing.T) {
 	pats := cublasSearchPatterns(root, func(k string) string { return env[k] }, "")
 	if !slices.Contains(pats, filepath.Join(venv, "lib/python3*/site-packages/nvidia/*/lib")) {
 		t.Errorf("patterns %v lack the PATH entry's environment", pats)
+	}
+}
+
+// cuBLAS majors newer than the driver's CUDA are skipped (cuBLAS 13 on a CUDA 12.8
+// driver cannot create a handle); unversioned names and an unknown driver keep all.
+func TestCublasForDriver(t *testing.T) {
+	cands := []string{"libcublas.so.13", "libcublas.so.12", "libcublas.so.11",
+		"/opt/t/.venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13", "/x/libcublas.so"}
+	for _, c := range []struct {
+		driver       int
+		use, skipped []string
+	}{
+		{13000, cands, nil},
+		{12080, []string{"libcublas.so.12", "libcublas.so.11", "/x/libcublas.so"}, []string{"libcublas.so.13", cands[3]}},
+		{11080, []string{"libcublas.so.11", "/x/libcublas.so"}, []string{"libcublas.so.13", "libcublas.so.12", cands[3]}},
+		{0, cands, nil},
+	} {
+		use, skipped := cublasForDriver(cands, c.driver)
+		if !slices.Equal(use, c.use) || !slices.Equal(skipped, c.skipped) {
+			t.Errorf("driver %d: use %v skipped %v, want %v and %v", c.driver, use, skipped, c.use, c.skipped)
+		}
+	}
+}
+
+// A cuBLAS that loads but cannot create a handle gives way to the next; the error of
+// none names each library, why, and the driver's CUDA version.
+func TestTryCublasFallsThrough(t *testing.T) {
+	cands := []string{"libcublas.so.13", "libcublas.so.12", "/v/libcublas.so.12", "libcublas.so.11"}
+	var created []string
+	lib, err := tryCublas(cands, 13000, func(c string) string {
+		if c == "libcublas.so.12" {
+			return c + ": cannot open shared object file"
+		}
+		return ""
+	}, func(c string) error {
+		created = append(created, c)
+		if c == "libcublas.so.13" {
+			return errors.New("cublasCreate: CUBLAS_STATUS_NOT_INITIALIZED")
+		}
+		return nil
+	})
+	if err != nil || lib != "/v/libcublas.so.12" || !slices.Equal(created, []string{"libcublas.so.13", "/v/libcublas.so.12"}) {
+		t.Errorf("got %q, %v after creating %v; want /v/libcublas.so.12", lib, err, created)
+	}
+	_, err = tryCublas(cands, 12020, func(c string) string { return "" }, func(c string) error { return errors.New("no") })
+	msg := fmt.Sprint(err)
+	for _, want := range []string{"driver's CUDA 12.2", "libcublas.so.13: newer than the driver's CUDA 12.2", "/v/libcublas.so.12: no", "libcublas.so.11: no"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
 	}
 }

@@ -185,8 +185,10 @@ static const char* ltsb_load_cublas(const char* path, const char* lt_path) {
 	*(void**)(&b.GetStatusString) = dlsym(lib, "cublasGetStatusString");
 	*(void**)(&b.GemmEx) = dlsym(lib, "cublasGemmEx");
 	*(void**)(&b.GemmStridedBatchedEx) = dlsym(lib, "cublasGemmStridedBatchedEx");
-	if (!b.Create || !b.Destroy || !b.SetStream || !b.GemmEx || !b.GemmStridedBatchedEx) {
-		snprintf(ltsb_err, sizeof ltsb_err, "%s lacks cublasCreate_v2, cublasSetStream_v2, cublasGemmEx or cublasGemmStridedBatchedEx", path);
+	// cublasGemmStridedBatchedEx is optional: without it a batched product is a loop of
+	// cublasGemmEx calls (ltsb_run).
+	if (!b.Create || !b.Destroy || !b.SetStream || !b.GemmEx) {
+		snprintf(ltsb_err, sizeof ltsb_err, "%s lacks cublasCreate_v2, cublasDestroy_v2, cublasSetStream_v2 or cublasGemmEx", path);
 		dlclose(lib);
 		return ltsb_err;
 	}
@@ -313,6 +315,15 @@ static int ltsb_run(const ltsb_step* st, int n, CUstream s, cublasHandle_t h, in
 				r = blas.GemmEx(h, p->transa, p->transb, p->m, p->n, p->k, &ltsb_one,
 				                (const void*)(uintptr_t)p->a, 0, p->lda, (const void*)(uintptr_t)p->b, 0, p->ldb,
 				                &p->beta, (void*)(uintptr_t)p->c, 0, p->ldc, compute, -1);
+			} else if (!blas.GemmStridedBatchedEx) {
+				// float32 operands: strides in elements of 4 bytes.
+				r = 0;
+				for (int j = 0; j < p->batch && !r; j++) {
+					r = blas.GemmEx(h, p->transa, p->transb, p->m, p->n, p->k, &ltsb_one,
+					                (const void*)(uintptr_t)(p->a + 4 * (uint64_t)p->sa * j), 0, p->lda,
+					                (const void*)(uintptr_t)(p->b + 4 * (uint64_t)p->sb * j), 0, p->ldb,
+					                &p->beta, (void*)(uintptr_t)(p->c + 4 * (uint64_t)p->sc * j), 0, p->ldc, compute, -1);
+				}
 			} else {
 				r = blas.GemmStridedBatchedEx(h, p->transa, p->transb, p->m, p->n, p->k, &ltsb_one,
 				                              (const void*)(uintptr_t)p->a, 0, p->lda, p->sa,
@@ -435,11 +446,13 @@ func blasErr(dev, what, call string, s C.int) error {
 		desc: cublasDesc(int(s), C.GoString(C.ltsb_blas_status_string(s)))}
 }
 
-// loadCublas loads the first cuBLAS of cublasCandidates that has the functions used;
-// it returns the library's path or why none could be loaded.
-func loadCublas() (string, error) {
-	var tried []string
-	for _, c := range cublasCandidates() {
+// loadCublas loads the cuBLAS candidates in order (cublasCandidates, less those newer
+// than the driver, cublasForDriver) and calls create on each that loads, until one
+// succeeds; it returns that library's path. A cuBLAS that loads but whose handle cannot
+// be created (a toolkit the driver cannot run) gives way to the next candidate. The error
+// names every library tried, why each failed, and the driver's CUDA version.
+func loadCublas(driverVersion int, create func(lib string) error) (string, error) {
+	return tryCublas(cublasCandidates(), driverVersion, func(c string) string {
 		var lt *C.char
 		if p := cublasLtBeside(c); p != "" {
 			lt = C.CString(p)
@@ -450,12 +463,11 @@ func loadCublas() (string, error) {
 		if lt != nil {
 			C.free(unsafe.Pointer(lt))
 		}
-		if msg == nil {
-			return c, nil
+		if msg != nil {
+			return C.GoString(msg)
 		}
-		tried = append(tried, C.GoString(msg))
-	}
-	return "", fmt.Errorf("cuBLAS not found (%s); set LTSBENCH_CUBLAS to libcublas.so.13, .12 or .11 (a path) or to its folder", strings.Join(tried, "; "))
+		return ""
+	}, create)
 }
 
 // Go wrappers over the C functions above: the rest of the package calls these and never
