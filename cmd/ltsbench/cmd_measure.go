@@ -111,6 +111,10 @@ func measureAction(c *cli.Context) error {
 		name = a.Key()
 	}
 	fmt.Fprintf(e.stderr, "measuring %s on %s (%d threads)…\n", name, dev, p.Threads)
+	if s, ok := be.(interface{ Summary() string }); ok {
+		// The GPU backend's driver, cuBLAS library and version, math and launch mode.
+		fmt.Fprintf(e.stderr, "backend: %s\n", s.Summary())
+	}
 	res, err := bench.Measure(e.ctx, be, a, p, c.Uint64("seed"))
 	if err != nil {
 		return err
