@@ -23,11 +23,11 @@ rm -rf "$OUT"
 mkdir -p "$OUT/tree/testdata" "$OUT/results"
 OUT=$(cd "$OUT" && pwd)
 
-go build -trimpath -o "$OUT/ltsbench" ./cmd/ltsbench
+go build -trimpath -ldflags "-s -w" -o "$OUT/ltsbench" ./cmd/ltsbench
 for pkg in backend/cuda internal/sysinfo backend/cpu; do
   [ -d "$pkg" ] || continue
   mkdir -p "$OUT/tree/$pkg"
-  if ! go test -c -trimpath -o "$OUT/tree/$pkg/$(basename "$pkg").test" "./$pkg"; then
+  if ! go test -c -trimpath -ldflags "-s -w" -o "$OUT/tree/$pkg/$(basename "$pkg").test" "./$pkg"; then
     [ "$pkg" = backend/cuda ] && exit 1
     echo "warning: ./$pkg does not build; its tests are left out of the GPU check" >&2
   fi

@@ -13,14 +13,25 @@
 # presets in eager PyTorch (fp32, no_grad) when a Python with PyTorch is found, after
 # checking its models against the golden bundles; the conformance suite without CUDA
 # graphs; NVML's tests; the presets on the CPU and the CPU backend's conformance.
-# Everything goes to gpu-check.log; the summary table is printed at the end (also when
-# interrupted) and kept in results/summary.txt.
+# A 30–45 s smoke step comes first (gpt2-tiny with and without graphs, synchronous
+# launches); if it fails the rest is shortened and the smoke model runs under
+# compute-sanitizer memcheck when that is installed. Conformance parts (ops, models,
+# golden) run in separate processes with synchronous launches, so a sticky CUDA error in
+# one does not hide the others.
+# Everything goes to gpu-check.log ($OUT/gpu-check.log when OUT is set, written as it
+# comes so a kill keeps it); the summary table and a failure digest (each failing test
+# with its first error line, timeout stacks, the last line of each failed step, each
+# golden bundle's worst difference) are printed at the end (also when interrupted) and
+# kept in results/; with OUT set, results/ is also packed into
+# $OUT/gpu-check-results.tar.gz beside summary.txt and digest.txt.
 #
 # Environment: DEVICE (cuda:0), PRESETS (gpt2-small gpt2-medium txl-base gpt2-tiny
 # txl-tiny; the tiny ones only with --dry-run), BUDGET (seconds for the whole check,
 # 450), PYTHON (the interpreter with PyTorch; else the first of python3, python,
 # /usr/bin/python3, /usr/local/bin/python3, conda's and common venvs' that imports
-# torch), LTSBENCH_CUBLAS (libcublas.so.N or its folder, if not found).
+# torch), LTSBENCH_CUBLAS (libcublas.so.N or its folder, if not found), OUT (a folder
+# for the log and the results archive), GPU_CHECK_FAIL_STEP (a glob of step names to
+# fail on purpose: checks the digest itself).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
@@ -43,13 +54,20 @@ else
 fi
 BUDGET=${BUDGET:-450}
 LOG=$HERE/gpu-check.log
+OUTDIR=${OUT:-}
+if [ -n "$OUTDIR" ]; then
+  mkdir -p "$OUTDIR" && LOG=$OUTDIR/gpu-check.log
+fi
 RES=$HERE/results
-mkdir -p "$RES"
-rm -f "$RES"/*.json "$RES"/*.jsonl "$RES"/*.txt
+mkdir -p "$RES/steps"
+rm -f "$RES"/*.json "$RES"/*.jsonl "$RES"/*.txt "$RES"/steps/*
 : > "$LOG"
 START=$(date +%s)
 STEPS=()   # "name|status|seconds"
 NOTES=()   # lines for the summary
+FAILS=()   # "step: status: last line of its output" for the digest
+NSTEP=0
+LAST_OUT=/dev/null # the output file of the last step
 
 log() { echo "$*" | tee -a "$LOG" >&2; }
 left() { echo $((BUDGET - ($(date +%s) - START))); }
@@ -70,8 +88,13 @@ step() {
   log "== $name (limit ${limit}s): $*"
   local t0 rc status
   t0=$(date +%s)
-  timeout --kill-after=10 "$limit" "$@" >>"$LOG" 2>&1
-  rc=$?
+  NSTEP=$((NSTEP + 1))
+  LAST_OUT=$RES/steps/$NSTEP.out
+  # shellcheck disable=SC2254
+  case $name in ${GPU_CHECK_FAIL_STEP:-/}) set -- sh -c 'echo "failed on purpose (GPU_CHECK_FAIL_STEP)" >&2; exit 3' ;; esac
+  # The output goes to the log as it comes (a kill keeps it) and to the step's own file.
+  timeout --kill-after=10 "$limit" "$@" 2>&1 | tee "$LAST_OUT" >>"$LOG"
+  rc=${PIPESTATUS[0]}
   case $rc in
     0) status=PASS ;;
     124|137) status="TIMEOUT (${limit}s)" ;;
@@ -79,6 +102,11 @@ step() {
   esac
   STEPS+=("$name|$status|$(($(date +%s) - t0))")
   log "== $name: $status in $(($(date +%s) - t0))s"
+  if [ $rc != 0 ]; then
+    local last
+    last=$(grep -v '^[[:space:]]*$' "$LAST_OUT" | tail -1 | cut -c1-240)
+    FAILS+=("$name: $status${last:+: $last}")
+  fi
   [ $rc = 0 ]
 }
 
@@ -147,6 +175,39 @@ table_shell() {
   echo "(no Python: memory columns and the PyTorch comparison are in results/*.json)"
 }
 
+# digest: what failed and why, short enough for the last lines of a console: each step
+# that failed with the last line it printed, each failing test with its first error
+# line, the head of each test timeout, and each golden bundle's worst difference.
+digest() {
+  local f=$RES/cuda-tests.txt s
+  echo "failure digest:"
+  [ ${#FAILS[@]} = 0 ] && echo "  no step failed"
+  for s in ${FAILS[@]+"${FAILS[@]}"}; do echo "  step $s" | cut -c1-300; done
+  if [ -s "$f" ]; then
+    awk '
+      /^=== (RUN|CONT|PAUSE) / { cur = $3; next }
+      /^[[:space:]]+[A-Za-z0-9_]+\.go:[0-9]+: / {
+        if (cur != "" && !(cur in first)) { line = $0; sub(/^[[:space:]]+/, "", line); first[cur] = line }
+        next
+      }
+      /^[[:space:]]*--- FAIL: / { fails[++n] = $3 }
+      END {
+        # A parent that failed only through a failing subtest says nothing more.
+        for (i = 1; i <= n; i++) {
+          name = fails[i]
+          if (!(name in first)) {
+            child = 0
+            for (j = 1; j <= n; j++) if (index(fails[j], name "/") == 1) child = 1
+            if (child) continue
+          }
+          print "  FAIL " name ": " ((name in first) ? first[name] : "(no error line)")
+        }
+      }' "$f" | cut -c1-300
+    grep -A8 '^panic: test timed out' "$f" | grep -E '^(panic|goroutine|[a-zA-Z].*\(|	)' | head -8 | sed 's/^/  timeout: /' | cut -c1-300
+    grep -ho 'golden [A-Za-z0-9_]* worst: .*' "$f" | sort | uniq -c | sed 's/^ *[0-9]* /  /' | cut -c1-300
+  fi
+}
+
 SUMMARY_DONE=0
 summary() {
   [ "$SUMMARY_DONE" = 1 ] && return
@@ -167,6 +228,13 @@ summary() {
     echo "full log: $LOG"
   } >"$SUMMARY" 2>&1
   cat "$SUMMARY" | tee -a "$LOG"
+  digest 2>&1 | head -c 6000 >"$RES/digest.txt"
+  cat "$RES/digest.txt" | tee -a "$LOG"
+  if [ -n "$OUTDIR" ]; then
+    cp "$SUMMARY" "$RES/digest.txt" "$OUTDIR/" 2>/dev/null
+    tar czf "$OUTDIR/gpu-check-results.tar.gz" -C "$HERE" results 2>/dev/null &&
+      echo "results: $OUTDIR/gpu-check-results.tar.gz, log: $LOG"
+  fi
 }
 trap 'log "run.sh: interrupted"; summary; exit 130' INT TERM
 trap 'summary' EXIT
@@ -212,6 +280,28 @@ done < <(py_candidates)
 [ -n "$TORCH_PY" ] && TABLE_PY=$TORCH_PY
 
 step "ltsbench devices" 30 ./ltsbench devices
+cat "$LAST_OUT" >&2
+
+# ---- smoke: the smallest model, with and without graphs, launches synchronous ----
+if [ "$DRY" = 0 ]; then
+  SMOKE=(./ltsbench measure --device "$DEVICE" --preset gpt2-tiny --format json --warmup 1 --min-samples 3 --min-time 1s --max-time 5s)
+  SMOKE_OK=1
+  step "smoke: gpt2-tiny on $DEVICE" 45 sh -c 'CUDA_LAUNCH_BLOCKING=1 exec "$@" >"$0"' "$RES/gpt2-tiny.smoke.json" "${SMOKE[@]}" || SMOKE_OK=0
+  grep -m1 '^backend:' "$LAST_OUT" >&2
+  step "smoke: gpt2-tiny on $DEVICE --no-graph" 45 sh -c 'CUDA_LAUNCH_BLOCKING=1 exec "$@" --no-graph >"$0"' "$RES/gpt2-tiny.smoke-nograph.json" "${SMOKE[@]}" || SMOKE_OK=0
+  if [ "$SMOKE_OK" = 0 ]; then
+    NOTES+=("smoke step failed: the rest is shortened (no PyTorch, no CPU steps)")
+    SHORT=1
+    SAN=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer /usr/local/cuda*/compute-sanitizer/compute-sanitizer 2>/dev/null | head -1)
+    if [ -n "$SAN" ]; then
+      step "smoke under compute-sanitizer memcheck" 150 "$SAN" --tool memcheck --print-limit 20 ./ltsbench measure --device "$DEVICE" --preset gpt2-tiny --format json --warmup 0 --min-samples 1 --max-samples 1 --min-time 0s --no-graph
+      while read -r l; do FAILS+=("memcheck: ${l:0:280}"); done < <(grep -m3 -E 'Invalid|ERROR SUMMARY|error' "$LAST_OUT")
+    else
+      NOTES+=("compute-sanitizer not found: no memcheck of the smoke model")
+    fi
+  fi
+fi
+SHORT=${SHORT:-0}
 
 # cuBLAS: the sonames on the loader's path, else the nvidia-cublas wheel PyTorch uses
 # (ltsbench also searches the usual folders itself; this covers venvs elsewhere).
@@ -244,13 +334,15 @@ run_cuda() {
   local name=$1 limit=$2 before rc
   shift 2
   before=$(wc -c <"$RES/cuda-tests.txt")
-  step "$name" "$limit" sh -c 'cd tree/backend/cuda && exec env LTSBENCH_REQUIRE_GPU=$REQ ./cuda.test -test.short -test.v -test.timeout "$0" "$@" >>"$RES/cuda-tests.txt" 2>&1' "$((limit - 5))s" "$@"
+  step "$name" "$limit" sh -c 'cd tree/backend/cuda && exec env CUDA_LAUNCH_BLOCKING=1 LTSBENCH_REQUIRE_GPU=$REQ ./cuda.test -test.short -test.v -test.timeout "$0" "$@" >>"$RES/cuda-tests.txt" 2>&1' "$((limit - 5))s" "$@"
   rc=$?
   tail -c +$((before + 1)) "$RES/cuda-tests.txt" >>"$LOG"
   return $rc
 }
 run_cuda "CUDA backend: GPU tests" 120 -test.skip '^TestConformanceGPU'
-run_cuda "CUDA backend: conformance (graphs)" 150 -test.run '^TestConformanceGPU$'
+for part in ops models golden; do
+  run_cuda "CUDA backend: conformance $part (graphs)" 90 -test.run "^TestConformanceGPU\$/^$part\$"
+done
 
 # ---- measurements ----
 AVAILABLE=$(timeout 20 ./ltsbench measure --help 2>/dev/null | sed -n 's/^ *Presets: //p' | tr -d ',')
@@ -274,7 +366,9 @@ if [ "$DRY" = 1 ]; then # the dry run's "device" is the CPU: measure there now, 
 fi
 
 # ---- PyTorch ----
-if [ -z "$TORCH_PY" ]; then
+if [ "$SHORT" = 1 ]; then
+  NOTES+=("PyTorch comparison skipped (smoke step failed)")
+elif [ -z "$TORCH_PY" ]; then
   if [ -n "$TORCH_CPU_PY" ]; then
     NOTES+=("PyTorch ($TORCH_CPU_PY) sees no GPU: no PyTorch comparison")
   else
@@ -292,14 +386,16 @@ fi
 for n in ${NOTES[@]+"${NOTES[@]}"}; do log "$n"; done
 
 # ---- the rest ----
-run_cuda "CUDA backend: conformance (no graphs)" 120 -test.run '^TestConformanceGPUNoGraph$'
+for part in ops models golden; do
+  run_cuda "CUDA backend: conformance $part (no graphs)" 60 -test.run "^TestConformanceGPUNoGraph\$/^$part\$"
+done
 [ -x tree/internal/sysinfo/sysinfo.test ] && step "NVML tests" 60 sh -c 'cd tree/internal/sysinfo && ./sysinfo.test -test.v'
-if [ "$DRY" = 0 ]; then
+if [ "$DRY" = 0 ] && [ "$SHORT" = 0 ]; then
   for p in $GPU_PRESETS; do
     step "measure $p on cpu" 60 sh -c "./ltsbench measure --device cpu --preset $p --format json --warmup 1 --min-samples 3 --min-time 0s --max-time 15s > '$RES/$p.cpu.json'"
   done
 fi
-[ -x tree/backend/cpu/cpu.test ] && step "CPU backend conformance" 150 sh -c 'cd tree/backend/cpu && ./cpu.test -test.short -test.run "^TestConformance$"'
+[ "$SHORT" = 0 ] && [ -x tree/backend/cpu/cpu.test ] && step "CPU backend conformance" 150 sh -c 'cd tree/backend/cpu && ./cpu.test -test.short -test.run "^TestConformance$"'
 
 trap - EXIT
 summary
