@@ -1,8 +1,10 @@
 // Package cuda runs graphs on NVIDIA GPUs: an executor over the CUDA driver API and
 // cuBLAS, both loaded at run time with dlopen from a small cgo file that declares its
 // own prototypes, so no CUDA header or library is needed to build, and one binary runs
-// on CPU-only machines (where Open says no driver was found) and on GPUs with CUDA 11,
-// 12 or 13.
+// on CPU-only machines (where Open says no driver was found) and on GPUs whose driver
+// supports CUDA 11.8 or newer (driver 520+): the embedded PTX is ISA 7.8, made by NVRTC
+// 11.8 for compute_80, which older drivers cannot JIT-compile. cuBLAS 11, 12 or 13 is
+// used, never a major newer than the driver's CUDA.
 //
 // How a graph runs: the weights, the planned arena and the Transformer-XL state are
 // three device allocations (exactly model.Graph.AllocPeakBytes); every op becomes
@@ -28,7 +30,10 @@
 //
 // Environment: LTSBENCH_CUBLAS names the cuBLAS library to load, or its folder (else
 // libcublas.so.13, .12, .11 on the loader's path, then the usual toolkit, conda and pip
-// folders; a cuBLAS given by path gets the libcublasLt beside it loaded first);
+// folders, PyTorch virtual environments under /opt and the environment of each python3
+// on PATH; majors newer than the driver's CUDA are skipped, and a cuBLAS whose handle
+// cannot be created gives way to the next; a cuBLAS given by path gets the
+// libcublasLt beside it loaded first; `ltsbench devices` lists the candidates);
 // LTSBENCH_CUDA_SYNC=1 synchronises after every kernel and GEMM of an eager run (with
 // --no-graph), so that an asynchronous fault names its op.
 //

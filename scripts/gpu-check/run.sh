@@ -288,13 +288,13 @@ if [ "$DRY" = 0 ]; then
   SMOKE_OK=1
   step "smoke: gpt2-tiny on $DEVICE" 45 sh -c 'CUDA_LAUNCH_BLOCKING=1 exec "$@" >"$0"' "$RES/gpt2-tiny.smoke.json" "${SMOKE[@]}" || SMOKE_OK=0
   grep -m1 '^backend:' "$LAST_OUT" >&2
-  step "smoke: gpt2-tiny on $DEVICE --no-graph" 45 sh -c 'CUDA_LAUNCH_BLOCKING=1 exec "$@" --no-graph >"$0"' "$RES/gpt2-tiny.smoke-nograph.json" "${SMOKE[@]}" || SMOKE_OK=0
+  step "smoke: gpt2-tiny on $DEVICE --no-graph" 45 sh -c 'CUDA_LAUNCH_BLOCKING=1 LTSBENCH_CUDA_SYNC=1 exec "$@" --no-graph >"$0"' "$RES/gpt2-tiny.smoke-nograph.json" "${SMOKE[@]}" || SMOKE_OK=0
   if [ "$SMOKE_OK" = 0 ]; then
     NOTES+=("smoke step failed: the rest is shortened (no PyTorch, no CPU steps)")
     SHORT=1
     SAN=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer /usr/local/cuda*/compute-sanitizer/compute-sanitizer 2>/dev/null | head -1)
     if [ -n "$SAN" ]; then
-      step "smoke under compute-sanitizer memcheck" 150 "$SAN" --tool memcheck --print-limit 20 ./ltsbench measure --device "$DEVICE" --preset gpt2-tiny --format json --warmup 0 --min-samples 1 --max-samples 1 --min-time 0s --no-graph
+      step "smoke under compute-sanitizer memcheck" 150 env LTSBENCH_CUDA_SYNC=1 "$SAN" --tool memcheck --print-limit 20 ./ltsbench measure --device "$DEVICE" --preset gpt2-tiny --format json --warmup 0 --min-samples 1 --max-samples 1 --min-time 0s --no-graph
       while read -r l; do FAILS+=("memcheck: ${l:0:280}"); done < <(grep -m3 -E 'Invalid|ERROR SUMMARY|error' "$LAST_OUT")
     else
       NOTES+=("compute-sanitizer not found: no memcheck of the smoke model")
@@ -334,7 +334,7 @@ run_cuda() {
   local name=$1 limit=$2 before rc
   shift 2
   before=$(wc -c <"$RES/cuda-tests.txt")
-  step "$name" "$limit" sh -c 'cd tree/backend/cuda && exec env CUDA_LAUNCH_BLOCKING=1 LTSBENCH_REQUIRE_GPU=$REQ ./cuda.test -test.short -test.v -test.timeout "$0" "$@" >>"$RES/cuda-tests.txt" 2>&1' "$((limit - 5))s" "$@"
+  step "$name" "$limit" sh -c 'cd tree/backend/cuda && exec env CUDA_LAUNCH_BLOCKING=1 LTSBENCH_CUDA_SYNC=1 LTSBENCH_REQUIRE_GPU=$REQ ./cuda.test -test.short -test.v -test.timeout "$0" "$@" >>"$RES/cuda-tests.txt" 2>&1' "$((limit - 5))s" "$@"
   rc=$?
   tail -c +$((before + 1)) "$RES/cuda-tests.txt" >>"$LOG"
   return $rc
