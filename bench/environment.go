@@ -39,4 +39,7 @@ type GPUInfo struct {
 	MemClockMHz       int      `json:"mem_clock_mhz,omitempty"`
 	TemperatureC      int      `json:"temperature_c,omitempty"`
 	ThrottleReasons   []string `json:"throttle_reasons,omitempty"`
+	// GEMM is what computed the matrix products: "cuBLAS 130000 (libcublas.so.13)", or
+	// the backend's own kernel when the machine has no cuBLAS (slower: not comparable).
+	GEMM string `json:"gemm,omitempty"`
 }

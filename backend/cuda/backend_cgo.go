@@ -38,6 +38,9 @@ type Backend struct {
 	blasWS  uint64 // the cuBLAS workspace
 	blasLib string
 	blasVer int
+	// noBlas says why no cuBLAS is used ("" when one is): every GEMM is then the
+	// backend's own sgemm_tiled_f32, and results name it (GPUInfo.GEMM).
+	noBlas  string
 	modules []cuModule
 	funcs   map[string]cuFunction
 	smemMax map[string]int // the dynamic shared memory each kernel was opted in to (above 48 KiB)
@@ -121,12 +124,19 @@ func (b *Backend) open() error {
 	if err := b.loadKernels(); err != nil {
 		return err
 	}
-	b.blasLib, err = loadCublas(b.driver, func(string) (err error) {
-		b.blas, b.blasWS, b.blasVer, err = blasCreate(b.name, b.stream)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", b.name, err)
+	if os.Getenv("LTSBENCH_CUBLAS") == "none" {
+		b.noBlas = "LTSBENCH_CUBLAS=none"
+	} else {
+		b.blasLib, err = loadCublas(b.driver, func(string) (err error) {
+			b.blas, b.blasWS, b.blasVer, err = blasCreate(b.name, b.stream)
+			return err
+		})
+		if err != nil {
+			// No cuBLAS must not mean no measurement: the GEMMs fall back to our own
+			// kernel, which every result names.
+			b.noBlas = err.Error()
+			b.blas, b.blasWS, b.blasLib = nil, 0, ""
+		}
 	}
 	b.graphs = !b.opts.NoGraph && drvHasGraphs()
 	return nil
@@ -275,12 +285,21 @@ func (b *Backend) Summary() string {
 		mode = "direct launches"
 	}
 	math := "fp32"
-	if b.compute == computeFastTF32 {
+	if b.compute == computeFastTF32 && b.blas != nil {
 		math = "tf32"
 	}
-	return fmt.Sprintf("%s: %s (sm_%d%d, %d SMs, %.1f GiB), CUDA driver %s, cuBLAS %d (%s), %s math, %s",
+	return fmt.Sprintf("%s: %s (sm_%d%d, %d SMs, %.1f GiB), CUDA driver %s, %s, %s math, %s",
 		b.name, b.info.name, b.info.ccMajor, b.info.ccMinor, b.info.sms, float64(b.info.memoryBytes)/(1<<30),
-		sysinfo.CUDAVersionString(b.driver), b.blasVer, b.blasLib, math, mode)
+		sysinfo.CUDAVersionString(b.driver), b.gemm(), math, mode)
+}
+
+// gemm names what computes the matrix products: cuBLAS (version, library) or the
+// fallback kernel, with why cuBLAS is not used.
+func (b *Backend) gemm() string {
+	if b.blas != nil {
+		return fmt.Sprintf("cuBLAS %d (%s)", b.blasVer, b.blasLib)
+	}
+	return "ltsbench tiled SGEMM, no cuBLAS (" + b.noBlas + ")"
 }
 
 // GPU describes the device for a result's environment block: NVML's description
@@ -290,10 +309,11 @@ func (b *Backend) GPU() *bench.GPUInfo {
 	if g, err := sysinfo.GPUByUUID(b.info.uuid); err == nil && b.info.uuid != "" {
 		return &bench.GPUInfo{Index: b.dev.Index, Name: g.Name, MemoryBytes: g.MemoryBytes, Driver: g.Driver,
 			CUDAVersion: g.CUDAVersion, ComputeCapability: g.ComputeCapability, SMClockMHz: g.SMClockMHz,
-			MemClockMHz: g.MemClockMHz, TemperatureC: g.TemperatureC, ThrottleReasons: g.ThrottleReasons}
+			MemClockMHz: g.MemClockMHz, TemperatureC: g.TemperatureC, ThrottleReasons: g.ThrottleReasons, GEMM: b.gemm()}
 	}
 	return &bench.GPUInfo{Index: b.dev.Index, Name: b.info.name, MemoryBytes: b.info.memoryBytes,
-		CUDAVersion: sysinfo.CUDAVersionString(b.driver), ComputeCapability: fmt.Sprintf("%d.%d", b.info.ccMajor, b.info.ccMinor)}
+		CUDAVersion: sysinfo.CUDAVersionString(b.driver), ComputeCapability: fmt.Sprintf("%d.%d", b.info.ccMajor, b.info.ccMinor),
+		GEMM: b.gemm()}
 }
 
 // Compile allocates the weights (uploaded once), one arena for the largest graph and
@@ -310,7 +330,7 @@ func (b *Backend) Compile(w *model.Weights, graphs ...*model.Graph) (backend.Exe
 	}
 	var all [][]step
 	for i, g := range graphs {
-		steps, err := lower(g)
+		steps, err := lowerWith(g, b.blas == nil)
 		if err != nil {
 			return nil, fmt.Errorf("%s: graph %d: %w", b.name, i, err)
 		}

@@ -73,6 +73,7 @@ func harness(t *testing.T) *emu.Harness {
 // emuBackend lowers graphs exactly as the CUDA backend does and runs them emulated.
 type emuBackend struct {
 	h     *emu.Harness
+	tiled bool // GEMMs by sgemm_tiled_f32, as on a machine without cuBLAS
 	order string // thread visiting order inside a block
 	seed  int
 }
@@ -90,7 +91,7 @@ func (b *emuBackend) Compile(w *model.Weights, graphs ...*model.Graph) (backend.
 	e.regions[regArena] = make([]byte, sz.arena)
 	e.regions[regState] = make([]byte, sz.state)
 	for i, g := range graphs {
-		steps, err := lower(g)
+		steps, err := lowerWith(g, b.tiled)
 		if err != nil {
 			return nil, fmt.Errorf("cuda-emu: graph %d: %w", i, err)
 		}

@@ -17,3 +17,13 @@ func TestConformanceEmulated(t *testing.T) {
 		return &emuBackend{h: h, order: "shuffle", seed: 1}, nil
 	})
 }
+
+// TestConformanceEmulatedTiledGEMM is TestConformanceEmulated with every GEMM done by
+// the backend's own sgemm_tiled_f32, as on a machine with the driver and no cuBLAS.
+func TestConformanceEmulatedTiledGEMM(t *testing.T) {
+	t.Parallel()
+	h := harness(t)
+	backendtest.Run(t, func() (backend.Backend, error) {
+		return &emuBackend{h: h, order: "shuffle", seed: 2, tiled: true}, nil
+	})
+}

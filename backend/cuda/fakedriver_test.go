@@ -82,3 +82,47 @@ func grep(s, sub string) string {
 	}
 	return strings.Join(keep, "\n")
 }
+
+// TestCgoPathWithoutCublas is TestCgoPathOnFakeDriver on a machine with the driver and
+// no cuBLAS at all: Open falls back to the backend's own sgemm_tiled_f32, says so in its
+// summary, and the golden bundles, graph replay and memory sampling still pass.
+func TestCgoPathWithoutCublas(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("the fake CUDA driver is compiled C++: skipped with -short")
+	}
+	if os.Getenv("LTSBENCH_FAKE_CUDA") == "1" {
+		t.Skip("already the child process")
+	}
+	if loadDriver() == "" {
+		t.Skip("a real NVIDIA driver is loaded in this process; the GPU tests run on it instead")
+	}
+	if _, err := emu.Compiler(); err != nil {
+		t.Skipf("the fake CUDA driver needs a C++ compiler: %v", err)
+	}
+	dir := t.TempDir()
+	if _, err := emu.BuildFakeDriver(dir, kernels.Sources(), kernelDecls()); err != nil {
+		t.Fatal(err)
+	}
+	gpuTests := []string{"TestConformanceGPU", "TestGraphReplayMatchesLaunches", "TestMemorySampling", "TestProbe"}
+	cmd := exec.Command(os.Args[0], "-test.v", "-test.count=1",
+		"-test.run", "^("+strings.Join(gpuTests, "|")+")$/^golden$")
+	// A cuBLAS path that does not exist: nothing else is tried.
+	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+dir, "LTSBENCH_CUBLAS="+dir+"/missing/libcublas.so.13",
+		"LTSBENCH_FAKE_CUDA=1", "LTSBENCH_REQUIRE_GPU=1", "LTSBENCH_EMU_ORDER=shuffle")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("GPU tests without cuBLAS failed: %v\n%s", err, tail(string(out), 80))
+	}
+	for _, name := range gpuTests {
+		if !regexp.MustCompile(`(?m)^--- PASS: ` + name + ` `).MatchString(string(out)) {
+			t.Errorf("%s did not pass without cuBLAS:\n%s", name, tail(string(out), 40))
+		}
+	}
+	if !strings.Contains(string(out), "ltsbench tiled SGEMM, no cuBLAS (no usable cuBLAS") {
+		t.Errorf("the backend's summary does not name the fallback GEMM:\n%s", grep(string(out), "cuda:0:"))
+	}
+	if strings.Contains(string(out), "fake cuBLAS:") {
+		t.Errorf("cuBLAS was called:\n%s", grep(string(out), "fake CU"))
+	}
+}

@@ -74,12 +74,15 @@ var (
 	kCopyRows = &kernelSig{"copy_rows_f32", "copy", params("ppiiiiiii"), 256}
 	// sinusoid_f32(out, P, D)
 	kSinusoid = &kernelSig{"sinusoid_f32", "sinusoid", params("pii"), 256}
+	// sgemm_tiled_f32(A, B, C, transa, m, n, k, lda, ldb, ldc, beta): the GEMM without
+	// cuBLAS, in cuBLAS's column-major terms (gemm.cu)
+	kSgemmTiled = &kernelSig{"sgemm_tiled_f32", "gemm", params("pppiiiiiiif"), 256}
 )
 
 // allKernels lists every kernel the executor may launch; Open loads them all.
 var allKernels = []*kernelSig{
 	kEmbed, kAdaptiveEmbed, kLayerNorm, kBiasAct, kCausalAttention, kRelAttention,
-	kLogSoftmax, kAdaptiveLogSoftmax, kCopyRows, kSinusoid,
+	kLogSoftmax, kAdaptiveLogSoftmax, kCopyRows, kSinusoid, kSgemmTiled,
 }
 
 // Launch geometry shared with the .cu files.
@@ -87,6 +90,7 @@ const (
 	attWarps         = 4   // ATT_WARPS in attention.cu and RATT_WARPS in rel_attention.cu: queries per block
 	maxAdaptiveTails = 6   // tail clusters adaptive_log_softmax_f32 takes (e1..e7)
 	elementBlock     = 256 // threads per block of the elementwise kernels
+	gemmTile         = 64  // GEMM_TILE in gemm.cu: rows and columns of C per block of sgemm_tiled_f32
 
 	// defaultDynamicSmem is the dynamic shared memory a launch may use without an
 	// opt-in; above it the kernel's CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES must

@@ -86,14 +86,19 @@ func (s step) label() string {
 // lowering turns the ops of one graph into steps; the first error sticks.
 type lowering struct {
 	g     *model.Graph
+	tiled bool // GEMMs by sgemm_tiled_f32 instead of cuBLAS (no cuBLAS on the machine)
 	steps []step
 	label string
 	err   error
 }
 
 // lower returns the launches and GEMMs that compute graph g, in op order.
-func lower(g *model.Graph) ([]step, error) {
-	l := &lowering{g: g}
+func lower(g *model.Graph) ([]step, error) { return lowerWith(g, false) }
+
+// lowerWith is lower; with tiled every GEMM is a launch of the backend's own
+// sgemm_tiled_f32 instead of a cuBLAS call (a machine without cuBLAS).
+func lowerWith(g *model.Graph, tiled bool) ([]step, error) {
+	l := &lowering{g: g, tiled: tiled}
 	for i, op := range g.Ops {
 		l.label = fmt.Sprintf("op %d %s", i, op.Name())
 		l.op(op)
@@ -333,7 +338,17 @@ func (l *lowering) matMul(o *model.MatMul) {
 			beta, res = 1, nullRef
 		}
 	}
-	l.steps = append(l.steps, step{gemm: &gemmStep{label: l.label, call: call, a: l.ref(o.W), b: l.ref(o.A), c: out, beta: beta}})
+	if l.tiled {
+		transA := 0
+		if call.TransA {
+			transA = 1
+		}
+		l.launch(kSgemmTiled, [3]uint32{l.blocks(int64(call.M), gemmTile), l.gridYZ((call.N+gemmTile-1)/gemmTile), 1}, 256, 0,
+			l.ptr(o.W), l.ptr(o.A), ptrArg(out), l.i32(transA), l.i32(call.M), l.i32(call.N), l.i32(call.K),
+			l.i32(call.LDA), l.i32(call.LDB), l.i32(call.LDC), f32Arg(beta))
+	} else {
+		l.steps = append(l.steps, step{gemm: &gemmStep{label: l.label, call: call, a: l.ref(o.W), b: l.ref(o.A), c: out, beta: beta}})
+	}
 	if o.Bias < 0 && o.Act == model.ActNone && res.reg == regNone {
 		return
 	}
