@@ -73,7 +73,7 @@ func harness(t *testing.T) *emu.Harness {
 // emuBackend lowers graphs exactly as the CUDA backend does and runs them emulated.
 type emuBackend struct {
 	h     *emu.Harness
-	tiled bool // GEMMs by sgemm_tiled_f32, as on a machine without cuBLAS
+	tiled bool   // GEMMs by sgemm_tiled_f32, as on a machine without cuBLAS
 	order string // thread visiting order inside a block
 	seed  int
 }

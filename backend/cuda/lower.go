@@ -343,7 +343,7 @@ func (l *lowering) matMul(o *model.MatMul) {
 		if call.TransA {
 			transA = 1
 		}
-		l.launch(kSgemmTiled, [3]uint32{l.blocks(int64(call.M), gemmTile), l.gridYZ((call.N+gemmTile-1)/gemmTile), 1}, 256, 0,
+		l.launch(kSgemmTiled, [3]uint32{l.blocks(int64(call.M), gemmTile), l.gridYZ((call.N + gemmTile - 1) / gemmTile), 1}, 256, 0,
 			l.ptr(o.W), l.ptr(o.A), ptrArg(out), l.i32(transA), l.i32(call.M), l.i32(call.N), l.i32(call.K),
 			l.i32(call.LDA), l.i32(call.LDB), l.i32(call.LDC), f32Arg(beta))
 	} else {
