@@ -107,10 +107,35 @@ func (a *Archive) Append(rec Record) error {
 	if err != nil {
 		return fmt.Errorf("%s: record %d (%s): %w", a.path, rec.Seq, rec.Key, err)
 	}
-	if _, err := a.f.Write(append(line, '\n')); err != nil {
+	return a.appendLine(a.f, append(line, '\n'))
+}
+
+// archiveFile is what Append writes through (an *os.File; a test injects faults).
+type archiveFile interface {
+	Write([]byte) (int, error)
+	Seek(offset int64, whence int) (int64, error)
+	Truncate(size int64) error
+	Sync() error
+}
+
+// appendLine writes line at the end of f. A short or failed write (a full disk) is
+// cut back off, so the file stays whole JSON lines for every reader (jq, pandas, a
+// resumed run) and the error is returned.
+func (a *Archive) appendLine(f archiveFile, line []byte) error {
+	end, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
 		return fmt.Errorf("%s: %w", a.path, err)
 	}
-	if err := a.f.Sync(); err != nil {
+	if n, err := f.Write(line); err != nil || n != len(line) {
+		if err == nil {
+			err = io.ErrShortWrite
+		}
+		if terr := f.Truncate(end); terr != nil {
+			return fmt.Errorf("%s: %w (and cutting the partial line back off failed: %v)", a.path, err, terr)
+		}
+		return fmt.Errorf("%s: %w (the partial line was cut back off)", a.path, err)
+	}
+	if err := f.Sync(); err != nil {
 		return fmt.Errorf("%s: %w", a.path, err)
 	}
 	return nil
