@@ -177,6 +177,12 @@ func confirmRun(c *cli.Context, stderr io.Writer, r *results.Run, device string,
 			return usagef("--device: %s is not the device the run in %s measured on (%s): confirmations compare only on the same device", want, r.Dir, dev)
 		}
 	}
+	// A confirmation rewrites the run's files: no search may be writing them meanwhile.
+	lock, err := results.LockRun(r.Dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	p := info.Protocol
 	be, err := backend.Open(dev, backend.Options{Threads: p.Threads, TF32: p.TF32, NoGraph: p.NoGraph})
 	if err != nil {

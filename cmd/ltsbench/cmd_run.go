@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -198,9 +199,27 @@ func runAction(c *cli.Context) error {
 		// cannot run, and silently shortening them would misstate the protocol.
 		return usagef("--seq-len: %d is longer than the space's tgt_len (GPT-2 positions) %d", proto.SeqLen, s.TgtLen)
 	}
+	// Everything a run needs is checked before anything is measured; one process at a
+	// time writes a run directory (results.LockRun).
 	resume := c.Bool("resume")
+	var prior *results.RunInfo
 	if resume {
+		prior, err = results.ReadRunInfo(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return usagef("--resume: %s has no %s: there is no run to continue there (start one without --resume)", dir, results.RunFile)
+		}
+		if err != nil {
+			return fmt.Errorf("--resume: %w", err)
+		}
+		lock, err := results.LockRun(dir)
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock()
 		if err := search.CheckResume(dir, cfg); err != nil {
+			return usageError{err}
+		}
+		if proto, metric, dev, err = resumeSettings(c, dir, prior, proto, metric, dev); err != nil {
 			return err
 		}
 	} else if _, err := os.Stat(filepath.Join(dir, results.ArchiveFile)); err == nil {
@@ -213,9 +232,24 @@ func runAction(c *cli.Context) error {
 	}
 	defer be.Close()
 
-	if !resume {
+	if resume {
+		if err := sameMachine(dir, prior.Environment, bench.CaptureEnvironment(proto.Threads, be)); err != nil {
+			return err
+		}
+	} else {
+		// The directory is made once the device is known to work, and locked before
+		// anything is written; the check for a run already there is repeated under the
+		// lock (another process may have started one meanwhile).
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("--out: %w", err)
+		}
+		lock, err := results.LockRun(dir)
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock()
+		if _, err := os.Stat(filepath.Join(dir, results.ArchiveFile)); err == nil {
+			return fmt.Errorf("--out: %s already holds a run; continue it with --resume or choose another DIR", dir)
 		}
 		ri := cfg.RunInfo()
 		ri.Command = commandLine(c)
@@ -231,6 +265,13 @@ func runAction(c *cli.Context) error {
 
 	fmt.Fprintf(e.stderr, "searching %s on %s: %s, %d iterations, up to %d architectures, into %s\n",
 		s.Backbone, dev, cfg.Algorithm, cfg.Iterations, cfg.Budget(), dir)
+	if !resume && !c.IsSet("budget") {
+		// The paper's search measures thousands of architectures: say what that costs
+		// before it starts. Each measurement takes at least its warm-up and min-time.
+		per := proto.MinTimeS
+		fmt.Fprintf(e.stderr, "the paper's budget: up to %d architectures at %.0f s or more each (the protocol's --min-time, plus warm-up and set-up) is %s or more; --budget quick searches %d architectures in a few minutes\n",
+			cfg.Budget(), per, time.Duration(float64(cfg.Budget())*per*float64(time.Second)).Round(time.Minute), quickArchitectures(s))
+	}
 	prog := progress.New(e.stderr, cfg.Budget())
 	m := &benchMeasurer{be: be, proto: proto, seed: cfg.Seed, metric: metric}
 	out, runErr := search.Run(e.ctx, cfg, m, dir, resume, prog)
@@ -267,4 +308,76 @@ func commandLine(c *cli.Context) []string {
 		cmd = append(cmd, fmt.Sprintf("--%s=%s", name, c.Value(name)))
 	}
 	return cmd
+}
+
+// quickArchitectures is how many architectures --budget quick measures.
+func quickArchitectures(s *space.Space) int {
+	cfg := search.PaperConfig(s)
+	q := quickBudget
+	cfg.Iterations, cfg.Population = q.iterations, q.population
+	cfg.Parents, cfg.Mutations, cfg.Crossovers = q.parents, q.mutations, q.crossovers
+	return cfg.Budget()
+}
+
+// resumeSettings returns the protocol, memory metric and device of the run being
+// resumed (run.json's): a flag not given takes the run's value, and a flag given with
+// another value is refused, naming the field and both values, since an archive whose
+// records were measured two ways cannot be compared.
+func resumeSettings(c *cli.Context, dir string, ri *results.RunInfo, proto bench.Protocol, metric string, dev backend.Device) (bench.Protocol, string, backend.Device, error) {
+	old := ri.Protocol
+	type field struct {
+		flag, name string
+		was, now   any
+	}
+	fields := []field{
+		{"device", "device", ri.Device, dev.String()},
+		{"memory-metric", "memory_metric", ri.MemoryMetric, metric},
+		{"batch", "batch", old.Batch, proto.Batch},
+		{"seq-len", "seq_len", old.SeqLen, proto.SeqLen},
+		{"output", "output", old.Output, proto.Output},
+		{"threads", "threads", old.Threads, proto.Threads},
+		{"warmup", "warmup", old.Warmup, proto.Warmup},
+		{"min-samples", "min_samples", old.MinSamples, proto.MinSamples},
+		{"max-samples", "max_samples", old.MaxSamples, proto.MaxSamples},
+		{"min-time", "min_time_s", old.MinTimeS, proto.MinTimeS},
+		{"max-time", "max_time_s", old.MaxTimeS, proto.MaxTimeS},
+		{"lts-compat", "lts_compat", old.LTSCompat, proto.LTSCompat},
+		{"math", "tf32", old.TF32, proto.TF32},
+		{"no-graph", "no_graph", old.NoGraph, proto.NoGraph},
+	}
+	// --budget quick sets the sampling flags it does not find.
+	byBudget := map[string]bool{"seq-len": true, "warmup": true, "min-samples": true, "max-samples": true, "min-time": true, "max-time": true}
+	for _, f := range fields {
+		given := c.IsSet(f.flag) || (byBudget[f.flag] && c.IsSet("budget"))
+		if given && fmt.Sprint(f.was) != fmt.Sprint(f.now) {
+			return proto, metric, dev, usagef("--%s: the run in %s was measured with %s %v, not %v: resuming would mix two protocols in one archive (drop the flag, or start a new run)",
+				f.flag, dir, f.name, f.was, f.now)
+		}
+	}
+	d, err := backend.ParseDevice(ri.Device)
+	if err != nil {
+		return proto, metric, dev, fmt.Errorf("%s: device: %w", filepath.Join(dir, results.RunFile), err)
+	}
+	return old, ri.MemoryMetric, d, nil
+}
+
+// sameMachine refuses to resume a run on another CPU or GPU, or with another CPU
+// kernel: its latencies would not compare with the archive's.
+func sameMachine(dir string, was, now bench.Environment) error {
+	gpu := func(e bench.Environment) string {
+		if e.GPU == nil {
+			return ""
+		}
+		return e.GPU.Name
+	}
+	for _, f := range []struct{ name, was, now string }{
+		{"cpu_model", was.CPUModel, now.CPUModel},
+		{"cpu_kernel", was.CPUKernel, now.CPUKernel},
+		{"gpu", gpu(was), gpu(now)},
+	} {
+		if f.was != f.now {
+			return usagef("--resume: the run in %s was measured with %s %q, this machine has %q: its latencies would not compare (start a new run)", dir, f.name, f.was, f.now)
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,9 +133,30 @@ func TestRunErrors(t *testing.T) {
 	}
 	wantFailure(t, tinySearch("gpt2", run), 1, "--resume")
 	// Resuming with other settings is refused.
-	wantFailure(t, tinySearch("gpt2", run, "--resume", "--seed", "7"), 1, "seed")
+	wantFailure(t, tinySearch("gpt2", run, "--resume", "--seed", "7"), 2, "seed")
+	// … and so is resuming with another protocol: one line naming the field and both
+	// values, exit 2, nothing measured.
+	wantFailure(t, tinySearch("gpt2", run, "--resume", "--seq-len", "8"), 2, "--seq-len: the run in "+run+" was measured with seq_len 0, not 8")
+	wantFailure(t, tinySearch("gpt2", run, "--resume", "--threads", "2"), 2, "threads 1, not 2")
+	wantFailure(t, tinySearch("gpt2", run, "--resume", "--memory-metric", "rss_peak_bytes"), 2, "memory_metric alloc_peak_bytes, not rss_peak_bytes")
+	wantFailure(t, tinySearch("gpt2", run, "--resume", "--max-samples", "3"), 2, "max_samples 2, not 3")
+	wantFailure(t, tinySearch("gpt2", run, "--resume", "--output", "last"), 2, "output full, not last")
+	// A second writer on the same directory is refused, naming the holder's PID.
+	lock, err := results.LockRun(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFailure(t, tinySearch("gpt2", run, "--resume"), 1, fmt.Sprintf("ltsbench process %d is writing it", os.Getpid()))
+	lock.Unlock()
 	if recs, _, err := results.ReadArchive(filepath.Join(run, results.ArchiveFile)); err != nil || len(recs) != 7 {
 		t.Errorf("archive after refused runs: %v, %d records", err, len(recs))
+	}
+	// Resuming where no run was started (no run.json) fails before measuring anything.
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.MkdirAll(empty, 0o755)
+	wantFailure(t, tinySearch("gpt2", empty, "--resume"), 2, "has no run.json")
+	if ents, _ := os.ReadDir(empty); len(ents) != 0 {
+		t.Errorf("a refused resume wrote into %s: %v", empty, ents)
 	}
 }
 
@@ -158,5 +180,36 @@ func TestRunSeqLenBeyondPositions(t *testing.T) {
 	wantFailure(t, tinySearch("gpt2", dir, "--seq-len", "17"), 2, "--seq-len")
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("a refused run created its directory: %v", err)
+	}
+}
+
+// Two runs started at once on one directory: one measures, the other is refused with
+// one line (the directory is locked, or already holds the first one's run), and the
+// archive is whole.
+func TestRunRaceOnOneDirectory(t *testing.T) {
+	run := filepath.Join(t.TempDir(), "run")
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	res := make(chan result, 2)
+	for range 2 {
+		go func() {
+			var out, errOut bytes.Buffer
+			code := runContext(context.Background(), append([]string{"ltsbench"}, tinySearch("gpt2", run)...), &out, &errOut)
+			res <- result{code, out.String(), errOut.String()}
+		}()
+	}
+	a, b := <-res, <-res
+	if a.code != 0 {
+		a, b = b, a
+	}
+	if a.code != 0 || b.code != 1 || strings.Count(b.stderr, "\n") != 1 ||
+		!(strings.Contains(b.stderr, "is writing it") || strings.Contains(b.stderr, "already holds a run")) {
+		t.Fatalf("race: exits %d and %d; the loser said %q", a.code, b.code, b.stderr)
+	}
+	recs, partial, err := results.ReadArchive(filepath.Join(run, results.ArchiveFile))
+	if err != nil || partial != 0 || len(recs) != 7 {
+		t.Errorf("archive after the race: %v, partial %d, %d records (want 7)", err, partial, len(recs))
 	}
 }
