@@ -1,0 +1,77 @@
+package results
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzArchive feeds ReadArchive arbitrary bytes as archive.jsonl: it never panics, a
+// file it accepts gives records whose re-encoding reads back the same, and partial
+// bytes are only ever a tail that lacks its newline.
+func FuzzArchive(f *testing.F) {
+	rec, _ := json.Marshal(testRecord(f, 0, 3))
+	f.Add(append(rec, '\n'))
+	f.Add(append(append(rec, '\n'), rec[:len(rec)/2]...))
+	f.Add([]byte("\n\n" + string(rec) + "\n\x00\x00"))
+	f.Add([]byte(`{"seq":0,"key":"k","arch":null,"feasible":false,"error":"oom"}` + "\n"))
+	f.Add([]byte(`{"seq":"zero"}` + "\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "archive.jsonl")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		recs, partial, err := ReadArchive(path)
+		if err != nil {
+			return
+		}
+		if partial < 0 || partial > len(data) || strings.Contains(string(data[len(data)-partial:]), "\n") {
+			t.Fatalf("partial %d of %d bytes is not a tail without a newline", partial, len(data))
+		}
+		var again []byte
+		for _, r := range recs {
+			b, err := json.Marshal(&r)
+			if err != nil {
+				t.Fatalf("an accepted record does not encode: %v", err)
+			}
+			again = append(append(again, b...), '\n')
+		}
+		if err := os.WriteFile(path, again, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		back, partial2, err := ReadArchive(path)
+		if err != nil || partial2 != 0 || len(back) != len(recs) {
+			t.Fatalf("re-encoded records read back as %d records, partial %d, err %v; want %d", len(back), partial2, err, len(recs))
+		}
+	})
+}
+
+// FuzzRunInfo feeds ReadRunInfo arbitrary bytes as run.json: it never panics, and an
+// accepted file names a device and a memory metric.
+func FuzzRunInfo(f *testing.F) {
+	good, _ := json.Marshal(&RunInfo{Device: "cpu", Algorithm: "evolution", Seed: 1111, Iterations: 4, Population: 20})
+	f.Add(good)
+	f.Add([]byte(`{"device":""}`))
+	f.Add([]byte(`{"device":"cuda:0","protocol":{"batch":-1,"seq_len":1e99}}`))
+	f.Add([]byte(`{"device":"cpu","space":{"backbone":"gpt2","n_layer":[1e11]}}`))
+	f.Add([]byte("\x00{"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(filepath.Join(dir, RunFile), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ri, err := ReadRunInfo(dir)
+		if err != nil {
+			if !strings.Contains(err.Error(), RunFile) {
+				t.Fatalf("error %q does not name %s", err, RunFile)
+			}
+			return
+		}
+		if ri.Device == "" || ri.MemoryMetric == "" {
+			t.Fatalf("accepted run.json without device or memory metric: %+v", ri)
+		}
+	})
+}
