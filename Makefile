@@ -7,12 +7,18 @@ export CGO_CFLAGS ?= -Wno-deprecated-declarations
 
 .PHONY: build run test test-noasm test-arm64 test-all lint fuzz bench bench-compare kernels check-kernels gpu-check dist clean
 
+# The commit goes into the binary also where Go records no VCS stamp (bench.Version).
+COMMIT   := $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED := $(shell git diff --quiet HEAD 2>/dev/null || echo true)
+LDFLAGS  := -X github.com/ltsbench/ltsbench/bench.commit=$(COMMIT) -X github.com/ltsbench/ltsbench/bench.modified=$(MODIFIED)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/ltsbench
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ltsbench
 
 # A quick search on the CPU with the embedded defaults.
+# A previous out/quick is kept as out/quick.<time> (and said so), not deleted.
 run: build
-	rm -rf out/quick
+	@if [ -e out/quick ]; then t=out/quick.$$(date +%Y%m%d-%H%M%S); mv out/quick $$t; echo "make run: the previous run moved to $$t"; fi
 	./$(BIN) run --device cpu --space gpt2 --budget quick --out out/quick --plot out/quick/front.svg
 
 # Every test on the default path (assembly kernels where the CPU has them).
@@ -69,8 +75,8 @@ gpu-check:
 	scripts/gpu-check/build.sh gpu-check
 
 dist:
-	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -o dist/ltsbench-linux-amd64 ./cmd/ltsbench
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -o dist/ltsbench-linux-arm64 ./cmd/ltsbench
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o dist/ltsbench-linux-amd64 ./cmd/ltsbench
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o dist/ltsbench-linux-arm64 ./cmd/ltsbench
 
 clean:
 	rm -rf bin dist gpu-check out

@@ -13,9 +13,18 @@ type VersionInfo struct {
 	GoVersion string `json:"go_version"`
 }
 
-// Version reads the module version and VCS revision from the build information.
+// commit and modified are set by the Makefile's -ldflags "-X …" for builds without a
+// VCS stamp (go build with -buildvcs=false, a copied tree, a build tool that drops it):
+// commit is the revision, modified "true" for a tree with uncommitted changes.
+var commit, modified string
+
+// Version reads the module version and VCS revision from the build information, or
+// from the values the Makefile stamped in when the build has none.
 func Version() VersionInfo {
 	v := VersionInfo{Version: "(devel)", Commit: "unknown", GoVersion: runtime.Version()}
+	if commit != "" {
+		v.Commit, v.Modified = commit, modified == "true"
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return v

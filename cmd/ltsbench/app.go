@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -78,7 +79,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr, ctx)
-	err := app.RunContext(ctx, args)
+	args, err := helpArgs(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return 0
 	}
@@ -90,6 +94,50 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	return 1
 }
+
+// helpArgs turns `ltsbench help` into `ltsbench --help` and `ltsbench help CMD` into
+// `ltsbench CMD --help`; an unknown CMD is a usage error naming it.
+func helpArgs(app *cli.App, args []string) ([]string, error) {
+	if len(args) < 2 || args[1] != "help" {
+		return args, nil
+	}
+	switch len(args) {
+	case 2:
+		return []string{args[0], "--help"}, nil
+	case 3:
+		if app.Command(args[2]) == nil {
+			return nil, usagef("help: no command %q (ltsbench help lists them)", args[2])
+		}
+		return []string{args[0], args[2], "--help"}, nil
+	}
+	return nil, usagef("help takes one command name (got %q)", strings.Join(args[2:], " "))
+}
+
+// defaultSuffix is the " (default: …)" urfave/cli appends to a flag's usage.
+var defaultSuffix = regexp.MustCompile(` \(default: ([^()]*)\)$`)
+
+// flagHelp is urfave/cli's flag line without a "(default: …)" that misleads: one whose
+// usage text already states the default ("(default: all cores)", "(paper 30, quick
+// 4)"), or whose value is the zero the flag uses to mean "not given" (0, false, "").
+func flagHelp(base cli.FlagStringFunc) cli.FlagStringFunc {
+	return func(f cli.Flag) string {
+		s := base(f)
+		m := defaultSuffix.FindStringSubmatchIndex(s)
+		if m == nil {
+			return s
+		}
+		rest, val := s[:m[0]], s[m[2]:m[3]]
+		switch {
+		case val == "0" || val == "false" || val == `""` || val == "0s":
+			return rest
+		case strings.Contains(rest, "(default") || strings.Contains(rest, "(paper"):
+			return rest
+		}
+		return s
+	}
+}
+
+func init() { cli.FlagStringer = flagHelp(cli.FlagStringer) }
 
 // isCLIUsage recognises the parse errors urfave/cli returns without calling
 // OnUsageError (unknown command, missing required flag).

@@ -54,7 +54,7 @@ func runFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "max-latency-ms", Usage: "keep only architectures at most this slow on the front (0: no bound)"},
 		&cli.Float64Flag{Name: "max-memory-mb", Usage: "keep only architectures needing at most this many MiB on the front (0: no bound)"},
 		&cli.StringFlag{Name: "memory-metric", Value: bench.MetricAllocPeak, Usage: "memory objective: alloc_peak_bytes (exact), rss_peak_bytes, nvml_process_peak_bytes or device_used_delta_bytes"},
-		&cli.BoolFlag{Name: "resume", Usage: "continue the run in DIR from its archive"},
+		&cli.BoolFlag{Name: "resume", Usage: "continue the run in DIR from its archive, under the protocol, device and memory metric in its run.json (a flag that contradicts them is refused)"},
 		&cli.StringFlag{Name: "plot", Usage: "also draw the front into `FILE` (.svg, .png or .pdf)"},
 	}
 }

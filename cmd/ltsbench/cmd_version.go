@@ -16,7 +16,11 @@ func init() {
 				return usagef("version takes no arguments")
 			}
 			v := bench.Version()
-			fmt.Fprintf(envOf(c).stdout, "ltsbench %s (commit %s, %s)\n", v.Version, v.Commit, v.GoVersion)
+			mod := ""
+			if v.Modified {
+				mod = " with uncommitted changes"
+			}
+			fmt.Fprintf(envOf(c).stdout, "ltsbench %s (commit %s%s, %s)\n", v.Version, v.Commit, mod, v.GoVersion)
 			return nil
 		},
 	})
