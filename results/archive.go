@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -147,12 +148,16 @@ func (a *Archive) Path() string { return a.path }
 // Close closes the file.
 func (a *Archive) Close() error { return a.f.Close() }
 
+// maxArchiveBytes bounds an archive ReadArchive reads: a paper-size search with every
+// raw sample kept is tens of MiB.
+const maxArchiveBytes = 4 << 30
+
 // ReadArchive reads a JSONL file of records (archive.jsonl or pareto.jsonl). A last line
 // without its newline that does not parse is what a killed writer leaves: it is skipped
 // and its length returned as partialBytes (0 when the file ended cleanly). Any other bad
 // line is an error naming the file and line. Blank lines are skipped.
 func ReadArchive(path string) (recs []Record, partialBytes int, err error) {
-	f, err := os.Open(path)
+	f, err := inputfile.Open(path, maxArchiveBytes)
 	if err != nil {
 		return nil, 0, err
 	}

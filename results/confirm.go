@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/ltsbench/ltsbench/bench"
@@ -65,7 +65,7 @@ func WriteConfirmations(dir string, cs []Confirmation) error {
 // error). A line that is not a confirmation is an error naming the file and line.
 func ReadConfirmations(dir string) ([]Confirmation, error) {
 	path := filepath.Join(dir, ConfirmedFile)
-	f, err := os.Open(path)
+	f, err := inputfile.Open(path, maxArchiveBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"path/filepath"
 
 	"github.com/ltsbench/ltsbench/bench"
@@ -44,7 +44,7 @@ const DefaultMemoryMetric = bench.MetricAllocPeak
 // ReadRunInfo reads DIR/run.json. Errors name the file.
 func ReadRunInfo(dir string) (*RunInfo, error) {
 	path := filepath.Join(dir, RunFile)
-	data, err := os.ReadFile(path)
+	data, err := inputfile.ReadFile(path, 4*inputfile.MaxJSONBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"math"
-	"os"
 	"sort"
 	"strings"
 )
@@ -53,7 +53,7 @@ const MaxWeightBytes = 16 << 30
 
 // LoadArch reads an architecture JSON file. Errors name the file.
 func LoadArch(path string) (*Arch, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.ReadFile(path, inputfile.MaxJSONBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"maps"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +27,7 @@ var derivedKeys = []string{"log10_size", "size_exact", "size"}
 
 // LoadSpace reads a space JSON file (see ParseSpace). Errors name the file.
 func LoadSpace(path string) (*Space, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.ReadFile(path, inputfile.MaxJSONBytes)
 	if err != nil {
 		return nil, err
 	}

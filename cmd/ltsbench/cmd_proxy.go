@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"io"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -105,7 +105,7 @@ func proxyAction(c *cli.Context) error {
 // proxyFile reads one file of models and correlates each proxy with the target over
 // the trained ones; it also returns how many models had no "ppl" (left out).
 func proxyFile(path, target string) (_ []proxyResult, untrained int, _ error) {
-	f, err := os.Open(path)
+	f, err := inputfile.Open(path, inputfile.MaxJSONLBytes)
 	if err != nil {
 		return nil, 0, err
 	}

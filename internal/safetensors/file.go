@@ -2,7 +2,7 @@ package safetensors
 
 import (
 	"fmt"
-	"os"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 )
 
 // TensorInfo describes one tensor of a file; Begin and End are byte offsets in the data
@@ -32,9 +32,13 @@ type File struct {
 	data  []byte   // the data section
 }
 
+// MaxFileBytes bounds a file Open reads whole: the header's limit and 64 GiB of
+// tensors, far above any model ltsbench builds.
+const MaxFileBytes = 8 + MaxHeaderBytes + 64<<30
+
 // Open reads and validates the file at path. Every error names path.
 func Open(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.ReadFile(path, MaxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err) // *PathError already names path
 	}
