@@ -1,38 +1,120 @@
 package results
 
 import (
+	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 )
 
-// latexTmpl renders one booktabs table environment per run. The summaries are set in
-// \texttt and \small so that long heterogeneous layer lists fit a column.
+// latexLongRows is the front size above which a table becomes a longtable that breaks
+// across pages instead of a float that cannot fit one.
+const latexLongRows = 40
+
+// latexTmpl renders per run a table that fits a page: a short model id (M1…Mn in front
+// order), the key dimensions (layers, d_model, heads and d_inner as min–max over the
+// layers), decoder parameters, latency and memory; then an appendix table that gives
+// each id's full architecture. A front of more than latexLongRows models is a longtable.
 var latexTmpl = template.Must(template.New("latex").Parse(
-	`% Pareto fronts written by ltsbench report. Needs \usepackage{booktabs}.
-{{range .}}
+	`% Pareto fronts written by ltsbench report. Needs \usepackage{booktabs} (and longtable
+% for fronts of more than 40 models). Model ids M1...Mn are in front order; the appendix
+% tables give each id's full architecture.
+{{range .}}{{if .Long}}
+\begin{small}
+\begin{longtable}{lrrrrrrr}
+\caption{ {{- .Caption -}} }
+\label{ {{- .Label -}} } \\
+\toprule
+Model & $L$ & $d_{\mathrm{model}}$ & Heads & $d_{\mathrm{inner}}$ & {{.Params}} & {{.Latency}} & {{.Memory}} \\
+\midrule
+\endfirsthead
+\toprule
+Model & $L$ & $d_{\mathrm{model}}$ & Heads & $d_{\mathrm{inner}}$ & {{.Params}} & {{.Latency}} & {{.Memory}} \\
+\midrule
+\endhead
+{{range .Rows}}{{.ID}} & {{.L}} & {{.DModel}} & {{.Heads}} & {{.DInner}} & {{.DecoderM}} & {{.Latency}} & {{.MemoryMiB}} \\
+{{end}}\bottomrule
+\end{longtable}
+\end{small}
+{{else}}
 \begin{table}[t]
 \centering
 \caption{ {{- .Caption -}} }
 \label{ {{- .Label -}} }
 \small
-\begin{tabular}{lrrrr}
+\begin{tabular}{lrrrrrrr}
 \toprule
-{{range $j, $h := .Header}}{{if $j}} & {{end}}{{$h}}{{end}} \\
+Model & $L$ & $d_{\mathrm{model}}$ & Heads & $d_{\mathrm{inner}}$ & {{.Params}} & {{.Latency}} & {{.Memory}} \\
 \midrule
-{{range .Rows}}\texttt{ {{- .Summary -}} } & {{.DecoderM}} & {{.TotalM}} & {{.Latency}} & {{.MemoryMiB}} \\
-{{else}}\multicolumn{5}{c}{\emph{No architecture on the front.}} \\
+{{range .Rows}}{{.ID}} & {{.L}} & {{.DModel}} & {{.Heads}} & {{.DInner}} & {{.DecoderM}} & {{.Latency}} & {{.MemoryMiB}} \\
+{{else}}\multicolumn{8}{c}{\emph{No architecture on the front.}} \\
 {{end}}\bottomrule
 \end{tabular}
 \end{table}
-{{end}}`))
+{{end}}{{end}}{{range .}}{{if .Rows}}
+% Appendix: the full architectures of the models in table \ref{ {{- .Label -}} }.
+\begin{small}
+\begin{longtable}{ll}
+\caption{Architectures of the models in Table~\ref{ {{- .Label -}} }: layers $L$, $d_{\mathrm{model}}$, heads and $d_{\mathrm{inner}}$ per layer.}
+\label{ {{- .Label -}} -arch} \\
+\toprule
+Model & Architecture \\
+\midrule
+\endhead
+{{range .Rows}}{{.ID}} & \texttt{ {{- .Summary -}} } \\
+{{end}}\bottomrule
+\end{longtable}
+\end{small}
+{{end}}{{end}}`))
 
-// WriteLaTeX prints each run's front as a booktabs table with a caption that states the
-// device and protocol.
+// latexTable is one run's table as the LaTeX template fills it in.
+type latexTable struct {
+	Caption, Label          string
+	Params, Latency, Memory string // column headers
+	Long                    bool
+	Rows                    []latexRow
+}
+
+// latexRow is one front model: its id, key dimensions, numbers and full summary.
+type latexRow struct {
+	ID, L, DModel, Heads, DInner, DecoderM, Latency, MemoryMiB, Summary string
+}
+
+// WriteLaTeX prints each run's front as a booktabs table (a longtable for a front of
+// more than latexLongRows models) with a caption that states the device and protocol,
+// then an appendix table per run with the full architectures.
 func WriteLaTeX(w io.Writer, runs []*Run) error {
 	st := captionStyle{times: `$\times$`, dash: "--", esc: LaTeXEscape, code: func(s string) string { return `\texttt{` + LaTeXEscape(s) + `}` }}
-	return latexTmpl.Execute(w, textTables(runs, st, LaTeXEscape))
+	texts := textTables(runs, st, LaTeXEscape)
+	tables := make([]latexTable, len(runs))
+	for i, r := range runs {
+		t := texts[i]
+		lt := latexTable{Caption: t.Caption, Label: t.Label, Params: t.Header[1], Latency: t.Header[3], Memory: t.Header[4], Long: len(t.Rows) > latexLongRows}
+		for j, rw := range t.Rows {
+			a := r.Front[j].Arch
+			lt.Rows = append(lt.Rows, latexRow{
+				ID: fmt.Sprintf("M%d", j+1), L: fmt.Sprint(a.NLayer), DModel: fmt.Sprint(a.DModel),
+				Heads: span(a.NHead[:min(a.NLayer, len(a.NHead))]), DInner: span(a.DInner[:min(a.NLayer, len(a.DInner))]),
+				DecoderM: rw.DecoderM, Latency: rw.Latency, MemoryMiB: rw.MemoryMiB, Summary: rw.Summary,
+			})
+		}
+		tables[i] = lt
+	}
+	return latexTmpl.Execute(w, tables)
+}
+
+// span summarises per-layer values as "v" when all are equal and "min--max" otherwise.
+func span(v []int) string {
+	if len(v) == 0 {
+		return "--"
+	}
+	lo, hi := slices.Min(v), slices.Max(v)
+	if lo == hi {
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d--%d", lo, hi)
 }
 
 // LaTeXEscape makes text safe in LaTeX's text mode: the ten special characters become

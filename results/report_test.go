@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -224,17 +225,29 @@ func TestBenchfmtSyntax(t *testing.T) {
 func TestLaTeXStructure(t *testing.T) {
 	runs := loadFixtures(t)
 	out := report(t, FormatLaTeX, runs)
-	for _, cmd := range []string{`\toprule`, `\midrule`, `\bottomrule`, `\begin{table}`, `\end{table}`, `\caption{`} {
-		if n := strings.Count(out, cmd); n != len(runs) {
-			t.Errorf("%s appears %d times, want once per run (%d)", cmd, n, len(runs))
+	// Per run: the front table and the appendix table of full architectures.
+	for _, cmd := range []string{`\toprule`, `\midrule`, `\bottomrule`, `\caption{`} {
+		if n := strings.Count(out, cmd); n != 2*len(runs) {
+			t.Errorf("%s appears %d times, want twice per run (%d)", cmd, n, 2*len(runs))
 		}
+	}
+	if n := strings.Count(out, `\begin{table}`); n != len(runs) {
+		t.Errorf("\\begin{table} appears %d times, want once per run (%d)", n, len(runs))
+	}
+	// The first CPU fixture model is L3 d320 h[8,2,4] i[1920,1920,3712]: id M1, heads 2--8.
+	if !strings.Contains(out, `M1 & 3 & 320 & 2--8 & 1920--3712 & 6.08 & 649 (642--668) & 97.9 \\`) {
+		t.Error("front row of M1 does not give its id, key dimensions and numbers")
+	}
+	if !strings.Contains(out, `M4 & \texttt{L5 d448 h[8,4,8,2,4] i[2048,1536,2048,1024,3072]} \\`) {
+		t.Error("appendix does not give M4's full architecture")
 	}
 	// Outside comment lines and $\times$, every special character is escaped (or is a
 	// column separator &), and braces balance.
 	var body strings.Builder
 	for _, line := range strings.Split(out, "\n") {
 		if !strings.HasPrefix(line, "%") {
-			body.WriteString(strings.ReplaceAll(line, `$\times$`, `\times{}`) + "\n")
+			line = strings.NewReplacer(`$\times$`, `\times{}`, `$L$`, `L`, `$d_{\mathrm{model}}$`, `dmodel`, `$d_{\mathrm{inner}}$`, `dinner`, `Table~\ref`, `Table \ref`).Replace(line)
+			body.WriteString(line + "\n")
 		}
 	}
 	text := body.String()
@@ -338,5 +351,21 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("html"); err == nil || !strings.Contains(err.Error(), "table, markdown, latex, csv, json, benchfmt") {
 		t.Errorf("ParseFormat(html): %v", err)
+	}
+}
+
+// A front of more than latexLongRows models is a longtable that can break across pages.
+func TestLaTeXLongFront(t *testing.T) {
+	runs := loadFixtures(t)
+	r := *runs[0]
+	for len(r.Front) <= latexLongRows {
+		r.Front = append(r.Front, runs[0].Front...)
+	}
+	out := report(t, FormatLaTeX, []*Run{&r})
+	if strings.Contains(out, `\begin{table}`) || strings.Count(out, `\begin{longtable}`) != 2 {
+		t.Errorf("a front of %d models is not set as a longtable plus appendix", len(r.Front))
+	}
+	if id := fmt.Sprintf("M%d & ", len(r.Front)); !strings.Contains(out, id) {
+		t.Errorf("no row %q", id)
 	}
 }
