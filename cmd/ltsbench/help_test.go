@@ -26,7 +26,7 @@ func TestHelpCommand(t *testing.T) {
 // Each flag's default is shown once: no "(default: 0)" or "(default: false)" for a zero
 // that means "not given", and none after a usage text that states its own default.
 func TestHelpDefaults(t *testing.T) {
-	for _, cmd := range []string{"run", "measure", "report", "params", "space", "proxy", "forward", "devices"} {
+	for _, cmd := range []string{"run", "measure", "report", "params", "space", "proxy", "forward", "devices", "version"} {
 		_, out, _ := runLtsbench(t, cmd, "--help")
 		for _, line := range strings.Split(out, "\n") {
 			if strings.Count(line, "(default") > 1 || strings.Contains(line, "(default: 0)") || strings.Contains(line, "(default: false)") {
@@ -36,7 +36,7 @@ func TestHelpDefaults(t *testing.T) {
 	}
 	_, out, _ := runLtsbench(t, "run", "--help")
 	for _, want := range []string{
-		"CPU worker threads (default: all cores)\n",
+		"CPU worker threads (default: all cores",
 		"chance a mutation redraws each gene (0.3)\n",
 		`search size: paper or quick (default: "paper")`,
 		"seed of the search, the weights and the token ids (default: 1111)",
