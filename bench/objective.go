@@ -28,6 +28,19 @@ func ParseMemoryMetric(s string) (string, error) {
 	return "", fmt.Errorf("memory metric %q is not one of %s", s, strings.Join(MemoryMetrics(), ", "))
 }
 
+// CheckMetricOnDevice says whether a device of the given kind ("cpu", "cuda") gives
+// metric: the GPU metrics (NVML's process peak, the device's used-memory delta) exist
+// only on a GPU, and a search minimising a metric no record has would find nothing.
+func CheckMetricOnDevice(metric, kind string) error {
+	switch metric {
+	case MetricNVMLProcessPeak, MetricDeviceUsedDelta:
+		if kind == "cpu" {
+			return fmt.Errorf("%s is measured on a GPU only; on the cpu use %s or %s", metric, MetricAllocPeak, MetricRSSPeak)
+		}
+	}
+	return nil
+}
+
 // LatencyMS is the latency a search optimises: the median of the samples, or their mean
 // when the protocol says so (LTS-compat).
 func (r *Result) LatencyMS() float64 {

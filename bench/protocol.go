@@ -53,14 +53,27 @@ func (p Protocol) WithLTSCompat() Protocol {
 	return p
 }
 
+// MaxBatch and MaxSeqLen bound a forward's shape far above what LTS measures (1 ×
+// 192), so that every size product (batch × seq × d_model, × vocabulary for the
+// logits, in bytes) stays far inside int64 and a typo is refused before anything is
+// allocated.
+const (
+	MaxBatch  = 1 << 16
+	MaxSeqLen = 1 << 20
+)
+
 // Validate checks the settings that do not depend on an architecture; errors name the
 // flag a user would set.
 func (p Protocol) Validate() error {
 	switch {
 	case p.Batch < 1:
 		return fmt.Errorf("--batch: must be at least 1, got %d", p.Batch)
+	case p.Batch > MaxBatch:
+		return fmt.Errorf("--batch: at most %d, got %d", MaxBatch, p.Batch)
 	case p.SeqLen < 0:
 		return fmt.Errorf("--seq-len: must be positive, got %d", p.SeqLen)
+	case p.SeqLen > MaxSeqLen:
+		return fmt.Errorf("--seq-len: at most %d, got %d", MaxSeqLen, p.SeqLen)
 	case p.Warmup < 0:
 		return fmt.Errorf("--warmup: must be ≥ 0, got %d", p.Warmup)
 	case p.MinSamples < 1:

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 	"slices"
 
 	"github.com/ltsbench/ltsbench/backend"
@@ -29,7 +31,7 @@ func init() {
 			&cli.StringFlag{Name: "inputs", Usage: "integer token ids, safetensors `FILE`"},
 			&cli.StringFlag{Name: "out", Usage: "where to write the outputs, safetensors `FILE`"},
 			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to run: cpu or cuda:N"},
-			&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores)"},
+			&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores; more than the machine has are cut to that, with a warning)"},
 		},
 		Action: forwardAction,
 	})
@@ -45,6 +47,15 @@ func forwardAction(c *cli.Context) error {
 			return usagef("forward needs --%s FILE (see ltsbench forward --help)", f)
 		}
 	}
+	// The output replaces its path: it must not be one of the inputs (the same file
+	// under any name, through links too).
+	if outSt, err := os.Stat(c.String("out")); err == nil {
+		for _, f := range []string{"arch", "weights", "inputs"} {
+			if st, err := os.Stat(c.String(f)); err == nil && os.SameFile(st, outSt) {
+				return usagef("--out: %s is the --%s file %s: writing the outputs would replace it (choose another --out)", c.String("out"), f, c.String(f))
+			}
+		}
+	}
 	dev, err := backend.ParseDevice(c.String("device"))
 	if err != nil {
 		return usagef("--device: %v", err)
@@ -52,6 +63,10 @@ func forwardAction(c *cli.Context) error {
 	threads := c.Int("threads")
 	if threads < 0 {
 		return usagef("--threads: %d is negative", threads)
+	}
+	if n := runtime.NumCPU(); threads > n {
+		fmt.Fprintf(envOf(c).stderr, "ltsbench: --threads %d is more than the %d CPUs here: using %d\n", threads, n, n)
+		threads = n
 	}
 	a, err := space.LoadArch(c.String("arch"))
 	if err != nil {

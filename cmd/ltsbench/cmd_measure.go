@@ -45,7 +45,7 @@ func protocolFlags() []cli.Flag {
 		&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sequences per forward"},
 		&cli.IntFlag{Name: "seq-len", Usage: "tokens per sequence (default: 192, or n_positions when smaller; Transformer-XL: tgt_len)"},
 		&cli.StringFlag{Name: "output", Value: string(def.Output), Usage: "what a timed forward computes: full (every position, whole vocabulary), last (last position only) or none (decoder body only)"},
-		&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores)"},
+		&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores; more than the machine has are cut to that, with a warning)"},
 		&cli.IntFlag{Name: "warmup", Value: def.Warmup, Usage: "untimed forwards before sampling"},
 		&cli.IntFlag{Name: "min-samples", Value: def.MinSamples, Usage: "timed forwards at least"},
 		&cli.IntFlag{Name: "max-samples", Value: def.MaxSamples, Usage: "timed forwards at most"},
@@ -152,6 +152,12 @@ func measureProtocol(c *cli.Context) (bench.Protocol, error) {
 	p.Threads = c.Int("threads")
 	if p.Threads == 0 {
 		p.Threads = runtime.NumCPU()
+	}
+	if n := runtime.NumCPU(); p.Threads > n {
+		// More threads than CPUs would time the scheduler, not the model: use them all,
+		// say so, and record the number used.
+		fmt.Fprintf(envOf(c).stderr, "ltsbench: --threads %d is more than the %d CPUs here: using %d\n", p.Threads, n, n)
+		p.Threads = n
 	}
 	p.NoGraph = c.Bool("no-graph")
 	p.Warmup = c.Int("warmup")

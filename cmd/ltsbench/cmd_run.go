@@ -179,6 +179,9 @@ func runAction(c *cli.Context) error {
 		return usagef("--device: %v", err)
 	}
 	metric, err := bench.ParseMemoryMetric(c.String("memory-metric"))
+	if err == nil {
+		err = bench.CheckMetricOnDevice(metric, dev.Kind)
+	}
 	if err != nil {
 		return usagef("--memory-metric: %v", err)
 	}
