@@ -147,3 +147,21 @@ func TestQuickRunShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickRunTableShape renders a stored CPU run as `make run` prints its front and
+// checks each table line against the README example's patterns.
+func TestQuickRunTableShape(t *testing.T) {
+	code, out, errOut := runLtsbench(t, "report", "../../results/testdata/run-cpu")
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) < 5 || !strings.HasPrefix(lines[0], "Pareto front on cpu (") {
+		t.Fatalf("report prints no caption and table:\n%s", out)
+	}
+	for _, line := range lines[1:] {
+		if !slices.ContainsFunc(quickRunLine, func(re *regexp.Regexp) bool { return re.MatchString(line) }) {
+			t.Errorf("the table has a line the README's example has no shape for: %q", line)
+		}
+	}
+}
