@@ -125,6 +125,14 @@ func (s *Space) Clone() *Space {
 // IsAdaptive reports whether the space's models use the adaptive embedding and softmax.
 func (s *Space) IsAdaptive() bool { return s.Backbone == TransformerXL || s.Adaptive }
 
+// MaxWidth bounds a space's d_model, d_inner and head counts, and MaxTokens its
+// vocabulary and sequence lengths: far above LTS's spaces (d_model ≤ 1024, d_inner ≤
+// 4096, 267,735 tokens), low enough that every choice list stays small.
+const (
+	MaxWidth  = 1 << 16
+	MaxTokens = 1 << 24
+)
+
 // Validate checks that the space itself is well formed; errors name the field.
 func (s *Space) Validate() error {
 	if s.Backbone != GPT2 && s.Backbone != TransformerXL {
@@ -148,6 +156,27 @@ func (s *Space) Validate() error {
 	}
 	if s.NLayer.Max > MaxLayers {
 		return fmt.Errorf("n_layer: max must be at most %d, got %d", MaxLayers, s.NLayer.Max)
+	}
+	// Widths and the vocabulary are bounded before anything enumerates or samples
+	// them: a typo such as d_model max 1e11 would otherwise list billions of choices.
+	for _, r := range []struct {
+		name string
+		r    Range
+	}{{"d_model", s.DModel}, {"d_inner", s.DInner}} {
+		if r.r.Max > MaxWidth {
+			return fmt.Errorf("%s: max must be at most %d, got %d", r.name, MaxWidth, r.r.Max)
+		}
+	}
+	for i, h := range s.NHead {
+		if h > MaxWidth {
+			return fmt.Errorf("n_head[%d]: must be at most %d, got %d", i, MaxWidth, h)
+		}
+	}
+	if s.NToken > MaxTokens {
+		return fmt.Errorf("n_token: must be at most %d, got %d", MaxTokens, s.NToken)
+	}
+	if s.TgtLen > MaxTokens || s.MemLen > MaxTokens {
+		return fmt.Errorf("tgt_len, mem_len: must be at most %d, got %d and %d", MaxTokens, s.TgtLen, s.MemLen)
 	}
 	if err := positiveSet("n_head", s.NHead); err != nil {
 		return err

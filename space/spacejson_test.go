@@ -105,3 +105,24 @@ func TestSpaceSet(t *testing.T) {
 		}
 	}
 }
+
+// Widths, head counts, the vocabulary and the sequence lengths are bounded when a space
+// file is parsed, before anything enumerates its choices (a d_model max of 1e11 listed
+// billions of them).
+func TestParseSpaceRefusesHugeDimensions(t *testing.T) {
+	for _, c := range []struct{ json, want string }{
+		{`{"backbone": "gpt2", "d_model": {"min": 128, "max": 100000000000, "step": 64}}`, "d_model: max must be at most 65536"},
+		{`{"backbone": "gpt2", "d_inner": {"min": 128, "max": 65537, "step": 1}}`, "d_inner: max must be at most 65536"},
+		{`{"backbone": "gpt2", "n_head": [2, 131072]}`, "n_head[1]: must be at most 65536"},
+		{`{"backbone": "gpt2", "n_token": 100000000, "cutoffs": []}`, "n_token: must be at most 16777216"},
+		{`{"backbone": "transformer_xl", "mem_len": 100000000}`, "mem_len: must be at most 16777216"},
+	} {
+		if _, err := ParseSpace([]byte(c.json)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.json, err, c.want)
+		}
+	}
+	s, err := ParseSpace([]byte(`{"backbone": "gpt2", "d_model": {"min": 128, "max": 65536, "step": 64}}`))
+	if err != nil || s.DModel.Max != 65536 {
+		t.Errorf("the bound itself is allowed: %v", err)
+	}
+}

@@ -26,7 +26,7 @@ func init() {
 			"hidden_states_seg{s}, mems_after_seg{s} [n_layer, B, min(mem_len, m+T), d] (when mem_len > 0)\n" +
 			"and, without cutoffs, logits_seg{s}. The output file is written atomically.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "arch", Usage: "architecture JSON `FILE` (a golden config.json or LTS/Archai keys)"},
+			&cli.StringFlag{Name: "arch", Usage: "architecture JSON `FILE` (a golden config.json or LTS/Archai keys; n_head and d_inner lists longer than n_layer are cut to their first n_layer values)"},
 			&cli.StringFlag{Name: "weights", Usage: "float weights, safetensors `FILE` (golden, Hugging Face or Archai names)"},
 			&cli.StringFlag{Name: "inputs", Usage: "integer token ids, safetensors `FILE`"},
 			&cli.StringFlag{Name: "out", Usage: "where to write the outputs, safetensors `FILE`"},

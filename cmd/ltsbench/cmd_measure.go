@@ -28,7 +28,7 @@ func init() {
 			"Presets: " + presetNames(),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to run: cpu or cuda:N"},
-			&cli.StringFlag{Name: "arch", Usage: "architecture JSON `FILE` (LTS/Archai key names)"},
+			&cli.StringFlag{Name: "arch", Usage: "architecture JSON `FILE` (LTS/Archai key names; n_head and d_inner lists longer than n_layer are cut to their first n_layer values)"},
 			&cli.StringFlag{Name: "preset", Usage: "a named architecture (see the list above)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the weights and the token ids"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table, json or benchfmt (compare two runs with benchstat)"},

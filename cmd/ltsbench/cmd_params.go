@@ -21,7 +21,7 @@ func init() {
 			"sequence and memory length, full output layer). The architecture file uses the\n" +
 			"LTS/Archai key names; a row's config of the LTS benchmark or a golden config.json works.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "arch", Usage: "architecture JSON `FILE` (required)"},
+			&cli.StringFlag{Name: "arch", Usage: "architecture JSON `FILE` (required; n_head and d_inner lists longer than n_layer are cut to their first n_layer values)"},
 			formatFlag("table", "json"),
 		},
 		Action: paramsAction,
