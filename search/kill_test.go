@@ -2,7 +2,10 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,8 +28,14 @@ func TestMain(m *testing.M) {
 		// The child: the same search as the test's uninterrupted run, slowed to about
 		// a millisecond an architecture so the parent can kill it mid-iteration.
 		name, dir, _ := strings.Cut(v, ":")
+		dir, mode, _ := strings.Cut(dir, ":")
 		cfg, oom := killConfig(name)
-		_, err := Run(context.Background(), cfg, &fakeMeasurer{Sleep: time.Millisecond, OOMBytes: oom}, dir, false, nil)
+		// "resume": continue whatever DIR holds, a little slower (TestResumeAfterTwentySIGKILLs).
+		resume, sleep := mode == "resume", time.Millisecond
+		if resume {
+			sleep = 5 * time.Millisecond
+		}
+		_, err := Run(context.Background(), cfg, &fakeMeasurer{Sleep: sleep, OOMBytes: oom}, dir, resume, nil)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -162,5 +171,71 @@ func testResumeAfterSIGKILL(t *testing.T, name string) {
 	}
 	if !slices.Equal(keysOf(got.Front), keysOf(want.Front)) || !slices.Equal(keysOf(readFront(t, dir)), keysOf(want.Front)) {
 		t.Errorf("resumed front %v, uninterrupted %v", keysOf(got.Front), keysOf(want.Front))
+	}
+}
+
+// A search killed with SIGKILL at 20 random moments, resumed after each kill, ends with
+// the archive and front of a search never interrupted: after every kill the archive
+// reads (at most a partial last line, which the next resume drops) and is a prefix of
+// the uninterrupted one, so no record is lost, duplicated or torn.
+func TestResumeAfterTwentySIGKILLs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	cfg, oom := killConfig("fake")
+	want := run(t, cfg, &fakeMeasurer{OOMBytes: oom}, t.TempDir(), false, nil)
+	dir := t.TempDir()
+	archivePath := filepath.Join(dir, results.ArchiveFile)
+	rng := rand.New(rand.NewPCG(20, 24))
+	kills, finished := 0, false
+	for attempt := 0; !finished && attempt < 400; attempt++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), killChildEnv+"=fake:"+dir+":resume")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if kills == 20 {
+			if err := <-done; err != nil {
+				t.Fatalf("the last, uninterrupted resume: %v", err)
+			}
+			finished = true
+			break
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("resume %d: %v", attempt, err)
+			}
+			finished = true
+		case <-time.After(time.Duration(2000+rng.IntN(14000)) * time.Microsecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+		}
+		recs, _, err := results.ReadArchive(archivePath)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("after kill %d: the archive does not read: %v", kills, err)
+		}
+		if len(recs) > len(want.Records) || !slices.Equal(keysOf(recs), keysOf(want.Records[:len(recs)])) {
+			t.Fatalf("after kill %d: the archive (%d records) is not a prefix of the uninterrupted one", kills, len(recs))
+		}
+	}
+	if kills < 20 {
+		t.Fatalf("only %d kills landed before the search finished; want 20", kills)
+	}
+	archive := readArchive(t, dir)
+	if !slices.Equal(keysOf(archive), keysOf(want.Records)) {
+		t.Errorf("archive after 20 kills differs from the uninterrupted run's:\n%v\n%v", keysOf(archive), keysOf(want.Records))
+	}
+	for i := range archive {
+		if archive[i].Seq != i {
+			t.Fatalf("record %d has seq %d", i, archive[i].Seq)
+		}
+	}
+	if !slices.Equal(keysOf(readFront(t, dir)), keysOf(want.Front)) {
+		t.Errorf("front after 20 kills %v, uninterrupted %v", keysOf(readFront(t, dir)), keysOf(want.Front))
 	}
 }
