@@ -23,23 +23,7 @@ import (
 // TestConformanceEmulated).
 func TestCgoPathOnFakeDriver(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("the fake CUDA driver is compiled C++: skipped with -short")
-	}
-	if os.Getenv("LTSBENCH_FAKE_CUDA") == "1" {
-		t.Skip("already the child process")
-	}
-	if loadDriver() == "" {
-		t.Skip("a real NVIDIA driver is loaded in this process; the GPU tests run on it instead")
-	}
-	if _, err := emu.Compiler(); err != nil {
-		t.Skipf("the fake CUDA driver needs a C++ compiler: %v", err)
-	}
-	dir := t.TempDir()
-	blas, err := emu.BuildFakeDriver(dir, kernels.Sources(), kernelDecls())
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, blas := fakeDriver(t)
 	// TestConformanceGPUNoGraph is left out: every Compile runs its graphs once without
 	// capture, and TestGraphReplayMatchesLaunches compares the two paths.
 	gpuTests := []string{"TestConformanceGPU", "TestGraphReplayMatchesLaunches", "TestTF32",
@@ -88,22 +72,7 @@ func grep(s, sub string) string {
 // summary, and the golden bundles, graph replay and memory sampling still pass.
 func TestCgoPathWithoutCublas(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("the fake CUDA driver is compiled C++: skipped with -short")
-	}
-	if os.Getenv("LTSBENCH_FAKE_CUDA") == "1" {
-		t.Skip("already the child process")
-	}
-	if loadDriver() == "" {
-		t.Skip("a real NVIDIA driver is loaded in this process; the GPU tests run on it instead")
-	}
-	if _, err := emu.Compiler(); err != nil {
-		t.Skipf("the fake CUDA driver needs a C++ compiler: %v", err)
-	}
-	dir := t.TempDir()
-	if _, err := emu.BuildFakeDriver(dir, kernels.Sources(), kernelDecls()); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := fakeDriver(t)
 	gpuTests := []string{"TestConformanceGPU", "TestGraphReplayMatchesLaunches", "TestMemorySampling", "TestProbe"}
 	cmd := exec.Command(os.Args[0], "-test.v", "-test.count=1",
 		"-test.run", "^("+strings.Join(gpuTests, "|")+")$/^golden$")
@@ -125,4 +94,29 @@ func TestCgoPathWithoutCublas(t *testing.T) {
 	if strings.Contains(string(out), "fake cuBLAS:") {
 		t.Errorf("cuBLAS was called:\n%s", grep(string(out), "fake CU"))
 	}
+}
+
+// fakeDriver builds the fake libcuda.so.1 (and the libcublas.so.13 beside it) into a
+// temporary folder for a child process of the GPU tests, or skips: with -short, in the
+// child itself, where a real driver is loaded, or without a C++ compiler.
+func fakeDriver(t *testing.T) (dir, blas string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the fake CUDA driver is compiled C++: skipped with -short")
+	}
+	if os.Getenv("LTSBENCH_FAKE_CUDA") == "1" {
+		t.Skip("already the child process")
+	}
+	if loadDriver() == "" {
+		t.Skip("a real NVIDIA driver is loaded in this process; the GPU tests run on it instead")
+	}
+	if _, err := emu.Compiler(); err != nil {
+		t.Skipf("the fake CUDA driver needs a C++ compiler: %v", err)
+	}
+	dir = t.TempDir()
+	blas, err := emu.BuildFakeDriver(dir, kernels.Sources(), kernelDecls())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, blas
 }
