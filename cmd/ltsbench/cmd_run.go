@@ -378,7 +378,7 @@ func sameMachine(dir string, was, now bench.Environment) error {
 		{"cpu_kernel", was.CPUKernel, now.CPUKernel},
 		{"gpu", gpu(was), gpu(now)},
 	} {
-		if f.was != f.now {
+		if f.was != "" && f.was != f.now { // "" : a run.json from before the field existed
 			return usagef("--resume: the run in %s was measured with %s %q, this machine has %q: its latencies would not compare (start a new run)", dir, f.name, f.was, f.now)
 		}
 	}
