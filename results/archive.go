@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/ltsbench/ltsbench/internal/atomicfile"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 )
 
 // The files of a run directory.

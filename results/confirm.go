@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"io"
 	"io/fs"
 	"path/filepath"
 
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/internal/atomicfile"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 )
 
 // ConfirmedFile is DIR/confirmed.jsonl: the latest confirmation of the run's front and
@@ -65,7 +65,7 @@ func WriteConfirmations(dir string, cs []Confirmation) error {
 // error). A line that is not a confirmation is an error naming the file and line.
 func ReadConfirmations(dir string) ([]Confirmation, error) {
 	path := filepath.Join(dir, ConfirmedFile)
-	f, err := inputfile.Open(path, maxArchiveBytes)
+	f, err := inputfile.Open(path, maxConfirmedBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -73,13 +73,6 @@ func ReadConfirmations(dir string) ([]Confirmation, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	} else if st.Size() > maxConfirmedBytes {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d a confirmation file holds", path, st.Size(), maxConfirmedBytes)
-	}
 	var cs []Confirmation
 	sc := bufio.NewScanner(io.LimitReader(f, maxConfirmedBytes))
 	sc.Buffer(make([]byte, 64<<10), maxConfirmedBytes)

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"path/filepath"
 
 	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"github.com/ltsbench/ltsbench/space"
 )
 

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 )
 
 // ignoredKeys are keys that Hugging Face, Archai and our golden configs carry without

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 )
 
 // SpaceKeys are the JSON keys of a Space, in the order the space is described; each can

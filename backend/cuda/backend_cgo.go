@@ -133,9 +133,8 @@ func (b *Backend) open() error {
 		})
 		if err != nil {
 			// No cuBLAS must not mean no measurement: the GEMMs fall back to our own
-			// kernel, which every result names.
+			// kernel, which every result names (b.blas stays nil: no handle was made).
 			b.noBlas = err.Error()
-			b.blas, b.blasWS, b.blasLib = nil, 0, ""
 		}
 	}
 	b.graphs = !b.opts.NoGraph && drvHasGraphs()

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"io"
 	"maps"
 	"math"
@@ -16,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"github.com/ltsbench/ltsbench/internal/stats"
 	"github.com/ltsbench/ltsbench/results"
 	"github.com/ltsbench/ltsbench/space"

@@ -72,9 +72,7 @@ func runConfig(c *cli.Context, s *space.Space) (search.Config, error) {
 	switch c.String("budget") {
 	case "paper":
 	case "quick":
-		q := quickBudget
-		cfg.Iterations, cfg.Population = q.iterations, q.population
-		cfg.Parents, cfg.Mutations, cfg.Crossovers = q.parents, q.mutations, q.crossovers
+		quickSearch(&cfg)
 	default:
 		return cfg, usagef("--budget: %q is not paper or quick", c.String("budget"))
 	}
@@ -313,12 +311,17 @@ func commandLine(c *cli.Context) []string {
 	return cmd
 }
 
-// quickArchitectures is how many architectures --budget quick measures.
-func quickArchitectures(s *space.Space) int {
-	cfg := search.PaperConfig(s)
+// quickSearch sets the search sizes of --budget quick.
+func quickSearch(cfg *search.Config) {
 	q := quickBudget
 	cfg.Iterations, cfg.Population = q.iterations, q.population
 	cfg.Parents, cfg.Mutations, cfg.Crossovers = q.parents, q.mutations, q.crossovers
+}
+
+// quickArchitectures is how many architectures --budget quick measures.
+func quickArchitectures(s *space.Space) int {
+	cfg := search.PaperConfig(s)
+	quickSearch(&cfg)
 	return cfg.Budget()
 }
 

@@ -2,6 +2,7 @@ package safetensors
 
 import (
 	"fmt"
+
 	"github.com/ltsbench/ltsbench/internal/inputfile"
 )
 

@@ -172,21 +172,32 @@ func TestSamplerMatchesThisProcess(t *testing.T) {
 	}
 }
 
+// Where this process's own memory cannot be read, the peak is the device's used
+// memory, with a note that says why: NVML lists it under another PID (a container) or
+// as not accountable, or lists it with 0 bytes (what containers report).
 func TestSamplerFallsBackToDeviceMemory(t *testing.T) {
-	dev := h200(t).Devices[0].(*server.Device)
-	used := []uint64{5 << 30, 9 << 30, 6 << 30}
-	var calls atomic.Int64
-	dev.GetComputeRunningProcessesFunc = func() ([]nvml.ProcessInfo, nvml.Return) {
-		// Listed, but under the host's PID (a container), or not accountable.
-		return []nvml.ProcessInfo{{Pid: 99, UsedGpuMemory: 1 << 30}, {Pid: 4242, UsedGpuMemory: notAvailable}}, nvml.SUCCESS
-	}
-	dev.GetMemoryInfoFunc = func() (nvml.Memory, nvml.Return) {
-		i := calls.Add(1) - 1
-		return nvml.Memory{Total: 141 << 30, Used: used[min(i, int64(len(used)-1))]}, nvml.SUCCESS
-	}
-	p := sampleUntil(t, dev, &calls, 3, 4242)
-	if !p.OK || !p.DeviceWide || p.Bytes != 9<<30 || !strings.Contains(p.Note, "device's used memory") {
-		t.Errorf("peak %+v, want 9 GiB device-wide with a note", p)
+	for _, c := range []struct {
+		name  string
+		procs []nvml.ProcessInfo
+		note  string
+	}{
+		{"not listed or not accountable", []nvml.ProcessInfo{{Pid: 99, UsedGpuMemory: 1 << 30}, {Pid: 4242, UsedGpuMemory: notAvailable}}, "device's used memory"},
+		{"listed with 0 bytes", []nvml.ProcessInfo{{Pid: 99, UsedGpuMemory: 2 << 30}, {Pid: 4242, UsedGpuMemory: 0}}, "0 bytes for this process"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dev := h200(t).Devices[0].(*server.Device)
+			used := []uint64{5 << 30, 9 << 30, 6 << 30}
+			var calls atomic.Int64
+			dev.GetComputeRunningProcessesFunc = func() ([]nvml.ProcessInfo, nvml.Return) { return c.procs, nvml.SUCCESS }
+			dev.GetMemoryInfoFunc = func() (nvml.Memory, nvml.Return) {
+				i := calls.Add(1) - 1
+				return nvml.Memory{Total: 141 << 30, Used: used[min(i, int64(len(used)-1))]}, nvml.SUCCESS
+			}
+			p := sampleUntil(t, dev, &calls, 3, 4242)
+			if !p.OK || !p.DeviceWide || p.Bytes != 9<<30 || !strings.Contains(p.Note, c.note) {
+				t.Errorf("peak %+v, want 9 GiB device-wide with a note saying %q", p, c.note)
+			}
+		})
 	}
 }
 
@@ -200,24 +211,5 @@ func TestSamplerWithNothingToRead(t *testing.T) {
 	dev.GetMemoryInfoFunc = func() (nvml.Memory, nvml.Return) { return nvml.Memory{}, nvml.ERROR_NOT_SUPPORTED }
 	if p := sampleUntil(t, dev, &calls, 2, 1); p.OK || p.Note == "" {
 		t.Errorf("peak %+v, want not OK with a note", p)
-	}
-}
-
-// Containers list the process with 0 bytes: that is "not available", and the peak is
-// the device's used memory, with a note that says why.
-func TestSamplerZeroIsNotAvailable(t *testing.T) {
-	dev := h200(t).Devices[0].(*server.Device)
-	used := []uint64{4 << 30, 7 << 30, 5 << 30}
-	var calls atomic.Int64
-	dev.GetComputeRunningProcessesFunc = func() ([]nvml.ProcessInfo, nvml.Return) {
-		return []nvml.ProcessInfo{{Pid: 99, UsedGpuMemory: 2 << 30}, {Pid: 4242, UsedGpuMemory: 0}}, nvml.SUCCESS
-	}
-	dev.GetMemoryInfoFunc = func() (nvml.Memory, nvml.Return) {
-		i := calls.Add(1) - 1
-		return nvml.Memory{Total: 141 << 30, Used: used[min(i, int64(len(used)-1))]}, nvml.SUCCESS
-	}
-	p := sampleUntil(t, dev, &calls, 3, 4242)
-	if !p.OK || !p.DeviceWide || p.Bytes != 7<<30 || !strings.Contains(p.Note, "0 bytes for this process") {
-		t.Errorf("peak %+v, want 7 GiB device-wide with a note naming the 0 reading", p)
 	}
 }
