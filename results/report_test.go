@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,9 +14,8 @@ import (
 	"unicode"
 
 	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/internal/snapshot"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden report files in testdata")
 
 // goldenFiles maps each format to its golden file of the two fixture runs.
 var goldenFiles = map[Format]string{
@@ -38,40 +35,9 @@ func TestGolden(t *testing.T) {
 			if err := WriteReport(&buf, f, runs); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", goldenFiles[f])
-			if *update {
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs from the output (run with -update after checking the change):\n%s", path, firstDiff(buf.String(), string(want)))
-			}
+			snapshot.Check(t, filepath.Join("testdata", goldenFiles[f]), buf.Bytes())
 		})
 	}
-}
-
-// firstDiff shows the first line where got and want differ.
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := range max(len(g), len(w)) {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
-		}
-	}
-	return "(same lines)"
 }
 
 func report(t *testing.T, f Format, runs []*Run) string {

@@ -3,10 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ltsbench/ltsbench/internal/snapshot"
 )
 
 // runLtsbench runs one invocation of the CLI and returns its exit status and output.
@@ -27,23 +28,10 @@ func wantFailure(t *testing.T, args []string, code int, want string) {
 	}
 }
 
-// checkGolden compares got with testdata/name; LTSBENCH_UPDATE_GOLDEN=1 rewrites it.
+// checkGolden compares got with testdata/name (snapshot.Env=1 rewrites it).
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("LTSBENCH_UPDATE_GOLDEN") == "1" {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (LTSBENCH_UPDATE_GOLDEN=1 writes it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	snapshot.Check(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func TestGroupDigitsAndSI(t *testing.T) {

@@ -2,7 +2,6 @@ package safetensors
 
 import (
 	"bytes"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var updateSeeds = flag.Bool("update-seeds", false, "rewrite the FuzzParse seed corpus in testdata/fuzz/FuzzParse")
+	"github.com/ltsbench/ltsbench/internal/snapshot"
+)
 
 // FuzzParse: no input makes Parse or an accessor panic, errors are one line, and an
 // accepted file re-encodes and re-parses to the same tensors and metadata (the second
@@ -135,7 +134,7 @@ func fuzzSeeds(t *testing.T) map[string][]byte {
 }
 
 // TestFuzzSeedCorpus keeps testdata/fuzz/FuzzParse equal to fuzzSeeds; regenerate with
-// go test ./internal/safetensors -run TestFuzzSeedCorpus -update-seeds
+// LTSBENCH_UPDATE_GOLDEN=1 go test ./internal/safetensors -run TestFuzzSeedCorpus
 func TestFuzzSeedCorpus(t *testing.T) {
 	dir := filepath.Join("testdata", "fuzz", "FuzzParse")
 	for name, data := range fuzzSeeds(t) {
@@ -145,7 +144,7 @@ func TestFuzzSeedCorpus(t *testing.T) {
 		}
 		want := "go test fuzz v1\n[]byte(" + strconv.Quote(string(data)) + ")\n"
 		path := filepath.Join(dir, name)
-		if *updateSeeds {
+		if snapshot.Update() {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +154,7 @@ func TestFuzzSeedCorpus(t *testing.T) {
 			continue
 		}
 		if got, err := os.ReadFile(path); err != nil || string(got) != want {
-			t.Errorf("seed %s is missing or stale (%v); rerun with -update-seeds", path, err)
+			t.Errorf("seed %s is missing or stale (%v); rerun with "+snapshot.Env+"=1", path, err)
 		}
 	}
 }
