@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/internal/golden"
 	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/space"
 )
@@ -223,7 +224,7 @@ func expectClose(t *testing.T, where, name string, got map[string]Named, shape [
 	for i, v := range want {
 		e[i] = float32(v)
 	}
-	if d, tol := maxDiff(g.Data, e), Tolerance(e); d > tol {
+	if d, tol := golden.MaxDiff(g.Data, e), golden.Tolerance(e); d > tol {
 		t.Errorf("%s: %s differs from the float64 reference by %.3g > %.3g", where, name, d, tol)
 	}
 }
@@ -277,7 +278,7 @@ func closeRel(x, y []float32, tol float64) bool {
 	for _, v := range y {
 		scale = max(scale, math.Abs(float64(v)))
 	}
-	return maxDiff(x, y) <= tol*scale
+	return golden.MaxDiff(x, y) <= tol*scale
 }
 
 // testCausalPrefix: changing the later tokens of a sequence leaves the outputs at the

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 
 	"github.com/ltsbench/ltsbench/backend"
 	_ "github.com/ltsbench/ltsbench/backend/cpu" // registers "cpu"
+	"github.com/ltsbench/ltsbench/internal/golden"
 	"github.com/ltsbench/ltsbench/internal/safetensors"
 	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/space"
@@ -76,18 +76,13 @@ func forwardAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("--weights: %w", err)
 	}
-	segs, batch, seq, err := readTokenIDs(a, c.String("inputs"))
+	segs, batch, seq, err := golden.ReadInputs(a, c.String("inputs"))
 	if err != nil {
 		return fmt.Errorf("--inputs: %w", err)
 	}
-
-	var graphs []*model.Graph
-	for _, s := range model.SegmentShapesSeq(a, batch, seq, len(segs)) {
-		g, err := model.Build(a, s, model.BuildOptions{Output: model.OutputFull, KeepHidden: true, KeepLogits: true})
-		if err != nil {
-			return fmt.Errorf("--inputs %s: %w", c.String("inputs"), err)
-		}
-		graphs = append(graphs, g)
+	graphs, err := golden.Graphs(a, batch, seq, len(segs))
+	if err != nil {
+		return fmt.Errorf("--inputs %s: %w", c.String("inputs"), err)
 	}
 	be, err := backend.Open(dev, backend.Options{Threads: threads})
 	if err != nil {
@@ -99,131 +94,15 @@ func forwardAction(c *cli.Context) error {
 		return err
 	}
 	defer exe.Close()
-	if err := exe.ResetState(); err != nil {
+	outs, err := golden.Run(e.ctx, exe, graphs, segs)
+	if err != nil {
 		return err
 	}
-
-	var out []safetensors.Tensor
-	for s, g := range graphs {
-		if err := e.ctx.Err(); err != nil {
-			return err
-		}
-		if err := exe.SetIDs(s, segs[s]); err != nil {
-			return err
-		}
-		if err := exe.Run(s); err != nil {
-			return err
-		}
-		ts, err := forwardOutputs(exe, s, g)
-		if err != nil {
-			return err
-		}
-		out = append(out, ts...)
-	}
+	out := golden.Safetensors(outs)
 	meta := map[string]string{"producer": "ltsbench forward", "model_type": a.ModelType(), "device": dev.String()}
 	if err := safetensors.Write(c.String("out"), out, meta); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "wrote %d tensors to %s\n", len(out), c.String("out"))
 	return nil
-}
-
-// readTokenIDs reads input_ids (GPT-2) or input_ids_seg1, input_ids_seg2, …
-// (Transformer-XL), each [B, T] with one B and T, every id inside the vocabulary.
-func readTokenIDs(a *space.Arch, path string) (segs [][]int32, batch, seq int, err error) {
-	f, err := safetensors.Open(path)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	names := []string{"input_ids"}
-	if a.Backbone == space.TransformerXL {
-		names = nil
-		for s := 1; ; s++ {
-			n := fmt.Sprintf("input_ids_seg%d", s)
-			if _, ok := f.Info(n); !ok {
-				break
-			}
-			names = append(names, n)
-		}
-		if len(names) == 0 {
-			return nil, 0, 0, fmt.Errorf("%s: no tensor input_ids_seg1 (Transformer-XL reads input_ids_seg1, input_ids_seg2, …)", path)
-		}
-	} else if _, ok := f.Info("input_ids"); !ok {
-		return nil, 0, 0, fmt.Errorf("%s: no tensor input_ids", path)
-	}
-	for _, n := range names {
-		info, _ := f.Info(n)
-		if !info.DType.IsInt() {
-			return nil, 0, 0, fmt.Errorf("%s: tensor %q has dtype %s, want token ids (I64 or I32)", path, n, info.DType)
-		}
-		if len(info.Shape) != 2 || info.Shape[0] < 1 || info.Shape[1] < 1 {
-			return nil, 0, 0, fmt.Errorf("%s: tensor %q has shape %v, want [batch, seq]", path, n, info.Shape)
-		}
-		if batch > 0 && (info.Shape[0] != batch || info.Shape[1] != seq) {
-			return nil, 0, 0, fmt.Errorf("%s: tensor %q has shape %v, the first segment [%d %d]", path, n, info.Shape, batch, seq)
-		}
-		batch, seq = info.Shape[0], info.Shape[1]
-		v, _, err := f.Int64(n)
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		ids := make([]int32, len(v))
-		for i, x := range v {
-			if x < 0 || x >= int64(a.NToken) {
-				return nil, 0, 0, fmt.Errorf("%s: tensor %q: token id %d at [%d, %d] is outside the vocabulary [0, %d)", path, n, x, i/seq, i%seq, a.NToken)
-			}
-			ids[i] = int32(x)
-		}
-		segs = append(segs, ids)
-	}
-	return segs, batch, seq, nil
-}
-
-// forwardOutputs reads what graph s wrote, under the golden bundles' names.
-func forwardOutputs(exe backend.Executable, s int, g *model.Graph) ([]safetensors.Tensor, error) {
-	a := g.Arch
-	txl := a.Backbone == space.TransformerXL
-	suffix := ""
-	if txl {
-		suffix = fmt.Sprintf("_seg%d", s+1)
-	}
-	var names []string
-	switch {
-	case txl && a.NClusters() == 0:
-		names = []string{"log_probs", "logits", "hidden_states"}
-	case txl:
-		names = []string{"log_probs", "hidden_states"}
-	case a.IsAdaptive():
-		names = []string{"log_probs", "hidden_states", "final_hidden"}
-	default:
-		names = []string{"logits", "hidden_states", "final_hidden"}
-	}
-	var out []safetensors.Tensor
-	for _, n := range names {
-		id, ok := g.Outputs[n]
-		if !ok {
-			return nil, fmt.Errorf("graph has no output %s", n)
-		}
-		t := g.Tensors[id]
-		v := make([]float32, t.Elems())
-		if err := exe.Read(s, id, v); err != nil {
-			return nil, err
-		}
-		out = append(out, safetensors.F32(n+suffix, slices.Clone(t.Shape), v))
-	}
-	if txl && g.Shape.MemOut > 0 {
-		L, B, m, d := a.NLayer, g.Shape.Batch, g.Shape.MemOut, a.DModel
-		v := make([]float32, L*B*m*d)
-		for i := range L {
-			id, ok := g.Outputs[fmt.Sprintf("mems.%d", i)]
-			if !ok {
-				return nil, fmt.Errorf("graph has no output mems.%d", i)
-			}
-			if err := exe.Read(s, id, v[i*B*m*d:(i+1)*B*m*d]); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, safetensors.F32("mems_after"+suffix, []int{L, B, m, d}, v))
-	}
-	return out, nil
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ltsbench/ltsbench/backend/backendtest"
+	"github.com/ltsbench/ltsbench/internal/golden"
 	"github.com/ltsbench/ltsbench/internal/safetensors"
 )
 
@@ -57,15 +57,11 @@ func TestForwardGolden(t *testing.T) {
 			if !slices.Equal(got.Names(), exp.Names()) {
 				t.Errorf("wrote %v, expected has %v", got.Names(), exp.Names())
 			}
-			named := map[string]backendtest.Named{}
-			for _, n := range got.Names() {
-				v, shape, err := got.Float32(n)
-				if err != nil {
-					t.Fatal(err)
-				}
-				named[n] = backendtest.Named{Shape: shape, Data: v}
+			named, err := golden.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if err := backendtest.CompareBundle(dir, named); err != nil {
+			if err := golden.Compare(dir, named); err != nil {
 				t.Error(err)
 			}
 		})
