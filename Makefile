@@ -5,7 +5,7 @@ QEMU    ?= qemu-aarch64-static
 PYTHON  ?= /usr/bin/python3
 export CGO_CFLAGS ?= -Wno-deprecated-declarations
 
-.PHONY: build run test test-noasm test-arm64 test-all lint fuzz bench bench-compare kernels check-kernels gpu-check dist clean
+.PHONY: build run test test-noasm test-arm64 test-all lint fuzz bench bench-compare kernels check-kernels golden-check gpu-check dist clean
 
 # The commit goes into the binary also where Go records no VCS stamp (bench.Version).
 COMMIT   := $(shell git rev-parse HEAD 2>/dev/null)
@@ -69,6 +69,11 @@ kernels:
 check-kernels:
 	scripts/gen-kernels.sh --install
 	git diff --exit-code -- kernels/ptx
+
+# Recompute the golden bundles' expected outputs from their weights and inputs (PyTorch,
+# float64) and compare them with the committed files (scripts/golden/README.md).
+golden-check:
+	$(PYTHON) scripts/golden/golden.py check testdata/golden/*/
 
 # Build the self-contained folder for a GPU machine (no Go there): run gpu-check/run.sh on it.
 gpu-check:
