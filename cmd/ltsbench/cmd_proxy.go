@@ -1,24 +1,18 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/ltsbench/ltsbench/internal/inputfile"
-	"github.com/ltsbench/ltsbench/internal/stats"
+	"github.com/ltsbench/ltsbench/proxy"
 	"github.com/ltsbench/ltsbench/results"
-	"github.com/ltsbench/ltsbench/space"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/urfave/cli/v2"
 )
@@ -45,22 +39,6 @@ func init() {
 	})
 }
 
-// proxyNames are the proxies, in output order, with their table headings.
-var proxyNames = []struct{ key, heading string }{
-	{"decoder_params", "decoder params"},
-	{"total_params", "total params"},
-	{"flops_per_token", "FLOPs"},
-}
-
-// proxyResult is one (file, proxy) result; --format json prints a list of them.
-type proxyResult struct {
-	Set      string   `json:"set"`
-	N        int      `json:"n"`
-	Proxy    string   `json:"proxy"`
-	Spearman *float64 `json:"spearman"` // null where undefined (fewer than 2 models, constant data)
-	Kendall  *float64 `json:"kendall"`
-}
-
 func proxyAction(c *cli.Context) error {
 	e := envOf(c)
 	files, flags, err := trailingFlags(c, "format", "target")
@@ -78,16 +56,16 @@ func proxyAction(c *cli.Context) error {
 	if target == "" {
 		return usagef("--target: empty")
 	}
-	var perSet [][]proxyResult // per file, one per proxy
+	var perSet [][]proxy.Result // per file, one per proxy
 	for _, path := range files {
-		r, untrained, err := proxyFile(path, target)
+		st, err := proxyFile(path, target)
 		if err != nil {
 			return err
 		}
-		if untrained > 0 {
-			fmt.Fprintf(e.stderr, "%s: left out %d model(s) without \"ppl\" (not trained)\n", path, untrained)
+		if st.Untrained > 0 {
+			fmt.Fprintf(e.stderr, "%s: left out %d model(s) without \"ppl\" (not trained)\n", path, st.Untrained)
 		}
-		perSet = append(perSet, r)
+		perSet = append(perSet, st.Results)
 	}
 	switch format {
 	case "json":
@@ -102,119 +80,26 @@ func proxyAction(c *cli.Context) error {
 	return writeProxyTable(e.stdout, perSet, target)
 }
 
-// proxyFile reads one file of models and correlates each proxy with the target over
-// the trained ones; it also returns how many models had no "ppl" (left out).
-func proxyFile(path, target string) (_ []proxyResult, untrained int, _ error) {
+// proxyFile runs the study on one file; errors name the file (and the line).
+func proxyFile(path, target string) (proxy.Study, error) {
 	f, err := inputfile.Open(path, inputfile.MaxJSONLBytes)
 	if err != nil {
-		return nil, 0, err
+		return proxy.Study{}, err
 	}
 	defer f.Close()
-	var proxies [3][]float64
-	var y []float64
-	sets := map[string]bool{}
-	rd := bufio.NewReader(f)
-	for line := 1; ; line++ {
-		data, err := rd.ReadBytes('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, 0, fmt.Errorf("%s: %w", path, err)
-		}
-		if len(bytes.TrimSpace(data)) > 0 {
-			a, v, set, perr := proxyRow(data, target)
-			if errors.Is(perr, errUntrained) {
-				untrained++
-				continue
-			}
-			if perr != nil {
-				return nil, 0, fmt.Errorf("%s:%d: %w", path, line, perr)
-			}
-			proxies[0] = append(proxies[0], float64(a.DecoderParams()))
-			proxies[1] = append(proxies[1], float64(a.TotalParams()))
-			proxies[2] = append(proxies[2], a.FLOPsPerToken())
-			y = append(y, v)
-			sets[set] = true
-		}
-		if err != nil {
-			break
-		}
+	st, err := proxy.Read(f, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), target)
+	var mt *proxy.MissingTargetError
+	if errors.As(err, &mt) {
+		err = fmt.Errorf("%w; choose with --target", err)
 	}
-	if len(y) == 0 {
-		return nil, 0, fmt.Errorf("%s: no trained models in the file", path)
+	var le *proxy.LineError
+	if errors.As(err, &le) {
+		return st, fmt.Errorf("%s:%w", path, err)
 	}
-	// The set is what the rows say, else the file's name.
-	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	if len(sets) == 1 && !sets[""] {
-		name = slices.Collect(maps.Keys(sets))[0]
-	}
-	out := make([]proxyResult, len(proxyNames))
-	for i, p := range proxyNames {
-		out[i] = proxyResult{Set: name, N: len(y), Proxy: p.key,
-			Spearman: finite(stats.Spearman(proxies[i], y)), Kendall: finite(stats.KendallTauB(proxies[i], y))}
-	}
-	return out, untrained, nil
-}
-
-// errUntrained marks a model without "ppl".
-var errUntrained = errors.New(`no "ppl"`)
-
-// proxyRow reads one model: its architecture, the target value and its set.
-func proxyRow(data []byte, target string) (*space.Arch, float64, string, error) {
-	var row struct {
-		Set      string                     `json:"set"`
-		Backbone string                     `json:"backbone"`
-		Config   map[string]json.RawMessage `json:"config"`
-		PPL      json.RawMessage            `json:"ppl"`
-	}
-	if err := json.Unmarshal(data, &row); err != nil {
-		return nil, 0, "", fmt.Errorf("malformed JSON: %v", err)
-	}
-	if row.Config == nil {
-		return nil, 0, "", errors.New(`no "config" object`)
-	}
-	// Benchmark rows carry the backbone next to the config.
-	if _, ok := row.Config["backbone"]; !ok && row.Backbone != "" {
-		row.Config["backbone"], _ = json.Marshal(row.Backbone)
-	}
-	cfg, _ := json.Marshal(row.Config)
-	a, err := space.ParseArch(cfg)
 	if err != nil {
-		return nil, 0, "", fmt.Errorf("config: %w", err)
+		return st, fmt.Errorf("%s: %w", path, err)
 	}
-	v, err := targetValue(row.PPL, target)
-	if err != nil {
-		return nil, 0, "", err
-	}
-	return a, v, row.Set, nil
-}
-
-// targetValue is ppl[target], or ppl itself where it is a single number.
-func targetValue(ppl json.RawMessage, target string) (float64, error) {
-	if len(ppl) == 0 || string(ppl) == "null" {
-		return 0, errUntrained
-	}
-	var v float64
-	if err := json.Unmarshal(ppl, &v); err == nil {
-		return v, nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(ppl, &m); err != nil {
-		return 0, fmt.Errorf(`"ppl" is neither a number nor an object: %.40s`, ppl)
-	}
-	raw, ok := m[target]
-	if !ok {
-		return 0, fmt.Errorf(`"ppl" has no %q (it has %s); choose with --target`, target, strings.Join(slices.Sorted(maps.Keys(m)), ", "))
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return 0, fmt.Errorf("ppl.%s: not a number: %.40s", target, raw)
-	}
-	return v, nil
-}
-
-func finite(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
+	return st, nil
 }
 
 // cell formats a correlation for the human formats; n/a where undefined.
@@ -225,11 +110,11 @@ func cell(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', 3, 64)
 }
 
-func writeProxyTable(w io.Writer, perSet [][]proxyResult, target string) error {
+func writeProxyTable(w io.Writer, perSet [][]proxy.Result, target string) error {
 	header := []string{"set", "n"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignRight}
-	for _, p := range proxyNames {
-		header = append(header, p.heading+" ρ", p.heading+" τ")
+	for _, p := range proxy.Proxies {
+		header = append(header, p.Heading+" ρ", p.Heading+" τ")
 		align = append(align, tw.AlignRight, tw.AlignRight)
 	}
 	var rows [][]string
@@ -247,13 +132,13 @@ func writeProxyTable(w io.Writer, perSet [][]proxyResult, target string) error {
 	return err
 }
 
-func writeProxyMarkdown(w io.Writer, perSet [][]proxyResult) error {
+func writeProxyMarkdown(w io.Writer, perSet [][]proxy.Result) error {
 	var b strings.Builder
 	b.WriteString("| set | n |")
-	for _, p := range proxyNames {
-		fmt.Fprintf(&b, " %s ρ | %s τ |", p.heading, p.heading)
+	for _, p := range proxy.Proxies {
+		fmt.Fprintf(&b, " %s ρ | %s τ |", p.Heading, p.Heading)
 	}
-	b.WriteString("\n|:--|--:|" + strings.Repeat("--:|--:|", len(proxyNames)) + "\n")
+	b.WriteString("\n|:--|--:|" + strings.Repeat("--:|--:|", len(proxy.Proxies)) + "\n")
 	for _, rs := range perSet {
 		fmt.Fprintf(&b, "| %s | %d |", rs[0].Set, rs[0].N)
 		for _, r := range rs {
@@ -267,7 +152,7 @@ func writeProxyMarkdown(w io.Writer, perSet [][]proxyResult) error {
 
 // writeProxyLaTeX writes a booktabs table body (tabular only: captions and floats are
 // the paper's business).
-func writeProxyLaTeX(w io.Writer, perSet [][]proxyResult, target string) error {
+func writeProxyLaTeX(w io.Writer, perSet [][]proxy.Result, target string) error {
 	num := func(v *float64) string {
 		if v == nil {
 			return "--"
@@ -276,18 +161,18 @@ func writeProxyLaTeX(w io.Writer, perSet [][]proxyResult, target string) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%% Rank correlation with %s: Spearman's rho, Kendall's tau-b.\n", results.LaTeXEscape(target))
-	b.WriteString(`\begin{tabular}{lr` + strings.Repeat("rr", len(proxyNames)) + "}\n\\toprule\n")
+	b.WriteString(`\begin{tabular}{lr` + strings.Repeat("rr", len(proxy.Proxies)) + "}\n\\toprule\n")
 	b.WriteString("Set & $n$")
-	for _, p := range proxyNames {
-		h := strings.ToUpper(p.heading[:1]) + p.heading[1:]
+	for _, p := range proxy.Proxies {
+		h := strings.ToUpper(p.Heading[:1]) + p.Heading[1:]
 		fmt.Fprintf(&b, ` & \multicolumn{2}{c}{%s}`, h)
 	}
 	b.WriteString(" \\\\\n")
-	for i := range proxyNames {
+	for i := range proxy.Proxies {
 		fmt.Fprintf(&b, `\cmidrule(lr){%d-%d}`, 3+2*i, 4+2*i)
 	}
 	b.WriteString("\n &")
-	for range proxyNames {
+	for range proxy.Proxies {
 		b.WriteString(` & $\rho$ & $\tau$`)
 	}
 	b.WriteString(" \\\\\n\\midrule\n")
@@ -305,7 +190,7 @@ func writeProxyLaTeX(w io.Writer, perSet [][]proxyResult, target string) error {
 
 // writeProxyCSV writes one record per (set, proxy), full precision; empty where
 // undefined.
-func writeProxyCSV(w io.Writer, perSet [][]proxyResult) error {
+func writeProxyCSV(w io.Writer, perSet [][]proxy.Result) error {
 	cw := csv.NewWriter(w)
 	num := func(v *float64) string {
 		if v == nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ltsbench/ltsbench/proxy"
 )
 
 // The five random sets of the LTS benchmark: models trained with perplexities.
@@ -45,42 +47,8 @@ func TestProxyGolden(t *testing.T) {
 	}
 }
 
-// The paper's finding: decoder params rank the trained models almost perfectly (ρ
-// about −0.95 to −0.99 against perplexity) on every random set, and on WikiText-103 far
-// better than total params.
-func TestProxyReproducesPaper(t *testing.T) {
-	code, out, _ := runLtsbench(t, append([]string{"proxy", "--format", "json"}, randomSets...)...)
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	var rs []proxyResult
-	if err := json.Unmarshal([]byte(out), &rs); err != nil {
-		t.Fatal(err)
-	}
-	if len(rs) != 3*len(randomSets) {
-		t.Fatalf("%d results, want %d", len(rs), 3*len(randomSets))
-	}
-	rho := map[string]map[string]float64{}
-	for _, r := range rs {
-		if r.Spearman == nil || r.Kendall == nil {
-			t.Fatalf("%s %s: undefined correlation", r.Set, r.Proxy)
-		}
-		if rho[r.Set] == nil {
-			rho[r.Set] = map[string]float64{}
-		}
-		rho[r.Set][r.Proxy] = *r.Spearman
-	}
-	for set, m := range rho {
-		if m["decoder_params"] > -0.94 {
-			t.Errorf("%s: decoder params ρ = %.3f, want ≤ −0.94", set, m["decoder_params"])
-		}
-		if strings.Contains(set, "wt103") && math.Abs(m["decoder_params"])-math.Abs(m["total_params"]) < 0.2 {
-			t.Errorf("%s: decoder params ρ %.3f, total params ρ %.3f: want decoder far better", set, m["decoder_params"], m["total_params"])
-		}
-	}
-}
-
-// Four tiny models whose proxies all grow with d_inner, perplexities 40, 30, 35, 20 (one
+// The command over a file (the study itself is tested in package proxy): four tiny
+// models whose proxies all grow with d_inner, perplexities 40, 30, 35, 20 (one
 // given as a single number, as the pareto sets do), and one untrained model. By hand:
 // rank differences −3, 0, 0, 3, so ρ = 1 − 6·18/(4·15) = −0.8; one concordant and five
 // discordant pairs, so τ = −4/6.
@@ -100,7 +68,7 @@ func TestProxyByHand(t *testing.T) {
 	if code != 0 || errOut != path+": left out 1 model(s) without \"ppl\" (not trained)\n" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	var rs []proxyResult
+	var rs []proxy.Result
 	if err := json.Unmarshal([]byte(out), &rs); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +76,7 @@ func TestProxyByHand(t *testing.T) {
 		t.Fatalf("%d results: %s", len(rs), out)
 	}
 	for i, r := range rs {
-		if r.Set != "tiny" || r.N != 4 || r.Proxy != proxyNames[i].key || r.Spearman == nil || r.Kendall == nil ||
+		if r.Set != "tiny" || r.N != 4 || r.Proxy != proxy.Proxies[i].Key || r.Spearman == nil || r.Kendall == nil ||
 			math.Abs(*r.Spearman+0.8) > 1e-12 || math.Abs(*r.Kendall+4.0/6) > 1e-12 {
 			t.Errorf("result %d: %s", i, out)
 		}
