@@ -70,8 +70,8 @@ check-kernels:
 	scripts/gen-kernels.sh --install
 	git diff --exit-code -- kernels/ptx
 
-# Recompute the golden bundles' expected outputs from their weights and inputs (PyTorch,
-# float64) and compare them with the committed files (scripts/golden/README.md).
+# Regenerate the golden bundles from their config.json (weights, token ids, outputs in
+# float64 with PyTorch) and compare them with the committed files (scripts/golden/README.md).
 golden-check:
 	$(PYTHON) scripts/golden/golden.py check testdata/golden/*/
 

@@ -1,18 +1,20 @@
 #!/usr/bin/python3
-"""Recompute the golden bundles' expected outputs from their weights and inputs.
+"""Regenerate the golden bundles from their config.json and the equations.
 
 Each bundle under testdata/golden holds config.json, model.safetensors (float32
 weights), inputs.safetensors (int64 token ids) and expected.safetensors (the outputs).
-This script implements the equations of testdata/golden/README.md in PyTorch, in float64
-on the float32 weights, rounds the results to float32 and
+From config.json alone this script draws the weights and token ids (the seed and
+weight_init of its "golden" object; see draw_weights and draw_inputs), then computes the
+outputs with the equations of testdata/golden/README.md in PyTorch, in float64 on the
+float32 weights, rounded to float32.
 
-  check  (default)  compares them with the committed expected.safetensors: each tensor is
-                    reported as bit-identical or by its largest difference; the check
-                    fails when a tensor differs by more than CHECK_TOL * max(1, max |E|)
-  write             rewrites expected.safetensors with them
+  check   regenerates all three files in memory and compares them with the committed
+          ones: weights and token ids must be identical; each output tensor is reported
+          as bit-identical or by its largest difference, and the check fails when one
+          differs by more than CHECK_TOL * max(1, max |E|)
+  write   writes the three files into the bundle folder (config.json must be there)
 
-Weights and token ids are the bundles' inputs (normal and uniform draws) and are read,
-never redrawn. Run with Debian's python3 and python3-torch:
+Run with Debian's python3 and python3-torch:
 
   /usr/bin/python3 scripts/golden/golden.py check testdata/golden/*/
 """
@@ -291,23 +293,145 @@ def transformer_xl(cfg, w, inputs):
     return out
 
 
+# ---------------------------------------------------------------- weights and token ids
+
+
+def tensor_shapes(cfg):
+    """The stored tensors of a config (README "Tensors"), name -> shape."""
+    V, d, L = cfg["vocab_size"], cfg["d_model"], cfg["n_layer"]
+    mt = cfg["model_type"]
+    shapes = {}
+    if mt in ("gpt2", "gpt2_flex"):
+        shapes["transformer.wpe.weight"] = [cfg["n_positions"], d]
+        for i in range(L):
+            p, F_ = f"transformer.h.{i}.", cfg["d_inner"][i]
+            for ln in ("ln_1", "ln_2"):
+                shapes[p + ln + ".weight"] = shapes[p + ln + ".bias"] = [d]
+            shapes[p + "attn.c_attn.weight"], shapes[p + "attn.c_attn.bias"] = [d, 3 * d], [3 * d]
+            shapes[p + "attn.c_proj.weight"], shapes[p + "attn.c_proj.bias"] = [d, d], [d]
+            shapes[p + "mlp.c_fc.weight"], shapes[p + "mlp.c_fc.bias"] = [d, F_], [F_]
+            shapes[p + "mlp.c_proj.weight"], shapes[p + "mlp.c_proj.bias"] = [F_, d], [d]
+        shapes["transformer.ln_f.weight"] = shapes["transformer.ln_f.bias"] = [d]
+        if mt == "gpt2":
+            shapes["transformer.wte.weight"] = [V, d]
+            return shapes
+        emb, crit = "transformer.wte.", "lm_head."
+    else:
+        for i in range(L):
+            p, F_, H = f"layers.{i}.", cfg["d_inner"][i], cfg["n_head"][i]
+            dh = d // H
+            shapes[p + "dec_attn.qkv_net.weight"] = [3 * H * dh, d]
+            shapes[p + "dec_attn.r_net.weight"] = [H * dh, d]
+            shapes[p + "dec_attn.o_net.weight"] = [d, H * dh]
+            for ln in ("dec_attn.layer_norm", "pos_ff.layer_norm"):
+                shapes[p + ln + ".weight"] = shapes[p + ln + ".bias"] = [d]
+            shapes[p + "pos_ff.CoreNet.0.weight"], shapes[p + "pos_ff.CoreNet.0.bias"] = [F_, d], [F_]
+            shapes[p + "pos_ff.CoreNet.3.weight"], shapes[p + "pos_ff.CoreNet.3.bias"] = [d, F_], [d]
+            shapes[f"r_w_bias_{i}"] = shapes[f"r_r_bias_{i}"] = [H, dh]
+        emb, crit = "word_emb.", "crit."
+    ends, de, div = ends_of(cfg), cfg["d_embed"], cfg["div_val"]
+    n = len(ends) - 2
+    if div == 1:
+        shapes[emb + "emb_layers.0.weight"] = [V, de]
+        shapes[crit + "out_layers_biases.0"] = [V]
+        projs = [de] if de != d else []
+    else:
+        projs = []
+        for c in range(n + 1):
+            shapes[emb + f"emb_layers.{c}.weight"] = [ends[c + 1] - ends[c], de // div**c]
+            shapes[crit + f"out_layers_biases.{c}"] = [ends[c + 1] - ends[c]]
+            projs.append(de // div**c)
+    for c, dc in enumerate(projs):
+        shapes[emb + f"emb_projs.{c}"] = [d, dc]
+    tie = cfg.get("tie_projs") or []
+    for c in range(n + 1):
+        if not (c < len(tie) and tie[c]) and c < len(projs):
+            shapes[crit + f"out_projs.{c}"] = [d, projs[c]]
+    if n > 0:
+        shapes[crit + "cluster_weight"], shapes[crit + "cluster_bias"] = [n, de], [n]
+    return shapes
+
+
+def init_of(name, shape, scheme):
+    """(mean, std) of a weight: value = mean + std * N(0, 1) drawn in float64."""
+    gain = name.endswith(("ln_1.weight", "ln_2.weight", "ln_f.weight", "layer_norm.weight"))
+    if scheme == "small":  # GPT-2/Archai-like scale
+        return (1.0 if gain else 0.0), 0.02
+    if scheme != "stress":
+        raise SystemExit(f"weight_init {scheme!r}: want small or stress")
+    if gain:
+        return 1.0, 0.1
+    if name.startswith(("r_w_bias", "r_r_bias")) or name.endswith(("wte.weight", "wpe.weight", "cluster_weight")):
+        return 0.0, 0.5
+    if name.endswith("bias") or "out_layers_biases" in name:
+        return 0.0, 0.1
+    if "emb_layers" in name:
+        return 0.0, 0.2
+    # Matrices: std 1/sqrt(fan_in); GPT-2 Conv1D weights are [in, out], every other
+    # matrix (nn.Linear, the projections) [out, in].
+    fan_in = shape[0] if name.startswith("transformer.h.") else shape[1]
+    return 0.0, 1.0 / math.sqrt(fan_in)
+
+
+def draw_weights(cfg):
+    """One torch generator seeded with the bundle's seed draws every tensor in sorted-name
+    order, in float64, then rounds it to float32."""
+    g = torch.Generator().manual_seed(cfg["golden"]["seed"])
+    out = {}
+    for name, shape in sorted(tensor_shapes(cfg).items()):
+        mean, std = init_of(name, shape, cfg["golden"]["weight_init"])
+        x = torch.randn(shape, dtype=torch.float64, generator=g)
+        out[name] = (mean + x * std).float().numpy()
+    return out
+
+
+def draw_inputs(cfg):
+    """Token ids [segments, batch, seq] uniform from a generator seeded with seed + 7; the
+    first segment then starts with the vocabulary's edges. GPT-2: row 0 starts 0, V-1.
+    Adaptive models (Transformer-XL, GPT-2 flex): row 0 starts 0 and the last id of each
+    cluster but the last, row 1 starts V-1 and the first id of each cluster after the
+    first."""
+    gold, V = cfg["golden"], cfg["vocab_size"]
+    g = torch.Generator().manual_seed(gold["seed"] + 7)
+    ids = torch.randint(0, V, (gold["segments"], gold["batch_size"], gold["seq_len"]), generator=g)
+    if cfg["model_type"] == "gpt2":
+        ids[0, 0, :2] = torch.tensor([0, V - 1])
+    else:
+        cut = ends_of(cfg)[1:-1]
+        ids[0, 0, : 1 + len(cut)] = torch.tensor([0] + [c - 1 for c in cut])
+        ids[0, 1, : 1 + len(cut)] = torch.tensor([V - 1] + cut)
+    ids = ids.numpy()
+    if cfg["model_type"] == "transformer_xl":
+        return {f"input_ids_seg{s + 1}": ids[s] for s in range(len(ids))}
+    return {"input_ids": ids[0]}
+
+
 # ---------------------------------------------------------------- driver
 
 MODELS = {"gpt2": gpt2, "gpt2_flex": gpt2, "transformer_xl": transformer_xl}
 
 
-def compute(bundle):
-    cfg = json.loads((bundle / "config.json").read_text())
-    w, _ = read_safetensors(bundle / "model.safetensors")
-    inputs, _ = read_safetensors(bundle / "inputs.safetensors")
+def generate(cfg):
+    """The three files of a bundle, as bytes, from its config."""
+    w, inputs = draw_weights(cfg), draw_inputs(cfg)
     with torch.no_grad():
         out = MODELS[cfg["model_type"]](cfg, w, inputs)
-    return {k: v.contiguous().float().numpy() for k, v in out.items()}
+    out = {k: v.contiguous().float().numpy() for k, v in out.items()}
+    meta_out = {"format": "pt", "dtype_of_computation": "float64", "producer": "PyTorch 1.13 reference implementation"}
+    return {
+        "model.safetensors": encode_safetensors(w, {"format": "pt", "config": json.dumps(cfg, sort_keys=True)}),
+        "inputs.safetensors": encode_safetensors(inputs, {"format": "pt"}),
+        "expected.safetensors": encode_safetensors(out, meta_out),
+    }, out
 
 
-def check(bundle, got):
-    exp, _ = read_safetensors(bundle / "expected.safetensors")
+def check(bundle, files, got):
     ok, lines = True, []
+    for f in ("model.safetensors", "inputs.safetensors"):
+        same = (bundle / f).read_bytes() == files[f]
+        lines.append(f"  {f}: {'byte-identical' if same else 'DIFFERS'}")
+        ok = ok and same
+    exp, _ = read_safetensors(bundle / "expected.safetensors")
     if sorted(got) != sorted(exp):
         return False, [f"  tensors {sorted(got)}, expected {sorted(exp)}"]
     for name in sorted(exp):
@@ -332,23 +456,24 @@ def check(bundle, got):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["check", "write"])
-    ap.add_argument("bundles", nargs="+", type=Path, help="bundle folders (config.json, model/inputs/expected.safetensors)")
+    ap.add_argument("bundles", nargs="+", type=Path, help="bundle folders, each with its config.json")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1: one summation order on every machine)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, numpy {np.__version__}, {torch.get_num_threads()} thread(s)")
     failed = identical = 0
     for b in args.bundles:
-        got = compute(b)
+        cfg = json.loads((b / "config.json").read_text())
+        files, got = generate(cfg)
         if args.mode == "write":
-            _, meta = read_safetensors(b / "expected.safetensors")
-            (b / "expected.safetensors").write_bytes(encode_safetensors(got, meta))
-            print(f"{b.name}: wrote expected.safetensors ({len(got)} tensors)")
+            for name, data in files.items():
+                (b / name).write_bytes(data)
+            print(f"{b.name}: wrote {', '.join(files)}")
             continue
-        ok, lines = check(b, got)
-        same = (b / "expected.safetensors").read_bytes() == encode_safetensors(got, read_safetensors(b / "expected.safetensors")[1])
+        ok, lines = check(b, files, got)
+        same = all((b / name).read_bytes() == data for name, data in files.items())
         identical += same
-        print(f"{b.name}: {'byte-identical file' if same else ('within the limit' if ok else 'DIFFERS')}")
+        print(f"{b.name}: {'byte-identical bundle' if same else ('within the limit' if ok else 'DIFFERS')}")
         print("\n".join(lines))
         failed += not ok
     if args.mode == "check":
