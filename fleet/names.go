@@ -1,0 +1,94 @@
+package fleet
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Names of the JetStream objects the coordinator and the workers share.
+const (
+	StreamName     = "LTSBENCH_JOBS"
+	subjectPrefix  = "ltsbench.jobs."
+	ResultsBucket  = "ltsbench_results"
+	WorkersBucket  = "ltsbench_workers"
+	ClassesBucket  = "ltsbench_classes"
+	consumerPrefix = "ltsbench_"
+
+	// dedupWindow is how long the stream remembers a job's message id: publishing
+	// the same job again within it stores nothing.
+	dedupWindow = 24 * time.Hour
+)
+
+// tokenRE is what a run id, a device class and a worker id may be made of: it is
+// at once a subject token, a KV key token and part of a consumer name.
+var tokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+func checkToken(what, s string) error {
+	if !tokenRE.MatchString(s) {
+		return fmt.Errorf("%s %q: use 1 to 64 letters, digits, '-' and '_'", what, s)
+	}
+	return nil
+}
+
+func jobSubject(run, class string) string { return subjectPrefix + run + "." + class }
+
+func consumerName(class string) string { return consumerPrefix + class }
+
+// resultKey is the results bucket's key of (run, class, arch key). The arch key is
+// hashed: KV keys allow only [-/_=.a-zA-Z0-9], and the record repeats it in full.
+func resultKey(run, class, archKey string) string {
+	h := sha256.Sum256([]byte(archKey))
+	return run + "." + class + "." + hex.EncodeToString(h[:])
+}
+
+// msgID is a job's de-duplication id: hash(run, arch key, class, protocol).
+func msgID(j Job) string {
+	h := sha256.New()
+	for _, s := range []string{j.Run, j.ArchKey, j.Class} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	h.Write(compactJSON(j.Protocol))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func compactJSON(raw json.RawMessage) []byte {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return raw
+	}
+	return b.Bytes()
+}
+
+// ensure creates (or confirms) the stream and the buckets. Coordinator and workers
+// both call it with the same configuration, so either may start first.
+func ensure(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, map[string]jetstream.KeyValue, error) {
+	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        StreamName,
+		Description: "ltsbench measurement jobs, one subject per run and device class",
+		Subjects:    []string{subjectPrefix + ">"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Duplicates:  dedupWindow,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("jetstream stream %s: %w", StreamName, err)
+	}
+	kvs := map[string]jetstream.KeyValue{}
+	for _, b := range []string{ResultsBucket, WorkersBucket, ClassesBucket} {
+		kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: b, Storage: jetstream.FileStorage})
+		if err != nil {
+			return nil, nil, fmt.Errorf("jetstream key-value bucket %s: %w", b, err)
+		}
+		kvs[b] = kv
+	}
+	return st, kvs, nil
+}
