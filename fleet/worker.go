@@ -211,7 +211,10 @@ func (w *Worker) logf(format string, args ...any) {
 	}
 }
 
-// sanitizeToken maps s onto [A-Za-z0-9_-], cut to 64 bytes.
+// Token maps s onto what a device class or a worker id may hold ([A-Za-z0-9_-],
+// at most 64 bytes): "NVIDIA H200" → "NVIDIA_H200".
+func Token(s string) string { return sanitizeToken(s) }
+
 func sanitizeToken(s string) string {
 	b := []byte(s)
 	for i, c := range b {

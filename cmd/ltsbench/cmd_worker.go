@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/fleet"
+	"github.com/ltsbench/ltsbench/space"
+	"github.com/urfave/cli/v2"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:      "worker",
+		Usage:     "measure a fleet run's jobs on one device, pulled from a NATS JetStream server",
+		UsageText: "ltsbench worker --nats URL [--device cpu|cuda:N] [--class NAME] [--user U --password P | --nkey FILE | --creds FILE] [--ca FILE]",
+		Description: "Connects to the coordinator's NATS server (outbound only: the device needs no open\n" +
+			"port), registers its fingerprint (device, driver, ltsbench version, CPU kernel) for its\n" +
+			"device class, then measures the class's jobs one at a time until interrupted. Every\n" +
+			"worker of a class must have the same fingerprint; a worker that differs is refused.\n" +
+			"A job a worker does not finish (crash, lost network) goes to another after the ack wait.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "nats", Usage: "NATS server `URL` (nats://host:4222, tls://…; comma-separated for a cluster)", Required: true},
+			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to measure: cpu or cuda:N"},
+			&cli.StringFlag{Name: "class", Usage: "device class `NAME` whose jobs to take (default: the device's model, e.g. NVIDIA_H200)"},
+			&cli.StringFlag{Name: "id", Usage: "this worker's name in the results (default: host-pid)"},
+			&cli.StringFlag{Name: "user", Usage: "NATS user"},
+			&cli.StringFlag{Name: "password", Usage: "NATS password (or $LTSBENCH_NATS_PASSWORD)", EnvVars: []string{"LTSBENCH_NATS_PASSWORD"}},
+			&cli.StringFlag{Name: "nkey", Usage: "NATS user NKey seed `FILE`"},
+			&cli.StringFlag{Name: "creds", Usage: "NATS credentials `FILE` (JWT and seed)"},
+			&cli.StringFlag{Name: "ca", Usage: "PEM `FILE` of the roots that sign the server's TLS certificate"},
+		},
+		Action: workerAction,
+	})
+}
+
+// FleetProtocol is a fleet job's protocol JSON: how to measure and the seed of the
+// weights and token ids, as ltsbench measure takes them.
+type FleetProtocol struct {
+	Protocol bench.Protocol `json:"protocol"`
+	Seed     uint64         `json:"seed"`
+}
+
+func workerAction(c *cli.Context) error {
+	e := envOf(c)
+	if c.NArg() > 0 {
+		return usagef("worker takes no arguments (got %q)", c.Args().First())
+	}
+	dev, err := backend.ParseDevice(c.String("device"))
+	if err != nil {
+		return usagef("--device: %v", err)
+	}
+	if (c.String("user") == "") != (c.String("password") == "") {
+		return usagef("--user and --password go together")
+	}
+	m := &fleetMeasurer{dev: dev}
+	defer m.close()
+	// The fingerprint is the device's environment under default backend options.
+	be, err := m.backend(backend.Options{Threads: runtime.NumCPU()})
+	if err != nil {
+		return err
+	}
+	envir := bench.CaptureEnvironment(runtime.NumCPU(), be)
+	fp, err := fleet.NewFingerprint(fingerprintJSON(envir))
+	if err != nil {
+		return err
+	}
+	class := c.String("class")
+	if class == "" {
+		class = fleet.Token(defaultClass(envir))
+	}
+	nc, err := fleet.Dial(c.String("nats"), fleet.Credentials{User: c.String("user"), Password: c.String("password"),
+		NKeySeedFile: c.String("nkey"), CredsFile: c.String("creds"), CAFile: c.String("ca")})
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	w := &fleet.Worker{Class: class, Fingerprint: fp, ID: c.String("id"), Measure: m.measure,
+		Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }}
+	fmt.Fprintf(e.stderr, "worker on %s, class %s, fingerprint %s: waiting for jobs from %s\n", dev, class, fp.Hash, c.String("nats"))
+	return w.Run(e.ctx, nc)
+}
+
+// fingerprintJSON keeps what makes latencies comparable: the device, its driver and
+// GEMM library, the CPU and its SGEMM kernel, the ltsbench build. Clocks and
+// temperature are left out: NVML reports the current ones, which move with load.
+func fingerprintJSON(env bench.Environment) json.RawMessage {
+	fp := map[string]any{
+		"ltsbench": env.Ltsbench.Version + "+" + env.Ltsbench.Commit, "os": env.OS, "arch": env.Arch,
+		"cpu_model": env.CPUModel, "cpu_cores": env.CPUCores, "cpu_kernel": env.CPUKernel,
+	}
+	if g := env.GPU; g != nil {
+		fp["gpu"] = map[string]any{"name": g.Name, "memory_bytes": g.MemoryBytes, "driver": g.Driver,
+			"cuda": g.CUDAVersion, "cc": g.ComputeCapability, "gemm": g.GEMM}
+	}
+	b, _ := json.Marshal(fp)
+	return b
+}
+
+func defaultClass(env bench.Environment) string {
+	if env.GPU != nil {
+		return env.GPU.Name
+	}
+	return "cpu-" + strings.Fields(env.CPUModel + " unknown")[0] + "-" + fmt.Sprint(env.CPUCores)
+}
+
+// fleetMeasurer measures jobs on one device, reopening the backend only when a
+// job's backend options differ from the last one's.
+type fleetMeasurer struct {
+	dev  backend.Device
+	mu   sync.Mutex
+	be   backend.Backend
+	opts backend.Options
+}
+
+func (m *fleetMeasurer) backend(o backend.Options) (backend.Backend, error) {
+	if m.be != nil && m.opts == o {
+		return m.be, nil
+	}
+	m.close()
+	be, err := backend.Open(m.dev, o)
+	if err != nil {
+		return nil, err
+	}
+	m.be, m.opts = be, o
+	return be, nil
+}
+
+func (m *fleetMeasurer) close() {
+	if m.be != nil {
+		m.be.Close()
+		m.be = nil
+	}
+}
+
+func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessage, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var fp FleetProtocol
+	if err := json.Unmarshal(j.Protocol, &fp); err != nil {
+		return nil, fmt.Errorf("job protocol: %v", err)
+	}
+	a, err := space.ParseArch(j.Arch)
+	if err != nil {
+		return nil, fmt.Errorf("job architecture: %v", err)
+	}
+	if a.Key() != j.ArchKey {
+		return nil, fmt.Errorf("job architecture has key %s, the job says %s", a.Key(), j.ArchKey)
+	}
+	p := fp.Protocol
+	if n := runtime.NumCPU(); p.Threads <= 0 || p.Threads > n {
+		p.Threads = n // the coordinator's machine is not this one
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := p.Resolve(a); err != nil {
+		return nil, err
+	}
+	be, err := m.backend(backend.Options{Threads: p.Threads, TF32: p.TF32, NoGraph: p.NoGraph})
+	if err != nil {
+		return nil, err
+	}
+	res, err := bench.Measure(ctx, be, a, p, fp.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(measureJSON{res, bench.CaptureEnvironment(p.Threads, be)})
+}
