@@ -31,8 +31,9 @@ type Coordinator struct {
 	stream   jetstream.Stream
 	results  jetstream.KeyValue
 	classes  jetstream.KeyValue
-	adv      *nats.Subscription
-	advCh    chan *nats.Msg
+	adv      jetstream.ConsumeContext
+	advCh    chan jetstream.Msg
+	closed   chan struct{}
 	consumer map[string]bool // classes whose consumer is configured
 }
 
@@ -66,18 +67,45 @@ func NewCoordinator(ctx context.Context, nc *nats.Conn, cfg CoordinatorConfig) (
 		return nil, err
 	}
 	c := &Coordinator{cfg: cfg, nc: nc, js: js, stream: st, results: kvs[ResultsBucket],
-		classes: kvs[ClassesBucket], advCh: make(chan *nats.Msg, 4096), consumer: map[string]bool{}}
+		classes: kvs[ClassesBucket], advCh: make(chan jetstream.Msg, 256), closed: make(chan struct{}), consumer: map[string]bool{}}
 	// Deliveries exhausted without a record (workers lost or too slow): the server
-	// says so on this subject; the coordinator then writes the failed record.
-	c.adv, err = nc.ChanSubscribe(maxDeliveriesAdvisory+"."+StreamName+".*", c.advCh)
+	// says so in an advisory, which ExhaustedStream keeps until this run's
+	// coordinator has seen it; the coordinator then writes the failed record.
+	adv, err := js.CreateOrUpdateConsumer(ctx, ExhaustedStream, jetstream.ConsumerConfig{
+		Durable:     "coordinator_" + cfg.Run,
+		Description: "the coordinator of run " + cfg.Run,
+		AckPolicy:   jetstream.AckExplicitPolicy,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("subscribe to max-deliveries advisories: %w", err)
+		return nil, fmt.Errorf("consumer of %s: %w", ExhaustedStream, err)
+	}
+	c.adv, err = adv.Consume(func(m jetstream.Msg) {
+		select {
+		case c.advCh <- m:
+		case <-c.closed:
+			_ = m.Nak()
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read max-deliveries advisories: %w", err)
 	}
 	return c, nil
 }
 
-// Close stops listening for advisories; it leaves the connection open.
-func (c *Coordinator) Close() error { return c.adv.Unsubscribe() }
+// Close stops reading advisories; it leaves the connection open. Advisories that
+// arrive later wait in ExhaustedStream for the next coordinator of the run.
+func (c *Coordinator) Close() error {
+	c.adv.Stop()
+	close(c.closed)
+	for {
+		select {
+		case m := <-c.advCh:
+			_ = m.Nak()
+		default:
+			return nil
+		}
+	}
+}
 
 // Pin sets the fingerprint every result of class must carry, replacing the one
 // the class's first worker registered.
@@ -174,9 +202,10 @@ func (c *Coordinator) RunGeneration(ctx context.Context, jobs []Job, deadline ti
 				}
 			}
 		case m := <-c.advCh:
-			if err := c.deliveriesExhausted(ctx, m); err != nil {
+			if err := c.deliveriesExhausted(ctx, m.Data()); err != nil {
 				return nil, err
 			}
+			_ = m.Ack()
 		case <-timer.C:
 			for _, idx := range byKey {
 				if out[idx[0]].Status == "" {
@@ -271,14 +300,14 @@ func decodeRecord(b []byte, j Job) (Record, bool) {
 // deliveriesExhausted handles a max-deliveries advisory: if the job is this run's
 // and has no record, it records the failure; then it drops the message, which a
 // work queue would otherwise keep for ever.
-func (c *Coordinator) deliveriesExhausted(ctx context.Context, m *nats.Msg) error {
+func (c *Coordinator) deliveriesExhausted(ctx context.Context, data []byte) error {
 	var adv struct {
 		Stream     string `json:"stream"`
 		Consumer   string `json:"consumer"`
 		StreamSeq  uint64 `json:"stream_seq"`
 		Deliveries uint64 `json:"deliveries"`
 	}
-	if err := json.Unmarshal(m.Data, &adv); err != nil || adv.Stream != StreamName {
+	if err := json.Unmarshal(data, &adv); err != nil || adv.Stream != StreamName {
 		return nil
 	}
 	raw, err := c.stream.GetMsg(ctx, adv.StreamSeq)

@@ -18,6 +18,9 @@
 //   - one durable pull consumer per class, ltsbench_<class>, shared by the class's
 //     workers: explicit ack, AckWait from the coordinator's expected measurement
 //     time, MaxDeliver deliveries at most;
+//   - stream LTSBENCH_EXHAUSTED keeps the server's max-deliveries advisories of
+//     LTSBENCH_JOBS for a week; each run's coordinator reads them through its durable
+//     consumer coordinator_<run>, so none is missed while the coordinator is down;
 //   - KV bucket ltsbench_results, key <run>.<class>.<sha256(arch key)>: one Record
 //     per job, written once (create, never overwrite) by the worker that measured it,
 //     or by the coordinator when the job's deliveries are exhausted;

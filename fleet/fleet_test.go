@@ -419,3 +419,43 @@ func TestDuplicatePublishIsDeliveredOnce(t *testing.T) {
 		t.Errorf("delivered %d times, want once", n)
 	}
 }
+
+// A job that runs out of deliveries while no coordinator is listening is still
+// reported as failed by the next coordinator of the run, at once, not at its deadline.
+func TestExhaustedWhileCoordinatorDownIsFailed(t *testing.T) {
+	s := startServer(t, ServerConfig{Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
+	cfg := CoordinatorConfig{Run: "r1", AckWait: 500 * time.Millisecond, MaxDeliver: 1}
+	c1, err := NewCoordinator(context.Background(), connect(t, s), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := testJob(4, "cpu")
+	ctx, cancel := context.WithCancel(context.Background())
+	gen := make(chan error, 1)
+	go func() {
+		_, err := c1.RunGeneration(ctx, []Job{job}, soon(20*time.Second))
+		gen <- err
+	}()
+	cmd, _ := startHangingWorker(t, s.ClientURL(), "fleet", "s3cret", "cpu")
+	cancel() // the coordinator goes away while the job is measured
+	if err := <-gen; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled generation: %v", err)
+	}
+	_ = c1.Close()
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	time.Sleep(1500 * time.Millisecond) // the ack wait passes: deliveries exhausted, nobody listening
+
+	c2 := newCoordinator(t, connect(t, s), cfg)
+	start := time.Now()
+	out, err := c2.RunGeneration(context.Background(), []Job{job}, soon(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := out[0]; o.Status != Failed || !strings.Contains(o.Reason, "no result after 1 deliveries") {
+		t.Fatalf("outcome %s (%s), want failed after 1 delivery", o.Status, o.Reason)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the failure took %s to be seen", d)
+	}
+}

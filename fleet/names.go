@@ -15,12 +15,16 @@ import (
 
 // Names of the JetStream objects the coordinator and the workers share.
 const (
-	StreamName     = "LTSBENCH_JOBS"
-	subjectPrefix  = "ltsbench.jobs."
-	ResultsBucket  = "ltsbench_results"
-	WorkersBucket  = "ltsbench_workers"
-	ClassesBucket  = "ltsbench_classes"
-	consumerPrefix = "ltsbench_"
+	StreamName = "LTSBENCH_JOBS"
+	// ExhaustedStream keeps the server's max-deliveries advisories of the jobs
+	// stream, so that a coordinator that was down when a job ran out of
+	// deliveries learns of it when it comes back.
+	ExhaustedStream = "LTSBENCH_EXHAUSTED"
+	subjectPrefix   = "ltsbench.jobs."
+	ResultsBucket   = "ltsbench_results"
+	WorkersBucket   = "ltsbench_workers"
+	ClassesBucket   = "ltsbench_classes"
+	consumerPrefix  = "ltsbench_"
 
 	// dedupWindow is how long the stream remembers a job's message id: publishing
 	// the same job again within it stores nothing.
@@ -81,6 +85,15 @@ func ensure(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, map[
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("jetstream stream %s: %w", StreamName, err)
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        ExhaustedStream,
+		Description: "max-deliveries advisories of " + StreamName,
+		Subjects:    []string{maxDeliveriesAdvisory + "." + StreamName + ".*"},
+		Storage:     jetstream.FileStorage,
+		MaxAge:      7 * 24 * time.Hour,
+	}); err != nil {
+		return nil, nil, fmt.Errorf("jetstream stream %s: %w", ExhaustedStream, err)
 	}
 	kvs := map[string]jetstream.KeyValue{}
 	for _, b := range []string{ResultsBucket, WorkersBucket, ClassesBucket} {
