@@ -74,7 +74,7 @@ func TestRealSpaceStopAndResume(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	_, err = Run(ctx, cfg, &cancelAfter{fakeMeasurer: fakeMeasurer{OOMBytes: oom}, n: 27, cancel: cancel}, dir, false, nil)
+	_, err = runDir(ctx, cfg, &cancelAfter{fakeMeasurer: fakeMeasurer{OOMBytes: oom}, n: 27, cancel: cancel}, dir, false, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("stopped run: %v", err)
 	}
