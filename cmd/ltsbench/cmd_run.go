@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ltsbench/ltsbench/backend"
@@ -42,7 +43,7 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to measure: cpu or cuda:N"},
 		&cli.StringFlag{Name: "out", Usage: "run `DIR` (created if missing)"},
 		&cli.StringFlag{Name: "budget", Value: "paper", Usage: "search size: paper or quick"},
-		&cli.StringFlag{Name: "algorithm", Value: search.Evolution, Usage: "evolution (LTS) or random (the same budget of random samples)"},
+		&cli.StringFlag{Name: "algorithm", Value: search.Evolution, Usage: "search algorithm: " + strings.Join(search.Algorithms(), ", ") + " (evolution is LTS's; random spends its budget on random samples)"},
 		&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the search, the weights and the token ids"},
 		&cli.IntFlag{Name: "iterations", Usage: "search iterations (paper 30, quick 4)"},
 		&cli.IntFlag{Name: "population", Usage: "population size = parents + mutations + crossovers (paper 100, quick 20)"},
