@@ -41,13 +41,13 @@ type Progress interface {
 
 // Outcome is what a search did.
 type Outcome struct {
-	// Records is the whole archive in order, records resumed from it included.
+	// Records is every record of the store in order, those resumed included.
 	Records []results.Record
-	// Front is results.ParetoFront(Records) under the run's dominance and bounds: what
-	// DIR/pareto.jsonl holds.
+	// Front is results.ParetoFront(Records) under the run's dominance and bounds: the
+	// front last written to the store.
 	Front      []results.Record
 	Iterations int // iterations completed
-	Resumed    int // records taken over from the archive (--resume)
+	Resumed    int // records taken over from the store (a resumed run)
 	Measured   int // architectures measured by this call
 	Infeasible int // records in Records that could not run
 	// Stopped: the context ended the search early (Run also returns an error wrapping

@@ -167,7 +167,7 @@ func TestValidateNamesTheField(t *testing.T) {
 // architecture twice and never one the space rejects; the files say what the Outcome
 // says.
 func TestBudgetBatchesNoDuplicates(t *testing.T) {
-	for _, alg := range []string{Evolution, Random} {
+	for _, alg := range Algorithms() {
 		t.Run(alg, func(t *testing.T) {
 			s := wideSpace()
 			cfg := smallConfig(s, alg)
@@ -227,7 +227,7 @@ func TestBudgetBatchesNoDuplicates(t *testing.T) {
 func TestSearchCoversSmallSpace(t *testing.T) {
 	s := tinySpace()
 	all := measureAll(t, s, &fakeMeasurer{OOMBytes: 1_800_000})
-	for _, alg := range []string{Evolution, Random} {
+	for _, alg := range Algorithms() {
 		for _, strict := range []bool{false, true} {
 			cfg := smallConfig(s, alg)
 			cfg.Population, cfg.Parents, cfg.Mutations, cfg.Crossovers = 40, 10, 15, 15
