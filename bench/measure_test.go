@@ -234,12 +234,13 @@ func TestMeasureErrors(t *testing.T) {
 		t.Errorf("cancel: %v after %d samples (closed %v)", err, exe.timed, exe.closed)
 	}
 
-	// A protocol the architecture cannot take names the flag, before anything runs.
+	// A protocol the architecture cannot take names the setting, before anything runs.
 	g, _ := Preset("gpt2-tiny")
 	p := fastProtocol(1)
 	p.SeqLen = 65
 	exe = &fakeExe{}
-	if _, err := Measure(context.Background(), &fakeBackend{exe: exe}, g, p, 1); err == nil || !strings.Contains(err.Error(), "--seq-len") || len(exe.log) != 0 {
+	var fe *FieldError
+	if _, err := Measure(context.Background(), &fakeBackend{exe: exe}, g, p, 1); !errors.As(err, &fe) || fe.Field != "seq_len" || len(exe.log) != 0 {
 		t.Errorf("seq-len past n_positions: %v", err)
 	}
 }

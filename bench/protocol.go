@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/ltsbench/ltsbench/model"
@@ -62,43 +61,59 @@ const (
 	MaxSeqLen = 1 << 20
 )
 
-// Validate checks the settings that do not depend on an architecture; errors name the
-// flag a user would set.
+// FieldError is a setting that cannot be used, named by its JSON field ("batch",
+// "min_time_s"). A command line that spells settings differently (flags) renames
+// Field, and the fields in Related where Msg names them.
+type FieldError struct {
+	Field   string   // the setting at fault
+	Msg     string   // what is wrong with it
+	Related []string // other fields Msg names, as written there
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// fieldErrorf is a FieldError on field, naming the related fields in its message.
+func fieldErrorf(field string, related []string, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Related: related}
+}
+
+// Validate checks the settings that do not depend on an architecture; errors are
+// *FieldError naming the setting.
 func (p Protocol) Validate() error {
 	switch {
 	case p.Batch < 1:
-		return fmt.Errorf("--batch: must be at least 1, got %d", p.Batch)
+		return fieldErrorf("batch", nil, "must be at least 1, got %d", p.Batch)
 	case p.Batch > MaxBatch:
-		return fmt.Errorf("--batch: at most %d, got %d", MaxBatch, p.Batch)
+		return fieldErrorf("batch", nil, "at most %d, got %d", MaxBatch, p.Batch)
 	case p.SeqLen < 0:
-		return fmt.Errorf("--seq-len: must be positive, got %d", p.SeqLen)
+		return fieldErrorf("seq_len", nil, "must be positive, got %d", p.SeqLen)
 	case p.SeqLen > MaxSeqLen:
-		return fmt.Errorf("--seq-len: at most %d, got %d", MaxSeqLen, p.SeqLen)
+		return fieldErrorf("seq_len", nil, "at most %d, got %d", MaxSeqLen, p.SeqLen)
 	case p.Warmup < 0:
-		return fmt.Errorf("--warmup: must be ≥ 0, got %d", p.Warmup)
+		return fieldErrorf("warmup", nil, "must be ≥ 0, got %d", p.Warmup)
 	case p.MinSamples < 1:
-		return fmt.Errorf("--min-samples: must be at least 1, got %d", p.MinSamples)
+		return fieldErrorf("min_samples", nil, "must be at least 1, got %d", p.MinSamples)
 	case p.MaxSamples < p.MinSamples:
-		return fmt.Errorf("--max-samples: %d is below --min-samples %d", p.MaxSamples, p.MinSamples)
+		return fieldErrorf("max_samples", []string{"min_samples"}, "%d is below min_samples %d", p.MaxSamples, p.MinSamples)
 	case p.MinTimeS < 0:
-		return fmt.Errorf("--min-time: must be ≥ 0, got %gs", p.MinTimeS)
+		return fieldErrorf("min_time_s", nil, "must be ≥ 0, got %gs", p.MinTimeS)
 	case p.MaxTimeS < 0:
-		return fmt.Errorf("--max-time: must be ≥ 0 (0 = no bound), got %gs", p.MaxTimeS)
+		return fieldErrorf("max_time_s", nil, "must be ≥ 0 (0 = no bound), got %gs", p.MaxTimeS)
 	case p.MaxTimeS > 0 && p.MaxTimeS < p.MinTimeS:
-		return fmt.Errorf("--max-time: %gs is below --min-time %gs", p.MaxTimeS, p.MinTimeS)
+		return fieldErrorf("max_time_s", []string{"min_time_s"}, "%gs is below min_time_s %gs", p.MaxTimeS, p.MinTimeS)
 	case p.Threads < 0:
-		return fmt.Errorf("--threads: must be ≥ 0, got %d", p.Threads)
+		return fieldErrorf("threads", nil, "must be ≥ 0, got %d", p.Threads)
 	}
 	if _, err := model.ParseOutput(string(p.Output)); err != nil {
-		return fmt.Errorf("--output: %v", err)
+		return fieldErrorf("output", nil, "%v", err)
 	}
 	switch p.Statistic {
 	case StatMedian, StatMean:
 	default:
-		return fmt.Errorf("statistic %q is not %s or %s", p.Statistic, StatMedian, StatMean)
+		return fieldErrorf("statistic", nil, "%q is not %s or %s", p.Statistic, StatMedian, StatMean)
 	}
 	if p.LTSCompat && (p.Warmup != ltsWarmup || p.MinSamples != ltsSamples || p.MaxSamples != ltsSamples || p.Statistic != StatMean) {
-		return errors.New("--lts-compat fixes 2 warm-ups, 10 samples and the mean; use Protocol.WithLTSCompat()")
+		return fieldErrorf("lts_compat", nil, "fixes 2 warm-ups, 10 samples and the mean; use Protocol.WithLTSCompat()")
 	}
 	return nil
 }
@@ -122,7 +137,7 @@ func (p Protocol) Resolve(a *space.Arch) (Protocol, error) {
 		p.SeqLen = min(DefaultSeqLen, a.TgtLen)
 	}
 	if p.SeqLen > a.TgtLen {
-		return p, fmt.Errorf("--seq-len: %d tokens exceed the %d learned positions (n_positions) of this GPT-2", p.SeqLen, a.TgtLen)
+		return p, fieldErrorf("seq_len", nil, "%d tokens exceed the %d learned positions (n_positions) of this GPT-2", p.SeqLen, a.TgtLen)
 	}
 	p.MemLen = 0
 	return p, nil

@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -60,25 +62,41 @@ func TestResolveSeqLen(t *testing.T) {
 	}
 }
 
-func TestValidateNamesTheFlag(t *testing.T) {
+func TestValidateNamesTheField(t *testing.T) {
 	for _, tc := range []struct {
-		edit func(*Protocol)
-		flag string
+		edit  func(*Protocol)
+		field string
 	}{
-		{func(p *Protocol) { p.Batch = 0 }, "--batch"},
-		{func(p *Protocol) { p.SeqLen = -1 }, "--seq-len"},
-		{func(p *Protocol) { p.Warmup = -1 }, "--warmup"},
-		{func(p *Protocol) { p.MinSamples = 0 }, "--min-samples"},
-		{func(p *Protocol) { p.MaxSamples = 5 }, "--max-samples"},
-		{func(p *Protocol) { p.MinTimeS = -1 }, "--min-time"},
-		{func(p *Protocol) { p.MaxTimeS = 0.5 }, "--max-time"},
-		{func(p *Protocol) { p.Output = "all" }, "--output"},
-		{func(p *Protocol) { p.Threads = -2 }, "--threads"},
+		{func(p *Protocol) { p.Batch = 0 }, "batch"},
+		{func(p *Protocol) { p.SeqLen = -1 }, "seq_len"},
+		{func(p *Protocol) { p.Warmup = -1 }, "warmup"},
+		{func(p *Protocol) { p.MinSamples = 0 }, "min_samples"},
+		{func(p *Protocol) { p.MaxSamples = 5 }, "max_samples"},
+		{func(p *Protocol) { p.MinTimeS = -1 }, "min_time_s"},
+		{func(p *Protocol) { p.MaxTimeS = 0.5 }, "max_time_s"},
+		{func(p *Protocol) { p.Output = "all" }, "output"},
+		{func(p *Protocol) { p.Threads = -2 }, "threads"},
+		{func(p *Protocol) { p.Statistic = "mode" }, "statistic"},
+		{func(p *Protocol) { p.LTSCompat = true }, "lts_compat"},
 	} {
 		p := DefaultProtocol()
 		tc.edit(&p)
-		if err := p.Validate(); err == nil || !strings.HasPrefix(err.Error(), tc.flag+":") {
-			t.Errorf("%+v: error %v, want one naming %s", p, err, tc.flag)
+		err := p.Validate()
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != tc.field || !strings.HasPrefix(err.Error(), tc.field+": ") {
+			t.Errorf("%+v: error %v, want a FieldError on %s", p, err, tc.field)
+		}
+	}
+	// The JSON names are the protocol's own: a renamed struct tag breaks this.
+	withAll := DefaultProtocol().WithLTSCompat()
+	withAll.Threads = 1
+	data, err := json.Marshal(withAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"batch", "seq_len", "warmup", "min_samples", "max_samples", "min_time_s", "max_time_s", "output", "threads", "statistic", "lts_compat"} {
+		if !strings.Contains(string(data), `"`+f+`":`) {
+			t.Errorf("Protocol's JSON has no field %q: %s", f, data)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package results
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +34,8 @@ func TestWriteJSONLRoundTrip(t *testing.T) {
 
 func TestRunInfoRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	ri := &RunInfo{Device: "cuda:0", Algorithm: "evolution", Seed: 1111, Dominance: "standard", MaxMemoryMB: 512}
+	ri := &RunInfo{Device: "cuda:0", Search: SearchInfo{Algorithm: "evolution", Seed: 1111, Dominance: "standard", MaxMemoryMB: 512,
+		Params: json.RawMessage(`{"population":20,"parents":4}`)}}
 	if err := WriteRunInfo(dir, ri); err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +43,12 @@ func TestRunInfoRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Device != "cuda:0" || got.Seed != 1111 || got.MaxMemoryMB != 512 {
+	var params bytes.Buffer
+	if err := json.Compact(&params, got.Search.Params); err != nil {
+		t.Fatal(err)
+	}
+	if got.Device != "cuda:0" || got.Search.Seed != 1111 || got.Search.MaxMemoryMB != 512 ||
+		params.String() != `{"population":20,"parents":4}` || got.Search.Sizes != nil {
 		t.Errorf("read back %+v", got)
 	}
 	if got.MemoryMetric != DefaultMemoryMetric {

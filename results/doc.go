@@ -2,10 +2,16 @@
 //
 // A run directory holds three files:
 //
-//	run.json       RunInfo: settings, seed, protocol and environment (WriteRunInfo, ReadRunInfo)
+//	run.json       RunInfo: space, search settings (SearchInfo), protocol and environment
+//	               (WriteRunInfo, ReadRunInfo)
 //	archive.jsonl  one Record a line, appended the moment an architecture is measured
 //	               (OpenArchive, Archive.Append, ReadArchive)
 //	pareto.jsonl   the current Pareto front, rewritten whole each iteration (WriteJSONL)
+//
+// A search keeps the last two through a Store (OpenStore), the seam search.Run writes
+// through. run.json's "search" object holds the settings every algorithm has and the
+// algorithm's own parameters under its name; a run.json from before that object (the
+// settings at the top level) is still read, its sizes in SearchInfo.Sizes.
 //
 // The archive is the source of truth: every line is written with one write call and
 // synced before Append returns, so a killed process leaves at most one partial last

@@ -52,9 +52,10 @@ func FuzzArchive(f *testing.F) {
 // FuzzRunInfo feeds ReadRunInfo arbitrary bytes as run.json: it never panics, and an
 // accepted file names a device and a memory metric.
 func FuzzRunInfo(f *testing.F) {
-	good, _ := json.Marshal(&RunInfo{Device: "cpu", Algorithm: "evolution", Seed: 1111, Iterations: 4, Population: 20})
+	good, _ := json.Marshal(&RunInfo{Device: "cpu", Search: SearchInfo{Algorithm: "evolution", Seed: 1111, Iterations: 4, Params: json.RawMessage(`{"population":20}`)}})
 	f.Add(good)
 	f.Add([]byte(`{"device":""}`))
+	f.Add([]byte(`{"device":"cpu","algorithm":"random","population":5,"search":{"algorithm":"random","random":7}}`))
 	f.Add([]byte(`{"device":"cuda:0","protocol":{"batch":-1,"seq_len":1e99}}`))
 	f.Add([]byte(`{"device":"cpu","space":{"backbone":"gpt2","n_layer":[1e11]}}`))
 	f.Add([]byte("\x00{"))

@@ -23,7 +23,7 @@ type Run struct {
 }
 
 // Strict reports whether the run used LTS's strict dominance.
-func (r *Run) Strict() bool { return r.Info.Dominance == "strict" }
+func (r *Run) Strict() bool { return r.Info.Search.Strict() }
 
 // Infeasible counts the archive's records that could not be measured.
 func (r *Run) Infeasible() int { return CountInfeasible(r.Archive) }

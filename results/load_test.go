@@ -1,6 +1,8 @@
 package results
 
 import (
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -154,7 +156,7 @@ func TestLoadRunBounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info.MaxLatencyMS = 900
+	info.Search.MaxLatencyMS = 900
 	if err := WriteRunInfo(dir, info); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +168,7 @@ func TestLoadRunBounds(t *testing.T) {
 		t.Errorf("bounded front %v, want %v", got, want)
 	}
 	// Only seq 1 (97.9 MiB) and seq 3 (98.9 MiB) fit in 99 MiB, and seq 1 dominates seq 3.
-	info.MaxLatencyMS, info.MaxMemoryMB = 0, 99
+	info.Search.MaxLatencyMS, info.Search.MaxMemoryMB = 0, 99
 	WriteRunInfo(dir, info)
 	if r, err = LoadRun(dir); err != nil {
 		t.Fatal(err)
@@ -193,5 +195,35 @@ func TestLoadRunErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, ArchiveFile), []byte(strings.Join(lines, "")), 0o644)
 	if _, err := LoadRun(dir); err == nil || !strings.Contains(err.Error(), "archive.jsonl:4:") {
 		t.Errorf("corrupt line 4: %v", err)
+	}
+}
+
+// run.json as written before the "search" object (the fixtures are) still loads: its
+// top-level search settings become Search, LTS's sizes Search.Sizes; written back, it
+// has the new layout.
+func TestRunInfoOldLayout(t *testing.T) {
+	ri, err := ReadRunInfo(filepath.Join("testdata", "run-cpu"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ri.Search
+	if s.Algorithm != "evolution" || s.Seed != 1111 || s.Iterations != 2 || s.Dominance != "standard" || s.Params != nil {
+		t.Errorf("search settings %+v", s)
+	}
+	var sizes map[string]float64
+	if err := json.Unmarshal(s.Sizes, &sizes); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"population": 5, "parents": 2, "mutations": 1, "crossovers": 2, "mutation_prob": 0.3, "crossover_prob": 0.5}
+	if !maps.Equal(sizes, want) {
+		t.Errorf("sizes %v, want %v", sizes, want)
+	}
+	s.Params, s.Sizes = json.RawMessage(`{"population":5}`), nil
+	data, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"algorithm":"evolution","seed":1111,"iterations":2,"dominance":"standard","evolution":{"population":5}}`; string(data) != want {
+		t.Errorf("written back:\n%s\nwant\n%s", data, want)
 	}
 }

@@ -20,7 +20,7 @@ type Bounds struct {
 func (ri *RunInfo) Bounds() Bounds {
 	// search.Config.RunInfo stores MaxMemoryBytes/BytesPerMB; multiplying back is exact
 	// for every byte count a run can have.
-	return Bounds{MaxLatencyMS: ri.MaxLatencyMS, MaxMemoryBytes: int64(math.Round(ri.MaxMemoryMB * BytesPerMB))}
+	return Bounds{MaxLatencyMS: ri.Search.MaxLatencyMS, MaxMemoryBytes: int64(math.Round(ri.Search.MaxMemoryMB * BytesPerMB))}
 }
 
 // Admits reports whether r may be on a Pareto front: it ran (Feasible) and is within b.

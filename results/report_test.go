@@ -265,7 +265,7 @@ func TestCaption(t *testing.T) {
 	lts := *runs[1]
 	lts.Info.Protocol.LTSCompat = true
 	lts.Info.Protocol.Warmup = 2
-	lts.Info.Dominance = "strict"
+	lts.Info.Search.Dominance = "strict"
 	got = caption(&lts, plainCaption)
 	for _, want := range []string{"strict (LTS) dominance", "latency: mean of n = 40 samples after 2 warm-ups (LTS protocol)"} {
 		if !strings.Contains(got, want) {

@@ -161,7 +161,7 @@ func compareStrings(a, b string) int {
 // ctx.Err(). logf (nil: none) hears about each round.
 func Confirm(ctx context.Context, dir string, recs []results.Record, strict bool, bounds results.Bounds, m Measurer, opt ConfirmOptions, logf func(format string, args ...any)) (*ConfirmOutcome, error) {
 	if opt.Rounds < 1 {
-		return nil, fmt.Errorf("--confirm-rounds: must be at least 1 to confirm, got %d", opt.Rounds)
+		return nil, &bench.FieldError{Field: "rounds", Msg: fmt.Sprintf("must be at least 1 to confirm, got %d", opt.Rounds)}
 	}
 	if !(opt.Margin >= 0) {
 		return nil, fmt.Errorf("confirmation margin must be ≥ 0, got %v", opt.Margin)

@@ -1,8 +1,21 @@
 // Package search is LTS's search: the evolutionary algorithm of LiteTransformerSearch
-// (and a random baseline with the same budget), the Pareto front over decoder
-// parameters (↑), latency (↓) and memory (↓), bounds on the measured objectives, and
-// resuming a killed run from its archive. It proposes architectures and keeps the
-// records; a Measurer (the bench package on a device) measures them.
+// and a random baseline with the same budget, each a Proposer that proposes a
+// generation of architectures and observes their records; Run drives one over
+// iterations, measuring with a Measurer (the bench package on a device) and keeping
+// the records in a Store (results.Store: the run directory). The Pareto front over
+// decoder parameters (↑), latency (↓) and memory (↓) and the bounds on the measured
+// objectives are the results package's (results.ParetoFront, results.Bounds); search
+// keeps the front of what it has measured up to date as it goes. Resuming a killed run
+// replays its generations over the stored records; Confirm measures the final front
+// again.
+//
+// # Adding an algorithm
+//
+// Write one file with its parameters (a Params: validation and the Proposer it
+// starts) and its Proposer, and add one line to the algorithms map (algorithm.go)
+// giving its parameters for a search's Sizes. run.json keeps the parameters under the
+// algorithm's name in its "search" object, and CheckResume compares them field by
+// field.
 //
 // # What LTS does
 //
@@ -72,16 +85,19 @@
 //
 // # Determinism and resume
 //
-// The candidates of iteration i are a pure function of the seed, i, the records of
-// iterations before i and the usage counts those iterations left (see state). Run
-// with resume replays every iteration: it draws the candidates again and takes the
-// records already archived, in order, checking that each is the candidate drawn at its
+// The candidates of iteration i are a pure function of the seed, i and the records of
+// iterations before i (for the evolution, with the usage counts those iterations
+// left): what a Proposer promises. Run with a store that holds records (Store.Prior,
+// a resumed run) replays every iteration: it draws the candidates again and takes the
+// records already stored, in order, checking that each is the candidate drawn at its
 // position (by key; the candidate's own Arch is kept, so parents are the very values
 // the interrupted run had); then it measures the rest. run.json must agree on every
-// setting the candidates depend on (CheckResume). Candidates are kept in their
-// canonical form (their JSON, parsed back), so the Outcome and the archive agree.
+// setting the candidates depend on (CheckResume, which the caller runs before
+// anything is measured; a run.json from before the "search" object is read by the
+// sizes it recorded). Candidates are kept in their canonical form (their JSON, parsed
+// back), so the Outcome and the archive agree.
 //
 // --algorithm random spends the same budget (Config.Budget) on random samples, with
-// the same batch sizes per iteration, so the two can be compared iteration by
-// iteration.
+// the same batch sizes per iteration (RandomParams), so the two can be compared
+// iteration by iteration.
 package search

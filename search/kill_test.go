@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		if resume {
 			sleep = 5 * time.Millisecond
 		}
-		_, err := Run(context.Background(), cfg, &fakeMeasurer{Sleep: sleep, OOMBytes: oom}, dir, resume, nil)
+		_, err := runDir(context.Background(), cfg, &fakeMeasurer{Sleep: sleep, OOMBytes: oom}, dir, resume, nil)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -130,7 +130,7 @@ func testResumeAfterSIGKILL(t *testing.T, name string) {
 		t.Fatalf("killed search archived %d records; want between %d and the budget %d", n, killAt, cfg.Budget())
 	}
 	last := killed[n-1].Iteration
-	iterEnd := cfg.Population + last*cfg.offspring()
+	iterEnd := cfg.Population + last*cfg.Offspring()
 	t.Logf("killed after %d records (partial line %d bytes), in iteration %d which ends at record %d", n, partial, last, iterEnd)
 	if !slices.Equal(keysOf(killed), keysOf(want.Records[:n])) {
 		t.Fatal("the killed search's archive is not a prefix of the uninterrupted one")

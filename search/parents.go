@@ -24,15 +24,14 @@ var parentTolerance = parentLatencyTolerance
 // equal (tolerantDominates), in a noise-free order: decoder parameters, then key.
 // Under strict dominance (--lts-compat) it is LTS's: the run's exact front, ordered by
 // decoder parameters and key.
-func (st *state) parentFront() []results.Record {
+func (e *evolution) parentFront() []results.Record {
 	var front []results.Record
-	if st.cfg.Strict {
-		front = append(front, st.front...)
+	if e.front.strict {
+		front = append(front, e.front.front...)
 	} else {
-		bounds := st.cfg.Bounds()
 		var admitted []*results.Record
-		for i := range st.records {
-			if r := &st.records[i]; bounds.Admits(r) {
+		for i := range e.records {
+			if r := &e.records[i]; e.front.bounds.Admits(r) {
 				admitted = append(admitted, r)
 			}
 		}

@@ -141,12 +141,12 @@ func bruteFront(recs []results.Record, strict bool, b results.Bounds) []results.
 func measureAll(t *testing.T, s *fakeSpace, m *fakeMeasurer) []results.Record {
 	t.Helper()
 	var recs []results.Record
-	st := newState(Config{Space: s})
+	r := &runner{m: m}
 	for i, a := range s.enumerate() {
-		rec, _ := (&runner{st: st, m: m}).measure(t.Context(), 0, a)
+		rec, _ := r.measure(t.Context(), 0, a)
 		rec.Seq = i
 		recs = append(recs, rec)
-		st.records = append(st.records, rec)
+		r.records = append(r.records, rec)
 	}
 	return recs
 }
@@ -186,16 +186,18 @@ func TestIncrementalFrontEqualsFull(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, strict := range []bool{false, true} {
 		cfg := Config{Strict: strict, MaxLatencyMS: 8}
-		st := newState(cfg)
+		f := frontier{strict: strict, bounds: cfg.Bounds()}
+		var recs []results.Record
 		for i := range 400 {
 			// Few distinct values, so ties are common.
 			r := point(i, int64(rng.IntN(6)), float64(rng.IntN(10)+1), int64(rng.IntN(6)+1))
 			r.Key = string(rune(0x100 + i))
 			r.Feasible = rng.IntN(10) > 0
-			st.add(r)
-			want := results.ParetoFront(st.records, strict, cfg.Bounds())
-			if !slices.Equal(keysOf(st.front), keysOf(want)) {
-				t.Fatalf("strict=%v after %d records: incremental front %v, full %v", strict, i+1, keysOf(st.front), keysOf(want))
+			f.add(r)
+			recs = append(recs, r)
+			want := results.ParetoFront(recs, strict, cfg.Bounds())
+			if !slices.Equal(keysOf(f.front), keysOf(want)) {
+				t.Fatalf("strict=%v after %d records: incremental front %v, full %v", strict, i+1, keysOf(f.front), keysOf(want))
 			}
 		}
 	}

@@ -29,7 +29,7 @@ func TestRealSpaceCovered(t *testing.T) {
 	if !size.IsInt64() || size.Int64() != 26 {
 		t.Fatalf("tiny space size %v, want 26", size)
 	}
-	for _, alg := range []string{Evolution, Random} {
+	for _, alg := range Algorithms() {
 		cfg := smallConfig(s, alg)
 		cfg.Population, cfg.Parents, cfg.Mutations, cfg.Crossovers = 40, 10, 15, 15
 		m := &fakeMeasurer{OOMBytes: 2_000_000}
@@ -74,7 +74,7 @@ func TestRealSpaceStopAndResume(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	_, err = Run(ctx, cfg, &cancelAfter{fakeMeasurer: fakeMeasurer{OOMBytes: oom}, n: 27, cancel: cancel}, dir, false, nil)
+	_, err = runDir(ctx, cfg, &cancelAfter{fakeMeasurer: fakeMeasurer{OOMBytes: oom}, n: 27, cancel: cancel}, dir, false, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("stopped run: %v", err)
 	}

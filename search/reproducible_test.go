@@ -97,7 +97,7 @@ func TestTolerantDominates(t *testing.T) {
 func TestParentFront(t *testing.T) {
 	cfg := smallConfig(tinySpace(), Evolution)
 	cfg.MaxLatencyMS = 50
-	st := newState(cfg)
+	e := EvolutionParams(cfg.Sizes).Proposer(cfg).(*evolution)
 	for i, r := range []results.Record{
 		{Key: "d", DecoderParams: 30, LatencyMS: 30, MemoryBytes: 9, Feasible: true},
 		{Key: "c", DecoderParams: 20, LatencyMS: 21, MemoryBytes: 5, Feasible: true},
@@ -108,10 +108,10 @@ func TestParentFront(t *testing.T) {
 		{Key: "g", DecoderParams: 99, Feasible: false},
 	} {
 		r.Seq = i
-		st.add(r)
+		e.Observe(&r)
 	}
 	var got []string
-	for _, r := range st.parentFront() {
+	for _, r := range e.parentFront() {
 		got = append(got, r.Key)
 	}
 	if want := []string{"e", "b", "c", "d"}; !slices.Equal(got, want) {

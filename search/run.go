@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/internal/progress"
@@ -44,13 +41,13 @@ type Progress interface {
 
 // Outcome is what a search did.
 type Outcome struct {
-	// Records is the whole archive in order, records resumed from it included.
+	// Records is every record of the store in order, those resumed included.
 	Records []results.Record
-	// Front is results.ParetoFront(Records) under the run's dominance and bounds: what
-	// DIR/pareto.jsonl holds.
+	// Front is results.ParetoFront(Records) under the run's dominance and bounds: the
+	// front last written to the store.
 	Front      []results.Record
 	Iterations int // iterations completed
-	Resumed    int // records taken over from the archive (--resume)
+	Resumed    int // records taken over from the store (a resumed run)
 	Measured   int // architectures measured by this call
 	Infeasible int // records in Records that could not run
 	// Stopped: the context ended the search early (Run also returns an error wrapping
@@ -61,45 +58,37 @@ type Outcome struct {
 	Exhausted bool
 }
 
-// Run searches cfg.Space, measuring with m, and keeps DIR/archive.jsonl and
-// DIR/pareto.jsonl (DIR must exist; run.json is the caller's, see Config.RunInfo).
+// Run searches cfg.Space with cfg's algorithm, measuring with m and keeping every
+// record in store (see Store; results.OpenStore keeps a run directory).
 //
-// Each record is appended to the archive the moment it is measured; pareto.jsonl is
-// replaced (atomically) after each iteration and when the search ends or stops. An
-// architecture whose measurement fails is recorded as infeasible, with its error, and
-// the search goes on. When ctx ends, Run writes what it has and returns the Outcome so
-// far with an error wrapping ctx.Err().
+// Each record is appended to the store the moment it is measured; the front is
+// written after each iteration and when the search ends or stops. An architecture
+// whose measurement fails is recorded as infeasible, with its error, and the search
+// goes on. When ctx ends, Run writes what it has and returns the Outcome so far with
+// an error wrapping ctx.Err().
 //
-// With resume, Run first checks DIR/run.json against cfg (CheckResume), then replays
-// the search over the archive: each iteration's candidates are drawn again and those
-// already archived take their values from it, so nothing is measured twice and the
-// random stream is the one the interrupted run used. A partial last line (a process
-// killed while writing) is dropped and that architecture measured again. An archive
-// that is not the prefix of what cfg proposes is an error. Without resume, a non-empty
-// archive in DIR is an error.
-func Run(ctx context.Context, cfg Config, m Measurer, dir string, resume bool, prog Progress) (*Outcome, error) {
+// A store that holds records already (store.Prior: a resumed run) is replayed: each
+// iteration's candidates are drawn again and those already stored take their values
+// from it, so nothing is measured twice and the random stream is the one the
+// interrupted run used. Stored records that are not the prefix of what cfg proposes
+// are an error. The caller checks run.json's settings first (CheckResume).
+func Run(ctx context.Context, cfg Config, m Measurer, store Store, prog Progress) (*Outcome, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if m == nil {
-		return nil, errors.New("search: no measurer")
+	if m == nil || store == nil {
+		return nil, errors.New("search: no measurer or no store")
 	}
 	if prog == nil {
 		prog = nopProgress{}
 	}
-	prior, partial, err := readPrior(dir, cfg, resume)
-	if err != nil {
-		return nil, err
+	if n := store.Dropped(); n > 0 {
+		prog.Logf("%s: dropped a partial last line (%d bytes) left by an interrupted write; that architecture is measured again", store.Name(), n)
 	}
-	ar, err := results.OpenArchive(dir)
-	if err != nil {
-		return nil, err
+	r := &runner{
+		cfg: cfg, m: m, prog: prog, store: store, prior: store.Prior(),
+		prop: cfg.Params().Proposer(cfg), front: frontier{strict: cfg.Strict, bounds: cfg.Bounds()},
 	}
-	defer ar.Close()
-	if partial > 0 {
-		prog.Logf("%s: dropped a partial last line (%d bytes) left by an interrupted write; that architecture is measured again", ar.Path(), partial)
-	}
-	r := &runner{cfg: cfg, m: m, dir: dir, prog: prog, ar: ar, prior: prior, st: newState(cfg)}
 	out, err := r.run(ctx)
 	if r.started {
 		prog.Finish()
@@ -111,107 +100,114 @@ func Run(ctx context.Context, cfg Config, m Measurer, dir string, resume bool, p
 type runner struct {
 	cfg     Config
 	m       Measurer
-	dir     string
 	prog    Progress
-	ar      *results.Archive
-	prior   []results.Record // the archive as Run found it
-	st      *state
+	store   Store
+	prior   []results.Record // the store's records as Run found them
+	prop    Proposer
+	records []results.Record // every record so far, in store order
+	front   frontier
 	started bool // Progress.Start was called
 	out     Outcome
 }
 
 func (r *runner) run(ctx context.Context) (*Outcome, error) {
-	cfg, st := r.cfg, r.st
+	cfg := r.cfg
 	r.out.Resumed = len(r.prior)
 	for it := 0; it < cfg.Iterations; it++ {
-		p, err := st.propose(it)
+		g, err := r.prop.Propose(it)
 		if err != nil {
 			return r.finish(err)
 		}
-		if len(p.cands) == 0 {
+		if len(g.Candidates) == 0 {
 			r.out.Exhausted = true
 			r.prog.Logf("iteration %d/%d: no new valid architecture in %d draws in a row; the space is exhausted, stopping with %d of %d architectures measured",
-				it+1, cfg.Iterations, maxMisses, len(st.records), cfg.Budget())
+				it+1, cfg.Iterations, maxMisses, len(r.records), cfg.Budget())
 			break
 		}
 		measured := 0 // by this call, in this iteration
-		for _, a := range p.cands {
-			if n := len(st.records); n < len(r.prior) {
+		for _, a := range g.Candidates {
+			if n := len(r.records); n < len(r.prior) {
 				if err := r.replay(it, a); err != nil {
 					return r.finish(err)
 				}
 				continue
 			}
 			if !r.started {
-				r.prog.Start(st.status(it))
+				r.prog.Start(r.status(it))
 				r.started = true
 			}
 			if measured == 0 {
-				r.note(it, p)
+				r.note(it, g)
 			}
 			rec, stopped := r.measure(ctx, it, a)
 			if stopped {
 				r.out.Stopped = true
 				return r.finish(fmt.Errorf("search stopped in iteration %d/%d with %d of %d architectures measured; --resume continues it: %w",
-					it+1, cfg.Iterations, len(st.records), cfg.Budget(), ctx.Err()))
+					it+1, cfg.Iterations, len(r.records), cfg.Budget(), ctx.Err()))
 			}
-			if err := r.ar.Append(rec); err != nil {
+			if err := r.store.Append(rec); err != nil {
 				return r.finish(err)
 			}
-			st.add(rec)
+			r.observe(rec)
 			r.out.Measured++
 			measured++
 			if !rec.Feasible {
 				r.prog.Logf("%s: infeasible: %s", rec.Key, rec.Error)
 			}
-			r.prog.Measured(st.status(it))
+			r.prog.Measured(r.status(it))
 		}
 		r.out.Iterations = it + 1
 		if measured > 0 {
-			if err := r.writeFront(); err != nil {
+			if err := r.store.WriteFront(r.front.front); err != nil {
 				return r.finish(err)
 			}
-			r.prog.IterationDone(st.status(it))
+			r.prog.IterationDone(r.status(it))
 		}
 	}
-	if n := len(st.records); n < len(r.prior) {
+	if n := len(r.records); n < len(r.prior) {
 		return r.finish(fmt.Errorf("%s: holds %d records, more than the %d these settings propose (other --iterations or sizes than the run it continues?)",
-			r.ar.Path(), len(r.prior), n))
+			r.store.Name(), len(r.prior), n))
 	}
 	return r.finish(nil)
 }
 
+// observe takes rec (measured now or replayed) into the records, the front and the
+// proposer's view.
+func (r *runner) observe(rec results.Record) {
+	r.records = append(r.records, rec)
+	r.front.add(rec)
+	r.prop.Observe(&rec)
+}
+
+func (r *runner) status(it int) progress.Status {
+	return progress.Status{Iteration: it + 1, Iterations: r.cfg.Iterations, Measured: len(r.records), FrontSize: len(r.front.front)}
+}
+
 // note logs why an iteration proposes fewer or other candidates than usual.
-func (r *runner) note(it int, p *proposal) {
-	cfg := r.cfg
-	switch {
-	case p.noParents:
-		r.prog.Logf("iteration %d/%d: no architecture measured so far is feasible within the bounds, so there are no parents; drawing at random",
-			it+1, cfg.Iterations)
-	case it > 0 && cfg.Algorithm == Evolution && p.offspring < p.want:
-		r.prog.Logf("iteration %d/%d: the parents gave only %d of %d new offspring in %d draws in a row; random samples fill the rest",
-			it+1, cfg.Iterations, p.offspring, p.want, maxMisses)
+func (r *runner) note(it int, g *Generation) {
+	if g.Note != "" {
+		r.prog.Logf("iteration %d/%d: %s", it+1, r.cfg.Iterations, g.Note)
 	}
-	if len(p.cands) < p.want {
+	if len(g.Candidates) < g.Want {
 		r.prog.Logf("iteration %d/%d: only %d of %d new valid architectures found; the space is nearly exhausted",
-			it+1, cfg.Iterations, len(p.cands), p.want)
+			it+1, r.cfg.Iterations, len(g.Candidates), g.Want)
 	}
 }
 
 // replay takes the next archived record as the measurement of candidate a, checking
 // that the archive holds what this run proposes at that position.
 func (r *runner) replay(it int, a *space.Arch) error {
-	n := len(r.st.records)
+	n := len(r.records)
 	rec := r.prior[n]
 	key := a.Key()
 	if rec.Key != key || rec.Iteration != it || rec.Seq != n {
 		return fmt.Errorf("%s: record %d (seq %d, iteration %d, %s) is not what these settings propose there (iteration %d, %s): the archive comes from another seed, space, algorithm or sizes",
-			r.ar.Path(), n+1, rec.Seq, rec.Iteration, rec.Key, it, key)
+			r.store.Name(), n+1, rec.Seq, rec.Iteration, rec.Key, it, key)
 	}
 	// The key names the model exactly; take the canonical arch and recount the
 	// parameters, so only the measured values come from the file.
 	rec.Arch, rec.DecoderParams = a, a.DecoderParams()
-	r.st.add(rec)
+	r.observe(rec)
 	return nil
 }
 
@@ -221,7 +217,7 @@ func (r *runner) measure(ctx context.Context, it int, a *space.Arch) (rec result
 	if ctx.Err() != nil {
 		return rec, true
 	}
-	rec = r.st.record(it, a)
+	rec = results.Record{Seq: len(r.records), Iteration: it, Key: a.Key(), Arch: a, DecoderParams: a.DecoderParams()}
 	meas, err := r.m.Measure(ctx, a)
 	if err != nil && ctx.Err() != nil {
 		// Cut short by the end of the run, not a property of a.
@@ -240,45 +236,20 @@ func (r *runner) measure(ctx context.Context, it int, a *space.Arch) (rec result
 	return rec, false
 }
 
-func (r *runner) writeFront() error {
-	return results.WriteJSONL(filepath.Join(r.dir, results.ParetoFile), r.st.front)
-}
-
 // finish writes the front of what was measured and fills the Outcome; err passes
 // through (joined with a failure to write the front).
 func (r *runner) finish(err error) (*Outcome, error) {
-	st := r.st
-	if len(st.records) > 0 {
-		if werr := r.writeFront(); werr != nil {
+	if len(r.records) > 0 {
+		if werr := r.store.WriteFront(r.front.front); werr != nil {
 			err = errors.Join(err, werr)
 		}
 	}
-	r.out.Records, r.out.Front, r.out.Infeasible = st.records, st.front, results.CountInfeasible(st.records)
+	r.out.Records, r.out.Front, r.out.Infeasible = r.records, r.front.front, results.CountInfeasible(r.records)
 	if err == nil {
 		r.prog.Logf("search done: %d architectures (%d measured now, %d resumed, %d infeasible), front %d",
-			len(st.records), r.out.Measured, r.out.Resumed, r.out.Infeasible, len(st.front))
+			len(r.records), r.out.Measured, r.out.Resumed, r.out.Infeasible, len(r.front.front))
 	}
 	return &r.out, err
-}
-
-// readPrior is the archive a resumed run continues (nil for a fresh run) and the size
-// of a partial last line dropped from it.
-func readPrior(dir string, cfg Config, resume bool) ([]results.Record, int, error) {
-	path := filepath.Join(dir, results.ArchiveFile)
-	if !resume {
-		if st, err := os.Stat(path); err == nil && st.Size() > 0 {
-			return nil, 0, fmt.Errorf("%s: already holds a search; pass --resume to continue it or choose another --out", path)
-		}
-		return nil, 0, nil
-	}
-	if err := CheckResume(dir, cfg); err != nil {
-		return nil, 0, err
-	}
-	recs, partial, err := results.ReadArchive(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, 0, nil
-	}
-	return recs, partial, err
 }
 
 type nopProgress struct{}

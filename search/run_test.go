@@ -2,8 +2,10 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/internal/progress"
 	"github.com/ltsbench/ltsbench/results"
 	"github.com/ltsbench/ltsbench/space"
@@ -73,9 +76,32 @@ func readFront(t *testing.T, dir string) []results.Record {
 	return recs
 }
 
+// runDir is Run on the run directory dir, as ltsbench run does it: with resume, the
+// settings checked against dir/run.json when there is one; the archive and front kept
+// by results.OpenStore.
+func runDir(ctx context.Context, cfg Config, m Measurer, dir string, resume bool, p Progress) (*Outcome, error) {
+	if resume {
+		info, err := results.ReadRunInfo(dir)
+		switch {
+		case err == nil:
+			if err := CheckResume(info, cfg); err != nil {
+				return nil, err
+			}
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, err
+		}
+	}
+	store, err := results.OpenStore(dir, resume)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	return Run(ctx, cfg, m, store, p)
+}
+
 func run(t *testing.T, cfg Config, m Measurer, dir string, resume bool, p Progress) *Outcome {
 	t.Helper()
-	out, err := Run(t.Context(), cfg, m, dir, resume, p)
+	out, err := runDir(t.Context(), cfg, m, dir, resume, p)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -98,27 +124,42 @@ func TestPaperConfig(t *testing.T) {
 	}
 }
 
-func TestValidateNamesTheFlag(t *testing.T) {
-	for flag, mod := range map[string]func(*Config){
-		"--algorithm":      func(c *Config) { c.Algorithm = "anneal" },
-		"--iterations":     func(c *Config) { c.Iterations = 0 },
-		"--population":     func(c *Config) { c.Population = 99 },
-		"--mutation-prob":  func(c *Config) { c.MutationProb = 1.5 },
-		"--crossover-prob": func(c *Config) { c.CrossoverProb = -0.1 },
-		"--max-latency-ms": func(c *Config) { c.MaxLatencyMS = -1 },
-		"--max-memory-mb":  func(c *Config) { c.MaxMemoryBytes = -1 },
-		"--parents":        func(c *Config) { c.Parents, c.Mutations = 0, 60 },
-		"search space":     func(c *Config) { c.Space = nil },
+func TestValidateNamesTheField(t *testing.T) {
+	for field, mod := range map[string]func(*Config){
+		"algorithm":      func(c *Config) { c.Algorithm = "anneal" },
+		"iterations":     func(c *Config) { c.Iterations = 0 },
+		"population":     func(c *Config) { c.Population = 99 },
+		"mutation_prob":  func(c *Config) { c.MutationProb = 1.5 },
+		"crossover_prob": func(c *Config) { c.CrossoverProb = -0.1 },
+		"max_latency_ms": func(c *Config) { c.MaxLatencyMS = -1 },
+		"max_memory_mb":  func(c *Config) { c.MaxMemoryBytes = -1 },
+		"parents":        func(c *Config) { c.Parents, c.Mutations = 0, 60 },
+		"mutations":      func(c *Config) { c.Parents, c.Mutations, c.Crossovers = 100, 0, 0 },
 	} {
 		c := PaperConfig(tinySpace())
 		mod(&c)
 		err := c.Validate()
-		if err == nil || !strings.Contains(err.Error(), flag) {
-			t.Errorf("%s: Validate() = %v, want an error naming it", flag, err)
+		var fe *bench.FieldError
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: Validate() = %v, want a FieldError on it", field, err)
 		}
-		if _, rerr := Run(t.Context(), c, &fakeMeasurer{}, t.TempDir(), false, nil); rerr == nil {
-			t.Errorf("%s: Run accepted the bad config", flag)
+		// Every field named is one of run.json's (so that a command line can map it).
+		bounded := PaperConfig(tinySpace())
+		bounded.MaxLatencyMS, bounded.MaxMemoryBytes = 1, results.BytesPerMB
+		info, _ := bounded.Info()
+		data, _ := json.Marshal(info)
+		for _, f := range append([]string{field}, fe.Related...) {
+			if !strings.Contains(string(data), `"`+f+`":`) {
+				t.Errorf("%s: field %q is not in run.json's search object %s", field, f, data)
+			}
 		}
+		if _, rerr := runDir(t.Context(), c, &fakeMeasurer{}, t.TempDir(), false, nil); rerr == nil {
+			t.Errorf("%s: Run accepted the bad config", field)
+		}
+	}
+	c := PaperConfig(nil)
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "search space") {
+		t.Errorf("no space: Validate() = %v", err)
 	}
 }
 
@@ -126,7 +167,7 @@ func TestValidateNamesTheFlag(t *testing.T) {
 // architecture twice and never one the space rejects; the files say what the Outcome
 // says.
 func TestBudgetBatchesNoDuplicates(t *testing.T) {
-	for _, alg := range []string{Evolution, Random} {
+	for _, alg := range Algorithms() {
 		t.Run(alg, func(t *testing.T) {
 			s := wideSpace()
 			cfg := smallConfig(s, alg)
@@ -186,7 +227,7 @@ func TestBudgetBatchesNoDuplicates(t *testing.T) {
 func TestSearchCoversSmallSpace(t *testing.T) {
 	s := tinySpace()
 	all := measureAll(t, s, &fakeMeasurer{OOMBytes: 1_800_000})
-	for _, alg := range []string{Evolution, Random} {
+	for _, alg := range Algorithms() {
 		for _, strict := range []bool{false, true} {
 			cfg := smallConfig(s, alg)
 			cfg.Population, cfg.Parents, cfg.Mutations, cfg.Crossovers = 40, 10, 15, 15
@@ -313,7 +354,7 @@ func TestStopAndResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	m := &cancelAfter{fakeMeasurer: fakeMeasurer{OOMBytes: 5_000_000}, n: 23, cancel: cancel}
-	out, err := Run(ctx, cfg, m, dir, false, nil)
+	out, err := runDir(ctx, cfg, m, dir, false, nil)
 	if !errors.Is(err, context.Canceled) || out == nil || !out.Stopped || !strings.Contains(err.Error(), "--resume") {
 		t.Fatalf("stopped run: outcome %v, error %v", out, err)
 	}
@@ -352,8 +393,8 @@ func TestFreshRunRefusesArchive(t *testing.T) {
 	cfg.Iterations = 1
 	dir := t.TempDir()
 	run(t, cfg, &fakeMeasurer{}, dir, false, nil)
-	_, err := Run(t.Context(), cfg, &fakeMeasurer{}, dir, false, nil)
-	if err == nil || !strings.Contains(err.Error(), "--resume") {
+	_, err := runDir(t.Context(), cfg, &fakeMeasurer{}, dir, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "already holds a search") {
 		t.Errorf("second fresh run into one directory: %v", err)
 	}
 	// Resume with no archive starts from scratch.
@@ -368,7 +409,10 @@ func TestResumeRefusesOtherSettings(t *testing.T) {
 	cfg := smallConfig(wideSpace(), Evolution)
 	cfg.Iterations = 3
 	dir := t.TempDir()
-	info := cfg.RunInfo()
+	info, err := cfg.RunInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
 	info.Device = "cpu"
 	if err := results.WriteRunInfo(dir, &info); err != nil {
 		t.Fatal(err)
@@ -377,19 +421,19 @@ func TestResumeRefusesOtherSettings(t *testing.T) {
 
 	other := cfg
 	other.Seed, other.Strict = 7, true
-	_, err := Run(t.Context(), other, &fakeMeasurer{}, dir, true, nil)
+	_, err = runDir(t.Context(), other, &fakeMeasurer{}, dir, true, nil)
 	if err == nil || !strings.Contains(err.Error(), "seed 1111 there, 7 here") || !strings.Contains(err.Error(), "dominance standard there, strict here") {
 		t.Errorf("resume with another seed and dominance: %v", err)
 	}
 
 	os.Remove(filepath.Join(dir, results.RunFile))
-	_, err = Run(t.Context(), other, &fakeMeasurer{}, dir, true, nil)
+	_, err = runDir(t.Context(), other, &fakeMeasurer{}, dir, true, nil)
 	if err == nil || !strings.Contains(err.Error(), "not what these settings propose") {
 		t.Errorf("resume with another seed, no run.json: %v", err)
 	}
 	shorter := cfg
 	shorter.Iterations = 2
-	_, err = Run(t.Context(), shorter, &fakeMeasurer{}, dir, true, nil)
+	_, err = runDir(t.Context(), shorter, &fakeMeasurer{}, dir, true, nil)
 	if err == nil || !strings.Contains(err.Error(), "more than the") {
 		t.Errorf("resume with fewer iterations, no run.json: %v", err)
 	}
@@ -400,23 +444,21 @@ func TestCheckResumeComparesSpace(t *testing.T) {
 	sp := &space.Space{Backbone: space.GPT2, NLayer: space.Range{Min: 2, Max: 8, Step: 1}, DModel: space.Range{Min: 128, Max: 512, Step: 64},
 		DInner: space.Range{Min: 256, Max: 2048, Step: 64}, NHead: []int{2, 4, 8}, NToken: 50257, TgtLen: 192, DInnerMinRatio: 1.7}
 	cfg := PaperConfig(sp)
-	dir := t.TempDir()
-	info := cfg.RunInfo()
-	info.Device = "cpu"
-	if err := results.WriteRunInfo(dir, &info); err != nil {
+	info, err := cfg.RunInfo()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckResume(dir, cfg); err != nil {
+	if err := CheckResume(&info, cfg); err != nil {
 		t.Errorf("same settings: %v", err)
 	}
 	sp2 := *sp
 	sp2.NHead = []int{2, 4}
-	if err := CheckResume(dir, PaperConfig(&sp2)); err == nil || !strings.Contains(err.Error(), "space") {
+	if err := CheckResume(&info, PaperConfig(&sp2)); err == nil || !strings.Contains(err.Error(), "space") {
 		t.Errorf("other space: %v", err)
 	}
 	bounded := cfg
 	bounded.MaxMemoryBytes = 300 * results.BytesPerMB
-	if err := CheckResume(dir, bounded); err == nil || !strings.Contains(err.Error(), "max_memory_mb 0 there, 300 here") {
+	if err := CheckResume(&info, bounded); err == nil || !strings.Contains(err.Error(), "max_memory_mb 0 there, 300 here") {
 		t.Errorf("other memory bound: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ltsbench/ltsbench/bench"
 	"github.com/urfave/cli/v2"
 )
 
@@ -29,6 +30,39 @@ func (u usageError) Unwrap() error { return u.err }
 // usagef returns a usage error (exit status 2).
 func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
+}
+
+// settingFlags are the flags of the settings whose flag is not their JSON field with
+// "-" for "_" (bench.Protocol's, search.Config's); settings without a flag are absent
+// from flagless.
+var (
+	settingFlags = map[string]string{"min_time_s": "--min-time", "max_time_s": "--max-time", "tf32": "--math", "rounds": "--confirm-rounds"}
+	flagless     = map[string]bool{"statistic": true}
+)
+
+// flagOf is the flag that sets a library's setting field ("seq_len": "--seq-len").
+func flagOf(field string) string {
+	if f, ok := settingFlags[field]; ok {
+		return f
+	}
+	if flagless[field] {
+		return field
+	}
+	return "--" + strings.ReplaceAll(field, "_", "-")
+}
+
+// flagError is the usage error of a bad setting: a *bench.FieldError (bench's and
+// search's validation) is said with the flags that set the fields it names.
+func flagError(err error) error {
+	var fe *bench.FieldError
+	if !errors.As(err, &fe) {
+		return usageError{err}
+	}
+	msg := fe.Msg
+	for _, f := range fe.Related {
+		msg = regexp.MustCompile(`\b`+regexp.QuoteMeta(f)+`\b`).ReplaceAllLiteralString(msg, flagOf(f))
+	}
+	return usagef("%s: %s", flagOf(fe.Field), msg)
 }
 
 // env carries the writers of one invocation to the commands.

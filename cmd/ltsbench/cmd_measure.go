@@ -98,7 +98,7 @@ func measureAction(c *cli.Context) error {
 		return fmt.Errorf("--arch: %w", err)
 	}
 	if _, err := p.Resolve(a); err != nil {
-		return usagef("%v", err)
+		return flagError(err)
 	}
 
 	be, err := backend.Open(dev, backend.Options{Threads: p.Threads, TF32: p.TF32, NoGraph: p.NoGraph})
@@ -174,7 +174,7 @@ func measureProtocol(c *cli.Context) (bench.Protocol, error) {
 		p = p.WithLTSCompat()
 	}
 	if err := p.Validate(); err != nil {
-		return p, usagef("%v", err)
+		return p, flagError(err)
 	}
 	return p, nil
 }

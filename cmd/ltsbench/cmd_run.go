@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ltsbench/ltsbench/backend"
@@ -42,7 +43,7 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to measure: cpu or cuda:N"},
 		&cli.StringFlag{Name: "out", Usage: "run `DIR` (created if missing)"},
 		&cli.StringFlag{Name: "budget", Value: "paper", Usage: "search size: paper or quick"},
-		&cli.StringFlag{Name: "algorithm", Value: search.Evolution, Usage: "evolution (LTS) or random (the same budget of random samples)"},
+		&cli.StringFlag{Name: "algorithm", Value: search.Evolution, Usage: "search algorithm: " + strings.Join(search.Algorithms(), ", ") + " (evolution is LTS's; random spends its budget on random samples)"},
 		&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the search, the weights and the token ids"},
 		&cli.IntFlag{Name: "iterations", Usage: "search iterations (paper 30, quick 4)"},
 		&cli.IntFlag{Name: "population", Usage: "population size = parents + mutations + crossovers (paper 100, quick 20)"},
@@ -64,7 +65,10 @@ var quickBudget = struct {
 	iterations, population, parents, mutations, crossovers int
 	seqLen, warmup, minSamples, maxSamples                 int
 	minTime, maxTime                                       time.Duration
-}{4, 20, 4, 8, 8, 64, 1, 3, 10, 0, 5 * time.Second}
+}{
+	iterations: 4, population: 20, parents: 4, mutations: 8, crossovers: 8,
+	seqLen: 64, warmup: 1, minSamples: 3, maxSamples: 10, minTime: 0, maxTime: 5 * time.Second,
+}
 
 // runConfig reads the search settings: the budget's, then the explicit flags.
 func runConfig(c *cli.Context, s *space.Space) (search.Config, error) {
@@ -76,12 +80,7 @@ func runConfig(c *cli.Context, s *space.Space) (search.Config, error) {
 	default:
 		return cfg, usagef("--budget: %q is not paper or quick", c.String("budget"))
 	}
-	switch a := c.String("algorithm"); a {
-	case search.Evolution, search.Random:
-		cfg.Algorithm = a
-	default:
-		return cfg, usagef("--algorithm: %q is not evolution or random", a)
-	}
+	cfg.Algorithm = c.String("algorithm")
 	cfg.Seed = c.Uint64("seed")
 	for _, f := range []struct {
 		name string
@@ -99,16 +98,14 @@ func runConfig(c *cli.Context, s *space.Space) (search.Config, error) {
 	}
 	cfg.Strict = c.Bool("lts-compat")
 	cfg.MaxLatencyMS = c.Float64("max-latency-ms")
-	if cfg.MaxLatencyMS < 0 {
-		return cfg, usagef("--max-latency-ms: want ≥ 0, got %g", cfg.MaxLatencyMS)
-	}
 	maxMB := c.Float64("max-memory-mb")
 	if maxMB < 0 {
-		return cfg, usagef("--max-memory-mb: want ≥ 0, got %g", maxMB)
+		// Said in MiB, as given: MaxMemoryBytes would be a rounded byte count.
+		return cfg, usagef("--max-memory-mb: must be ≥ 0 (0: no bound), got %g", maxMB)
 	}
 	cfg.MaxMemoryBytes = int64(maxMB * results.BytesPerMB)
 	if err := cfg.Validate(); err != nil {
-		return cfg, usagef("%v", err)
+		return cfg, flagError(err)
 	}
 	return cfg, nil
 }
@@ -133,7 +130,7 @@ func runProtocol(c *cli.Context) (bench.Protocol, error) {
 	set("min-time", func() { p.MinTimeS = q.minTime.Seconds() })
 	set("max-time", func() { p.MaxTimeS = q.maxTime.Seconds() })
 	if err := p.Validate(); err != nil {
-		return p, usagef("%v", err)
+		return p, flagError(err)
 	}
 	return p, nil
 }
@@ -217,8 +214,8 @@ func runAction(c *cli.Context) error {
 			return err
 		}
 		defer lock.Unlock()
-		if err := search.CheckResume(dir, cfg); err != nil {
-			return usageError{err}
+		if err := search.CheckResume(prior, cfg); err != nil {
+			return usagef("%s: %v", filepath.Join(dir, results.RunFile), err)
 		}
 		if proto, metric, dev, err = resumeSettings(c, dir, prior, proto, metric, dev); err != nil {
 			return err
@@ -252,7 +249,10 @@ func runAction(c *cli.Context) error {
 		if _, err := os.Stat(filepath.Join(dir, results.ArchiveFile)); err == nil {
 			return fmt.Errorf("--out: %s already holds a run; continue it with --resume or choose another DIR", dir)
 		}
-		ri := cfg.RunInfo()
+		ri, err := cfg.RunInfo()
+		if err != nil {
+			return err
+		}
 		ri.Command = commandLine(c)
 		ri.Device = dev.String()
 		ri.MemoryMetric = metric
@@ -275,7 +275,12 @@ func runAction(c *cli.Context) error {
 	}
 	prog := progress.New(e.stderr, cfg.Budget())
 	m := &benchMeasurer{be: be, proto: proto, seed: cfg.Seed, metric: metric}
-	out, runErr := search.Run(e.ctx, cfg, m, dir, resume, prog)
+	store, err := results.OpenStore(dir, resume)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	out, runErr := search.Run(e.ctx, cfg, m, store, prog)
 	if out == nil {
 		return runErr
 	}

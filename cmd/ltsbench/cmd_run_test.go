@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/results"
 )
 
@@ -63,7 +65,7 @@ func TestRunSearchesAndReports(t *testing.T) {
 					t.Errorf("%s: decoder params %d, want %d", r.Key, r.DecoderParams, r.Arch.DecoderParams())
 				}
 			}
-			if run.Info.Device != "cpu" || run.Info.Seed != 1111 || run.Info.MemoryMetric != "alloc_peak_bytes" || run.Info.Environment.OS == "" {
+			if run.Info.Device != "cpu" || run.Info.Search.Seed != 1111 || run.Info.MemoryMetric != "alloc_peak_bytes" || run.Info.Environment.OS == "" {
 				t.Errorf("run.json: %+v", run.Info)
 			}
 			if backbone == "transformer_xl" && run.Archive[0].Result.Protocol.MemLen != 8 {
@@ -211,5 +213,28 @@ func TestRunRaceOnOneDirectory(t *testing.T) {
 	recs, partial, err := results.ReadArchive(filepath.Join(run, results.ArchiveFile))
 	if err != nil || partial != 0 || len(recs) != 7 {
 		t.Errorf("archive after the race: %v, partial %d, %d records (want 7)", err, partial, len(recs))
+	}
+}
+
+// A library's field error is said with the flags: the field and the fields its
+// message names; a setting with no flag keeps its name, other errors pass unchanged.
+func TestFlagError(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&bench.FieldError{Field: "max_time_s", Msg: "0.5s is below min_time_s 1s", Related: []string{"min_time_s"}}, "--max-time: 0.5s is below --min-time 1s"},
+		{&bench.FieldError{Field: "population", Msg: "7 is not parents + mutations = 1 + 2", Related: []string{"parents", "mutations"}}, "--population: 7 is not --parents + --mutations = 1 + 2"},
+		{&bench.FieldError{Field: "tf32", Msg: "no"}, "--math: no"},
+		{&bench.FieldError{Field: "rounds", Msg: "must be at least 1"}, "--confirm-rounds: must be at least 1"},
+		{&bench.FieldError{Field: "statistic", Msg: `"mode" is not median or mean`}, `statistic: "mode" is not median or mean`},
+		{fmt.Errorf("wrapped: %w", &bench.FieldError{Field: "seq_len", Msg: "too long"}), "--seq-len: too long"},
+		{errors.New("plain"), "plain"},
+	} {
+		err := flagError(tc.err)
+		var u usageError
+		if err.Error() != tc.want || !errors.As(err, &u) {
+			t.Errorf("flagError(%v) = %v, want the usage error %q", tc.err, err, tc.want)
+		}
 	}
 }
