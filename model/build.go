@@ -43,13 +43,12 @@ func Build(a *space.Arch, s Shape, o BuildOptions) (*Graph, error) {
 	if err := checkShape(a, &s); err != nil {
 		return nil, fmt.Errorf("build %s: %w", a.ModelType(), err)
 	}
-	b := newBuilder(a, s, o)
-	switch a.Backbone {
-	case space.TransformerXL:
-		b.transformerXL()
-	default:
-		b.gpt2()
+	def, err := definitionOf(a)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
 	}
+	b := newBuilder(a, def, s, o)
+	def.build(b)
 	if err := Plan(b.g); err != nil {
 		return nil, fmt.Errorf("build %s: %w", a.ModelType(), err)
 	}
@@ -58,16 +57,17 @@ func Build(a *space.Arch, s Shape, o BuildOptions) (*Graph, error) {
 
 // builder accumulates the tensors and ops of one graph.
 type builder struct {
-	a *space.Arch
-	s Shape
-	o BuildOptions
-	g *Graph
-	w map[string]int // weight name → tensor ID
+	a   *space.Arch
+	def *definition
+	s   Shape
+	o   BuildOptions
+	g   *Graph
+	w   map[string]int // weight name → tensor ID
 }
 
-func newBuilder(a *space.Arch, s Shape, o BuildOptions) *builder {
+func newBuilder(a *space.Arch, def *definition, s Shape, o BuildOptions) *builder {
 	g := &Graph{Arch: a, Shape: s, Output: o.Output, Outputs: map[string]int{}, IDs: -1}
-	b := &builder{a: a, s: s, o: o, g: g, w: map[string]int{}}
+	b := &builder{a: a, def: def, s: s, o: o, g: g, w: map[string]int{}}
 	ws, _ := LayoutWeights(a)
 	for _, t := range ws {
 		c := *t

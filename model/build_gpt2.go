@@ -3,7 +3,50 @@ package model
 import (
 	"fmt"
 	"math"
+
+	"github.com/ltsbench/ltsbench/space"
 )
+
+// gpt2Definition is plain GPT-2 and GPT-2 flex, with Hugging Face's names.
+var gpt2Definition = &definition{
+	embed: "transformer.wte.", out: "lm_head.", bare: "transformer.",
+	// A second reference to the emb_projs; the attention mask buffers.
+	ignored: []string{"lm_head.shared_out_projs.", ".attn.bias", ".attn.masked_bias"},
+	layout: gpt2Layout,
+	build:  (*builder).gpt2,
+}
+
+// gpt2Layout adds GPT-2's weights in Hugging Face's order.
+func gpt2Layout(a *space.Arch, def *definition, add addWeight) {
+	d := a.DModel
+	if a.IsAdaptive() {
+		adaptiveEmbedding(a, def.embed, add)
+	} else {
+		add(def.embed+"weight", initMatrix, a.NToken, d)
+	}
+	add("transformer.wpe.weight", initProj, a.TgtLen, d)
+	for i := range a.NLayer {
+		p := fmt.Sprintf("transformer.h.%d.", i)
+		f := a.DInner[i]
+		add(p+"ln_1.weight", initGain, d)
+		add(p+"ln_1.bias", initBias, d)
+		add(p+"attn.c_attn.weight", initMatrix, d, 3*d)
+		add(p+"attn.c_attn.bias", initBias, 3*d)
+		add(p+"attn.c_proj.weight", initMatrix, d, d)
+		add(p+"attn.c_proj.bias", initBias, d)
+		add(p+"ln_2.weight", initGain, d)
+		add(p+"ln_2.bias", initBias, d)
+		add(p+"mlp.c_fc.weight", initMatrix, d, f)
+		add(p+"mlp.c_fc.bias", initBias, f)
+		add(p+"mlp.c_proj.weight", initMatrix, f, d)
+		add(p+"mlp.c_proj.bias", initBias, d)
+	}
+	add("transformer.ln_f.weight", initGain, d)
+	add("transformer.ln_f.bias", initBias, d)
+	if a.IsAdaptive() {
+		adaptiveSoftmax(a, def.out, add)
+	}
+}
 
 // gpt2 builds plain GPT-2 and GPT-2 flex: pre-LN blocks with Conv1D weights ([in, out]),
 // gelu_new, learned positions and a final ln_f (golden README, "GPT-2").
@@ -16,9 +59,9 @@ func (b *builder) gpt2() {
 	h := b.hidden(hs, 0)
 	wpe := b.weight("transformer.wpe.weight")
 	if a.IsAdaptive() {
-		b.adaptiveEmbed("transformer.wte.", wpe, h)
+		b.adaptiveEmbed(b.def.embed, wpe, h)
 	} else {
-		b.op(&Embed{IDs: b.g.IDs, Table: b.weight("transformer.wte.weight"), Pos: wpe, Out: h, N: N, T: T, D: d})
+		b.op(&Embed{IDs: b.g.IDs, Table: b.weight(b.def.embed + "weight"), Pos: wpe, Out: h, N: N, T: T, D: d})
 	}
 
 	for i := range a.NLayer {
@@ -51,10 +94,10 @@ func (b *builder) gpt2() {
 		return
 	}
 	if a.IsAdaptive() {
-		b.adaptiveLogSoftmax("transformer.wte.", "lm_head.", fin, rows, shape)
+		b.adaptiveLogSoftmax(fin, rows, shape)
 		return
 	}
-	logits := b.matmul("logits", fin, b.weight("transformer.wte.weight"), -1, -1, rows, a.NToken, d, true, ActNone, append(shape, a.NToken)...)
+	logits := b.matmul("logits", fin, b.weight(b.def.embed+"weight"), -1, -1, rows, a.NToken, d, true, ActNone, append(shape, a.NToken)...)
 	b.g.Outputs["logits"] = logits
 }
 

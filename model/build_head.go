@@ -3,13 +3,14 @@ package model
 import "fmt"
 
 // adaptiveLogSoftmax adds the ProjectedAdaptiveLogSoftmax over h [rows, d] (golden
-// README, "Output layer"): the output weights are the embedding tables under embPrefix,
-// the rest is stored under outPrefix. Every cluster's logits are written by one MatMul
+// README, "Output layer"): the output weights are the embedding tables under the
+// definition's embed prefix, the rest is stored under its out prefix. Every cluster's logits are written by one MatMul
 // straight into its column band of the [rows, V] output, the cluster logits into a small
 // [rows, n_clusters] tensor; the log-softmax then runs in place, so there is one
 // vocabulary-wide buffer.
-func (b *builder) adaptiveLogSoftmax(embPrefix, outPrefix string, h, rows int, shape []int) {
+func (b *builder) adaptiveLogSoftmax(h, rows int, shape []int) {
 	a := b.a
+	embPrefix, outPrefix := b.def.embed, b.def.out
 	V, d := a.NToken, a.DModel
 	ends := a.Ends()
 	nc := a.NClusters()

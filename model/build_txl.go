@@ -3,7 +3,41 @@ package model
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/ltsbench/ltsbench/space"
 )
+
+// transformerXLDefinition is Transformer-XL with Archai's (MemTransformerLM) names.
+var transformerXLDefinition = &definition{
+	embed: "word_emb.", out: "crit.",
+	layout: transformerXLLayout,
+	build:  (*builder).transformerXL,
+}
+
+// transformerXLLayout adds Transformer-XL's weights in MemTransformerLM's order.
+func transformerXLLayout(a *space.Arch, def *definition, add addWeight) {
+	d := a.DModel
+	adaptiveEmbedding(a, def.embed, add)
+	for i := range a.NLayer {
+		p := fmt.Sprintf("layers.%d.", i)
+		hd := a.NHead[i] * a.DHead(i)
+		f := a.DInner[i]
+		add(p+"dec_attn.qkv_net.weight", initMatrix, 3*hd, d)
+		add(p+"dec_attn.r_net.weight", initMatrix, hd, d)
+		add(p+"dec_attn.o_net.weight", initMatrix, d, hd)
+		add(p+"dec_attn.layer_norm.weight", initGain, d)
+		add(p+"dec_attn.layer_norm.bias", initBias, d)
+		add(p+"pos_ff.CoreNet.0.weight", initMatrix, f, d)
+		add(p+"pos_ff.CoreNet.0.bias", initBias, f)
+		add(p+"pos_ff.CoreNet.3.weight", initMatrix, d, f)
+		add(p+"pos_ff.CoreNet.3.bias", initBias, d)
+		add(p+"pos_ff.layer_norm.weight", initGain, d)
+		add(p+"pos_ff.layer_norm.bias", initBias, d)
+		add(fmt.Sprintf("r_w_bias_%d", i), initMatrix, a.NHead[i], a.DHead(i))
+		add(fmt.Sprintf("r_r_bias_%d", i), initMatrix, a.NHead[i], a.DHead(i))
+	}
+	adaptiveSoftmax(a, def.out, add)
+}
 
 // transformerXL builds Transformer-XL (golden README, "Transformer-XL"): adaptive
 // embedding, post-LN layers with relative-position attention over concat(memory,
@@ -28,7 +62,7 @@ func (b *builder) transformerXL() {
 	region := func(i int) int64 { return int64(i * B * a.MemLen * d) }
 
 	x := b.hidden(hs, 0)
-	b.adaptiveEmbed("word_emb.", -1, x)
+	b.adaptiveEmbed(b.def.embed, -1, x)
 
 	// Relative positions δ = 0..K-1, the same for every layer.
 	pos := b.tensor("pos_emb", Activation, K, d)
@@ -79,5 +113,5 @@ func (b *builder) transformerXL() {
 	if b.o.Output == OutputNone {
 		return
 	}
-	b.adaptiveLogSoftmax("word_emb.", "crit.", x, rows, shape)
+	b.adaptiveLogSoftmax(x, rows, shape)
 }

@@ -34,64 +34,14 @@ func LayoutWeights(a *space.Arch) ([]*Tensor, int64) {
 		ts = append(ts, t)
 		off = alignUp(off + t.Bytes())
 	}
-	d := a.DModel
-	switch a.ModelType() {
-	case "gpt2", "gpt2_flex":
-		if a.IsAdaptive() {
-			adaptiveEmbedding(a, "transformer.wte.", add)
-		} else {
-			add("transformer.wte.weight", initMatrix, a.NToken, d)
-		}
-		add("transformer.wpe.weight", initProj, a.TgtLen, d)
-		for i := range a.NLayer {
-			p := fmt.Sprintf("transformer.h.%d.", i)
-			f := a.DInner[i]
-			add(p+"ln_1.weight", initGain, d)
-			add(p+"ln_1.bias", initBias, d)
-			add(p+"attn.c_attn.weight", initMatrix, d, 3*d)
-			add(p+"attn.c_attn.bias", initBias, 3*d)
-			add(p+"attn.c_proj.weight", initMatrix, d, d)
-			add(p+"attn.c_proj.bias", initBias, d)
-			add(p+"ln_2.weight", initGain, d)
-			add(p+"ln_2.bias", initBias, d)
-			add(p+"mlp.c_fc.weight", initMatrix, d, f)
-			add(p+"mlp.c_fc.bias", initBias, f)
-			add(p+"mlp.c_proj.weight", initMatrix, f, d)
-			add(p+"mlp.c_proj.bias", initBias, d)
-		}
-		add("transformer.ln_f.weight", initGain, d)
-		add("transformer.ln_f.bias", initBias, d)
-		if a.IsAdaptive() {
-			adaptiveSoftmax(a, "lm_head.", add)
-		}
-	case "transformer_xl":
-		adaptiveEmbedding(a, "word_emb.", add)
-		for i := range a.NLayer {
-			p := fmt.Sprintf("layers.%d.", i)
-			hd := a.NHead[i] * a.DHead(i)
-			f := a.DInner[i]
-			add(p+"dec_attn.qkv_net.weight", initMatrix, 3*hd, d)
-			add(p+"dec_attn.r_net.weight", initMatrix, hd, d)
-			add(p+"dec_attn.o_net.weight", initMatrix, d, hd)
-			add(p+"dec_attn.layer_norm.weight", initGain, d)
-			add(p+"dec_attn.layer_norm.bias", initBias, d)
-			add(p+"pos_ff.CoreNet.0.weight", initMatrix, f, d)
-			add(p+"pos_ff.CoreNet.0.bias", initBias, f)
-			add(p+"pos_ff.CoreNet.3.weight", initMatrix, d, f)
-			add(p+"pos_ff.CoreNet.3.bias", initBias, d)
-			add(p+"pos_ff.layer_norm.weight", initGain, d)
-			add(p+"pos_ff.layer_norm.bias", initBias, d)
-			add(fmt.Sprintf("r_w_bias_%d", i), initMatrix, a.NHead[i], a.DHead(i))
-			add(fmt.Sprintf("r_r_bias_%d", i), initMatrix, a.NHead[i], a.DHead(i))
-		}
-		adaptiveSoftmax(a, "crit.", add)
-	}
+	def := mustDefinition(a)
+	def.layout(a, def, add)
 	return ts, off
 }
 
 // adaptiveEmbedding adds the tables and projections of an AdaptiveEmbedding under
-// prefix (word_emb. or transformer.wte.).
-func adaptiveEmbedding(a *space.Arch, prefix string, add func(string, Init, ...int)) {
+// prefix.
+func adaptiveEmbedding(a *space.Arch, prefix string, add addWeight) {
 	ends := a.Ends()
 	for c := range a.EmbTables() {
 		rows := a.NToken
@@ -106,8 +56,8 @@ func adaptiveEmbedding(a *space.Arch, prefix string, add func(string, Init, ...i
 }
 
 // adaptiveSoftmax adds what a ProjectedAdaptiveLogSoftmax stores beyond the tied tables
-// under prefix (crit. or lm_head.): per-token biases, untied projections, cluster head.
-func adaptiveSoftmax(a *space.Arch, prefix string, add func(string, Init, ...int)) {
+// under prefix: per-token biases, untied projections, cluster head.
+func adaptiveSoftmax(a *space.Arch, prefix string, add addWeight) {
 	ends := a.Ends()
 	for c := range a.EmbTables() {
 		rows := a.NToken

@@ -49,7 +49,7 @@ func LoadWeights(a *space.Arch, path string) (*Weights, error) {
 			copies = append(copies, name)
 			continue
 		case ok:
-		case ignoredName(name):
+		case ignoredName(a, name):
 			continue
 		default:
 			return nil, fmt.Errorf("%s: unexpected tensor %q (not a weight of this %s architecture)", path, name, a.ModelType())
@@ -92,13 +92,11 @@ func LoadWeights(a *space.Arch, path string) (*Weights, error) {
 // the weight they must equal.
 func tiedCopies(a *space.Arch) map[string]string {
 	m := map[string]string{}
+	def := mustDefinition(a)
+	emb, out := def.embed, def.out
 	if !a.IsAdaptive() {
-		m["lm_head.weight"] = "transformer.wte.weight"
+		m[out+"weight"] = emb + "weight"
 		return m
-	}
-	emb, out := "word_emb.", "crit."
-	if a.Backbone == space.GPT2 {
-		emb, out = "transformer.wte.", "lm_head."
 	}
 	for c := range a.EmbTables() {
 		m[fmt.Sprintf("%sout_layers_weights.%d", out, c)] = fmt.Sprintf("%semb_layers.%d.weight", emb, c)
@@ -117,9 +115,9 @@ func resolveName(a *space.Arch, name string, byName map[string]*Tensor, tied map
 	if s, ok := strings.CutPrefix(name, "model."); ok {
 		cands = append(cands, s)
 	}
-	if a.Backbone == space.GPT2 {
+	if bare := mustDefinition(a).bare; bare != "" {
 		for _, c := range cands {
-			cands = append(cands, "transformer."+c)
+			cands = append(cands, bare+c)
 		}
 	}
 	for _, c := range cands {
@@ -134,11 +132,15 @@ func resolveName(a *space.Arch, name string, byName map[string]*Tensor, tied map
 }
 
 // ignoredName reports tensors that checkpoints carry beside the weights: buffers and
-// second references.
-func ignoredName(name string) bool {
+// second references (the definition's ignored names).
+func ignoredName(a *space.Arch, name string) bool {
 	name = strings.TrimPrefix(name, "model.")
-	return strings.HasPrefix(name, "lm_head.shared_out_projs.") ||
-		strings.HasSuffix(name, ".attn.bias") || strings.HasSuffix(name, ".attn.masked_bias")
+	for _, x := range mustDefinition(a).ignored {
+		if strings.HasPrefix(x, ".") && strings.HasSuffix(name, x) || strings.HasPrefix(name, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkInfo checks a tensor's dtype and shape.

@@ -30,7 +30,7 @@ func SegmentShapesSeq(a *space.Arch, batch, seq, segments int) []Shape {
 	m := 0
 	for i := range out {
 		out[i] = Shape{Batch: batch, Seq: seq}
-		if a.Backbone == space.TransformerXL {
+		if a.ModelType().Memory {
 			out[i].Mem = m
 			out[i].MemOut = min(a.MemLen, m+seq)
 			m = out[i].MemOut
@@ -45,12 +45,13 @@ func checkShape(a *space.Arch, s *Shape) error {
 	if s.Batch < 1 || s.Seq < 1 {
 		return fmt.Errorf("shape %d×%d: batch and sequence length must be positive", s.Batch, s.Seq)
 	}
-	if a.Backbone != space.TransformerXL {
-		if s.Seq > a.TgtLen {
-			return fmt.Errorf("sequence length %d exceeds n_positions %d (the rows of wpe)", s.Seq, a.TgtLen)
-		}
+	t := a.ModelType()
+	if max := t.MaxSeqLen(a); max > 0 && s.Seq > max {
+		return fmt.Errorf("sequence length %d exceeds n_positions %d (the rows of wpe)", s.Seq, max)
+	}
+	if !t.Memory {
 		if s.Mem != 0 || s.MemOut != 0 {
-			return fmt.Errorf("GPT-2 has no memory: shape has mem %d → %d", s.Mem, s.MemOut)
+			return fmt.Errorf("%s has no memory: shape has mem %d → %d", a.Backbone.Label(), s.Mem, s.MemOut)
 		}
 		return nil
 	}

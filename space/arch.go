@@ -6,15 +6,6 @@ import (
 	"strings"
 )
 
-// Backbone names a model family, with the LTS/Archai spelling.
-type Backbone string
-
-// The two backbones LTS searches.
-const (
-	GPT2          Backbone = "gpt2"
-	TransformerXL Backbone = "transformer_xl"
-)
-
 // Arch is one decoder architecture: the genes LTS searches (n_layer, d_model and the
 // per-layer n_head and d_inner) plus the fixed settings of its search space (vocabulary,
 // adaptive embedding and softmax, sequence and memory lengths).
@@ -46,19 +37,9 @@ type Arch struct {
 
 // IsAdaptive reports whether the model uses the adaptive embedding and the projected
 // adaptive log-softmax (Transformer-XL, GPT-2 flex).
-func (a *Arch) IsAdaptive() bool { return a.Backbone == TransformerXL || a.Adaptive }
-
-// ModelType is the golden-file name of the equations this architecture follows:
-// "gpt2", "gpt2_flex" or "transformer_xl".
-func (a *Arch) ModelType() string {
-	switch {
-	case a.Backbone == TransformerXL:
-		return "transformer_xl"
-	case a.Adaptive:
-		return "gpt2_flex"
-	default:
-		return "gpt2"
-	}
+func (a *Arch) IsAdaptive() bool {
+	t := a.ModelType()
+	return t != nil && t.Adaptive
 }
 
 // NClusters is the number of tail clusters of the adaptive softmax (len(Cutoffs)).
@@ -144,16 +125,17 @@ func (a *Arch) Clone() *Arch {
 // build the same model. Only the first NLayer per-layer values count.
 func (a *Arch) Key() string {
 	var sb strings.Builder
-	sb.WriteString(a.ModelType())
+	t := a.ModelType()
+	sb.WriteString(t.Name)
 	fmt.Fprintf(&sb, ":L%d:d%d:h", a.NLayer, a.DModel)
 	writeInts(&sb, a.NHead[:min(a.NLayer, len(a.NHead))])
 	sb.WriteString(":i")
 	writeInts(&sb, a.DInner[:min(a.NLayer, len(a.DInner))])
 	fmt.Fprintf(&sb, ":V%d:T%d", a.NToken, a.TgtLen)
-	if a.Backbone == TransformerXL {
+	if t.Memory {
 		fmt.Fprintf(&sb, ":M%d", a.MemLen)
 	}
-	if a.IsAdaptive() {
+	if t.Adaptive {
 		fmt.Fprintf(&sb, ":e%d:k%d:c", a.DEmbed, a.DivVal)
 		writeInts(&sb, a.Cutoffs)
 		sb.WriteString(":p")

@@ -32,17 +32,10 @@ func (a *Arch) FLOPsPerToken() float64 {
 
 func (a *Arch) macsPerToken() float64 {
 	d := float64(a.DModel)
-	T := float64(a.TgtLen)
+	t := a.ModelType()
 	var macs float64
 	for l := range a.NLayer {
-		f := float64(a.DInner[l])
-		if a.Backbone == TransformerXL {
-			M := float64(a.MemLen)
-			K := M + T
-			macs += d*d + 2*d*d*K/T + d*d*K/T + d*d + 2*d*f + 3*d*(M+(T+1)/2)
-		} else {
-			macs += 4*d*d + 2*d*f + d*(T+1)
-		}
+		macs += t.LayerMACs(a, l)
 	}
 	if !a.IsAdaptive() {
 		return macs + d*float64(a.NToken)

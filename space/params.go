@@ -10,21 +10,16 @@ package space
 // GPT-2 per layer: c_attn 3d²+3d, c_proj d²+d, c_fc d·F+F, c_proj F·d+d, two
 // LayerNorms 4d. Transformer-XL per layer: qkv_net 3d², r_net d², o_net d² (no biases),
 // r_w_bias and r_r_bias 2d, two LayerNorms 4d, CoreNet d·F+F and F·d+d.
+//
+// The formulas are the model type's LayerParams and FinalParams.
 func (a *Arch) DecoderParams() int64 {
+	t := a.ModelType()
 	d := int64(a.DModel)
 	var n int64
 	for l := range a.NLayer {
-		f := int64(a.DInner[l])
-		if a.Backbone == TransformerXL {
-			n += 5*d*d + 2*d*f + f + 7*d
-		} else {
-			n += 4*d*d + 2*d*f + f + 9*d
-		}
+		n += t.LayerParams(d, int64(a.DInner[l]))
 	}
-	if a.Backbone == GPT2 {
-		n += 2 * d
-	}
-	return n
+	return n + t.FinalParams(d)
 }
 
 // AdaEmbParams is what Archai counts as the embedding ("AdaEmb"): the embedding
@@ -32,7 +27,7 @@ func (a *Arch) DecoderParams() int64 {
 func (a *Arch) AdaEmbParams() int64 {
 	d := int64(a.DModel)
 	var n int64
-	if a.Backbone == GPT2 {
+	if a.ModelType().Positions {
 		n += int64(a.TgtLen) * d // wpe
 	}
 	if !a.IsAdaptive() {

@@ -95,47 +95,45 @@ func ParseArch(data []byte) (*Arch, error) {
 
 	modelType := p.str("model_type")
 	backbone := p.str("backbone")
-	switch modelType {
-	case "", "gpt2", "gpt2_flex", "transformer_xl", "mem_transformer", "hf_gpt2", "hf_gpt2_flex":
-	default:
-		p.fail("model_type", "%q is not one of gpt2, gpt2_flex, transformer_xl", modelType)
+	var mt *ModelType // the type model_type names
+	if modelType != "" {
+		if mt = modelTypeNamed(modelType); mt == nil {
+			p.fail("model_type", "%q is not one of %s", modelType, modelTypeList())
+		}
 	}
-	switch backbone {
-	case "gpt2", "transformer_xl":
+	switch {
+	case backbone != "":
 		a.Backbone = Backbone(backbone)
-	case "":
-		switch modelType {
-		case "gpt2", "gpt2_flex", "hf_gpt2", "hf_gpt2_flex":
-			a.Backbone = GPT2
-		case "transformer_xl", "mem_transformer":
-			a.Backbone = TransformerXL
-		default:
-			p.fail("backbone", "missing (and no model_type): say gpt2 or transformer_xl")
+		if !a.Backbone.Known() {
+			p.fail("backbone", "%q is not %s", backbone, backboneList())
 		}
-	default:
-		p.fail("backbone", "%q is not gpt2 or transformer_xl", backbone)
+	case mt != nil:
+		a.Backbone = mt.Backbone
+	case p.err == nil:
+		p.fail("backbone", "missing (and no model_type): say %s", backboneList())
 	}
-	flexType := strings.HasSuffix(modelType, "gpt2_flex")
-	if modelType != "" && p.err == nil {
-		txlType := modelType == "transformer_xl" || modelType == "mem_transformer"
-		if txlType != (a.Backbone == TransformerXL) {
-			p.fail("model_type", "%q contradicts backbone %q", modelType, a.Backbone)
-		}
+	if mt != nil && p.err == nil && mt.Backbone != a.Backbone {
+		p.fail("model_type", "%q contradicts backbone %q", modelType, a.Backbone)
 	}
-	a.Adaptive = a.Backbone == TransformerXL || flexType
+	// Without model_type and "adaptive" a backbone's first variant.
+	a.Adaptive = mt != nil && mt.Adaptive
+	if t := a.ModelType(); t != nil {
+		a.Adaptive = t.Adaptive
+	}
 	if _, ok := raw["adaptive"]; ok {
 		ad := p.boolean("adaptive")
-		if a.Backbone == GPT2 {
-			if modelType == "gpt2" || modelType == "hf_gpt2" {
-				if ad {
-					p.fail("adaptive", "true contradicts model_type %q (use gpt2_flex)", modelType)
-				}
-			} else if flexType && !ad {
-				p.fail("adaptive", "false contradicts model_type %q", modelType)
-			}
+		switch t := exactModelType(a.Backbone, ad); {
+		case p.err != nil:
+		case t == nil && !ad:
+			p.fail("adaptive", "%s is always adaptive", a.Backbone.Label())
+		case t == nil:
+			p.fail("adaptive", "%s has no adaptive variant", a.Backbone.Label())
+		case mt != nil && t != mt && ad:
+			p.fail("adaptive", "true contradicts model_type %q (use %s)", modelType, t.Name)
+		case mt != nil && t != mt:
+			p.fail("adaptive", "false contradicts model_type %q", modelType)
+		default:
 			a.Adaptive = ad
-		} else if !ad {
-			p.fail("adaptive", "Transformer-XL is always adaptive")
 		}
 	}
 
@@ -163,7 +161,7 @@ func ParseArch(data []byte) (*Arch, error) {
 	if _, ok := raw["mem_len"]; ok {
 		a.MemLen = p.integer("mem_len", false)
 	}
-	if a.Backbone == GPT2 {
+	if t := a.ModelType(); t != nil && !t.Memory {
 		a.MemLen = 0 // LTS configs for GPT-2 carry mem_len, which GPT-2 does not use
 	}
 	// Archai's clean_cutoffs: a missing list means its default cutoffs; the vocabulary
@@ -264,8 +262,9 @@ func CleanCutoffs(cutoffs []int, nToken int) ([]int, error) {
 
 // Validate checks the rules every architecture must satisfy; errors name the field.
 func (a *Arch) Validate() error {
-	if a.Backbone != GPT2 && a.Backbone != TransformerXL {
-		return fmt.Errorf("backbone: %q is not gpt2 or transformer_xl", a.Backbone)
+	t := a.ModelType()
+	if t == nil {
+		return unknownBackbone(a.Backbone)
 	}
 	pos := func(name string, v int) error {
 		if v <= 0 {
@@ -304,10 +303,12 @@ func (a *Arch) Validate() error {
 			return fmt.Errorf("d_inner[%d]: must be positive, got %d", i, a.DInner[i])
 		}
 	}
-	if a.Backbone == TransformerXL && a.DModel%2 != 0 {
-		return fmt.Errorf("d_model: Transformer-XL's sinusoidal positions need an even d_model, got %d", a.DModel)
+	if t.Check != nil {
+		if err := t.Check(a); err != nil {
+			return err
+		}
 	}
-	if a.IsAdaptive() {
+	if t.Adaptive {
 		prev := 0
 		for i, c := range a.Cutoffs {
 			if c <= prev || c >= a.NToken {
@@ -514,8 +515,8 @@ func (p *parser) checkConsistent(a *Arch) error {
 		if f := p.str("activation_function"); f != "gelu_new" && f != "gelu_pytorch_tanh" {
 			p.fail("activation_function", "%q is not supported (GPT-2 here uses gelu_new, the tanh approximation)", f)
 		}
-		if a.Backbone == TransformerXL {
-			p.fail("activation_function", "Transformer-XL's feed-forward uses ReLU; the key does not apply")
+		if t := a.ModelType(); t.FeedForward != "gelu_new" {
+			p.fail("activation_function", "%s's feed-forward uses %s; the key does not apply", t.Label, t.FeedForward)
 		}
 	}
 	if v, ok := p.raw["layer_norm_epsilon"]; ok {

@@ -106,9 +106,9 @@ func (s *Space) eachBlock(fn func(sizeBlock)) {
 }
 
 // blockValid reports whether the rules of Validate that do not depend on the per-layer
-// genes hold (d_model even for Transformer-XL, every adaptive cluster at least 1 wide).
+// genes hold (the model type's Check, every adaptive cluster at least 1 wide).
 func (s *Space) blockValid(a *Arch) bool {
-	if a.Backbone == TransformerXL && a.DModel%2 != 0 {
+	if t := a.ModelType(); t.Check != nil && t.Check(a) != nil {
 		return false
 	}
 	if a.IsAdaptive() && a.DivVal > 1 {
@@ -124,13 +124,10 @@ func (s *Space) blockValid(a *Arch) bool {
 func (s *Space) addBlock(fn func(sizeBlock), probe *Arch, layers, fs []int, nH int) {
 	d := int64(probe.DModel)
 	f0, step := int64(fs[0]), int64(s.DInner.Step)
-	// Decoder params = L·(base + (2d+1)·f0) + extra + (2d+1)·step·Σk.
-	base := 5*d*d + 7*d
-	extra := int64(0)
-	if s.Backbone == GPT2 {
-		base, extra = 4*d*d+9*d, 2*d
-	}
-	slope := (2*d + 1) * step
+	// Decoder params = L·layer(f0) + final + slope·Σk, layer being affine in d_inner.
+	t := probe.ModelType()
+	layer0, extra := t.LayerParams(d, f0), t.FinalParams(d)
+	slope := t.LayerParams(d, f0+step) - layer0
 	// The weight bound of Validate caps the decoder params too: the rest of the
 	// weights does not depend on the per-layer genes.
 	embedding := probe.EmbeddingParams()
@@ -140,7 +137,7 @@ func (s *Space) addBlock(fn func(sizeBlock), probe *Arch, layers, fs []int, nH i
 	}
 	minDec := s.MinDecoderParams
 	b := sizeBlock{nF: len(fs), nH: nH, layers: layers}
-	fixed := func(L int) int64 { return int64(L)*(base+(2*d+1)*f0) + extra }
+	fixed := func(L int) int64 { return int64(L)*layer0 + extra }
 	b.lo = func(L int) int64 { return ceilDiv(minDec-fixed(L), slope) }
 	b.hi = func(L int) int64 { return floorDiv(maxDec-fixed(L), slope) }
 	fn(b)

@@ -87,7 +87,6 @@ type Space struct {
 func DefaultSpace(b Backbone) (*Space, error) {
 	s := &Space{
 		Backbone:         b,
-		Adaptive:         true,
 		DModel:           Range{128, 960, 64},
 		DInner:           Range{128, 4032, 64},
 		NHead:            []int{2, 4, 8},
@@ -97,20 +96,14 @@ func DefaultSpace(b Backbone) (*Space, error) {
 		DInnerMinRatio:   1.7,
 		MaxDecoderParams: 100_000_000,
 	}
-	switch b {
-	case GPT2:
-		s.NLayer = Range{2, 15, 1}
-		s.NToken = 50257
-		s.MinDecoderParams = 6_000_000
-	case TransformerXL:
-		s.NLayer = Range{2, 16, 1}
-		s.NToken = 267735
-		s.MemLen = 192
-		s.MinDecoderParams = 4_000_000
-	default:
-		return nil, fmt.Errorf("backbone: %q is not gpt2 or transformer_xl", b)
+	for _, t := range modelTypes {
+		if t.Backbone == b && t.Space != nil {
+			s.Adaptive = t.Adaptive
+			t.Space(s)
+			return s, nil
+		}
 	}
-	return s, nil
+	return nil, unknownBackbone(b)
 }
 
 // Clone returns a deep copy.
@@ -123,7 +116,10 @@ func (s *Space) Clone() *Space {
 }
 
 // IsAdaptive reports whether the space's models use the adaptive embedding and softmax.
-func (s *Space) IsAdaptive() bool { return s.Backbone == TransformerXL || s.Adaptive }
+func (s *Space) IsAdaptive() bool {
+	t := s.ModelType()
+	return t != nil && t.Adaptive
+}
 
 // MaxWidth bounds a space's d_model, d_inner and head counts, and MaxTokens its
 // vocabulary and sequence lengths: far above LTS's spaces (d_model ≤ 1024, d_inner ≤
@@ -135,11 +131,15 @@ const (
 
 // Validate checks that the space itself is well formed; errors name the field.
 func (s *Space) Validate() error {
-	if s.Backbone != GPT2 && s.Backbone != TransformerXL {
-		return fmt.Errorf("backbone: %q is not gpt2 or transformer_xl", s.Backbone)
+	t := s.ModelType()
+	if t == nil {
+		return unknownBackbone(s.Backbone)
 	}
-	if s.Backbone == TransformerXL && !s.Adaptive {
-		return errors.New("adaptive: Transformer-XL is always adaptive")
+	if t.Adaptive != s.Adaptive {
+		if s.Adaptive {
+			return fmt.Errorf("adaptive: %s has no adaptive variant", s.Backbone.Label())
+		}
+		return fmt.Errorf("adaptive: %s is always adaptive", s.Backbone.Label())
 	}
 	for _, r := range []struct {
 		name string
@@ -195,8 +195,8 @@ func (s *Space) Validate() error {
 	if s.MemLen < 0 {
 		return fmt.Errorf("mem_len: must be ≥ 0, got %d", s.MemLen)
 	}
-	if s.Backbone == GPT2 && s.MemLen != 0 {
-		return fmt.Errorf("mem_len: GPT-2 has no memory, got %d", s.MemLen)
+	if !t.Memory && s.MemLen != 0 {
+		return fmt.Errorf("mem_len: %s has no memory, got %d", s.Backbone.Label(), s.MemLen)
 	}
 	if _, err := CleanCutoffs(s.Cutoffs, s.NToken); err != nil {
 		return fmt.Errorf("cutoffs: %v", err)

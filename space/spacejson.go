@@ -66,7 +66,7 @@ func ParseSpace(data []byte) (*Space, error) {
 	}
 	var b string
 	if err := json.Unmarshal(raw["backbone"], &b); err != nil || b == "" {
-		return nil, errors.New(`backbone: missing or not a string (say "gpt2" or "transformer_xl")`)
+		return nil, fmt.Errorf("backbone: missing or not a string (say %s)", quotedBackbones())
 	}
 	s, err := DefaultSpace(Backbone(b))
 	if err != nil {

@@ -99,7 +99,7 @@ func forwardAction(c *cli.Context) error {
 		return err
 	}
 	out := golden.Safetensors(outs)
-	meta := map[string]string{"producer": "ltsbench forward", "model_type": a.ModelType(), "device": dev.String()}
+	meta := map[string]string{"producer": "ltsbench forward", "model_type": a.ModelType().Name, "device": dev.String()}
 	if err := safetensors.Write(c.String("out"), out, meta); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
