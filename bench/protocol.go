@@ -118,26 +118,27 @@ func (p Protocol) Validate() error {
 	return nil
 }
 
-// Resolve fills what depends on the architecture: the sequence length (SeqLen 0 means
-// DefaultSeqLen, or the GPT-2 n_positions when smaller, or Transformer-XL's tgt_len) and
-// the Transformer-XL memory length. A GPT-2 sequence longer than its learned positions is
-// an error.
+// Resolve fills what depends on the architecture's model type: the sequence length
+// (SeqLen 0 means space.ModelType.SeqLen of DefaultSeqLen: DefaultSeqLen, or the GPT-2
+// n_positions when smaller, or Transformer-XL's tgt_len) and the memory length. A
+// sequence longer than the learned positions is an error.
 func (p Protocol) Resolve(a *space.Arch) (Protocol, error) {
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	if a.Backbone == space.TransformerXL {
-		if p.SeqLen == 0 {
-			p.SeqLen = a.TgtLen
-		}
-		p.MemLen = a.MemLen
-		return p, nil
+	t := a.ModelType()
+	if t == nil {
+		return p, a.Validate() // names the unknown backbone
 	}
 	if p.SeqLen == 0 {
-		p.SeqLen = min(DefaultSeqLen, a.TgtLen)
+		p.SeqLen = t.SeqLen(a, DefaultSeqLen)
 	}
-	if p.SeqLen > a.TgtLen {
-		return p, fieldErrorf("seq_len", nil, "%d tokens exceed the %d learned positions (n_positions) of this GPT-2", p.SeqLen, a.TgtLen)
+	if max := t.MaxSeqLen(a); max > 0 && p.SeqLen > max {
+		return p, fieldErrorf("seq_len", nil, "%d tokens exceed the %d learned positions (n_positions) of this %s", p.SeqLen, max, a.Backbone.Label())
+	}
+	if t.Memory {
+		p.MemLen = a.MemLen
+		return p, nil
 	}
 	p.MemLen = 0
 	return p, nil

@@ -156,14 +156,10 @@ func (r *Run) spaceLabel() string {
 	if s == nil {
 		return ""
 	}
-	switch {
-	case s.Backbone == "transformer_xl":
-		return "Transformer-XL"
-	case s.Adaptive:
-		return "GPT-2 (adaptive)"
-	default:
-		return "GPT-2"
+	if t := s.ModelType(); t != nil {
+		return t.Label
 	}
+	return string(s.Backbone)
 }
 
 // caption states what the table shows and how it was measured: device, search space,

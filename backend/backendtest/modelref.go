@@ -37,6 +37,24 @@ func (m *refModel) get(name string) []float64 {
 	return v
 }
 
+// refForwards is the reference forward pass of each model type over one sequence with
+// the memory mems that the sequence's previous segment left (models with a memory).
+var refForwards = map[string]func(m *refModel, ids []int, mems [][][]float64) refOut{
+	"gpt2":           func(m *refModel, ids []int, _ [][][]float64) refOut { return m.gpt2(ids) },
+	"gpt2_flex":      func(m *refModel, ids []int, _ [][][]float64) refOut { return m.gpt2(ids) },
+	"transformer_xl": (*refModel).txl,
+}
+
+// forward runs the reference of the model's type; a model type without a reference is
+// a missing test, so it panics.
+func (m *refModel) forward(ids []int, mems [][][]float64) refOut {
+	f, ok := refForwards[m.a.ModelType().Name]
+	if !ok {
+		panic("reference: no forward pass for model type " + m.a.ModelType().Name)
+	}
+	return f(m, ids, mems)
+}
+
 // refOut is what one sequence produces.
 type refOut struct {
 	hidden [][][]float64 // [n_layer+1][T][d]

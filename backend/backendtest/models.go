@@ -152,12 +152,8 @@ func checkAgainstReference(t *testing.T, w *model.Weights, c modelCase, ids [][]
 			for t := range T {
 				seq[t] = int(ids[s][b*T+t])
 			}
-			if a.Backbone == space.TransformerXL {
-				outs[b] = ref.txl(seq, mems[b])
-				mems[b] = outs[b].mems
-			} else {
-				outs[b] = ref.gpt2(seq)
-			}
+			outs[b] = ref.forward(seq, mems[b])
+			mems[b] = outs[b].mems
 		}
 		for l := range L + 1 {
 			for b := range B {
@@ -185,9 +181,7 @@ func checkAgainstReference(t *testing.T, w *model.Weights, c modelCase, ids [][]
 		g := got[s]
 		where := fmt.Sprintf("%s segment %d", c.name, s+1)
 		expectClose(t, where, "hidden_states", g, []int{L + 1, B, T, d}, hidden)
-		if a.Backbone != space.TransformerXL {
-			expectClose(t, where, "final_hidden", g, []int{B, T, d}, final)
-		}
+		expectClose(t, where, "final_hidden", g, []int{B, T, d}, final)
 		if logits != nil {
 			expectClose(t, where, "logits", g, []int{B, T, V}, logits)
 		}
@@ -195,7 +189,7 @@ func checkAgainstReference(t *testing.T, w *model.Weights, c modelCase, ids [][]
 			expectClose(t, where, "log_probs", g, []int{B, T, V}, lp)
 			expectNormalised(t, where, g["log_probs"])
 		}
-		if a.Backbone == space.TransformerXL && a.MemLen > 0 {
+		if a.ModelType().Memory && a.MemLen > 0 {
 			var flat []float64
 			for l := range L {
 				flat = append(flat, memsFlat[l]...)
@@ -290,7 +284,7 @@ func testCausalPrefix(t *testing.T, be backend.Backend) {
 		w := StressWeights(a, 7)
 		rng := rand.New(rand.NewPCG(3, 4))
 		segs := 1
-		if a.Backbone == space.TransformerXL {
+		if a.ModelType().Memory {
 			segs = 2 // the change is in the second segment, after a memory
 		}
 		ids := randomIDs(rng, a.NToken, c.batch, c.seq, segs)
@@ -405,7 +399,7 @@ func testOutputModes(t *testing.T, be backend.Backend) {
 		a := c.arch(t)
 		w := StressWeights(a, 10)
 		ids := randomIDs(rand.New(rand.NewPCG(9, 10)), a.NToken, c.batch, c.seq, 2)
-		if a.Backbone != space.TransformerXL {
+		if !a.ModelType().Memory {
 			ids = ids[:1]
 		}
 		s := len(ids) - 1

@@ -192,7 +192,7 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.Backbone == space.GPT2 && proto.SeqLen > s.TgtLen {
+	if s.ModelType().Positions && proto.SeqLen > s.TgtLen {
 		// Every GPT-2 of the space has tgt_len learned positions: longer sequences
 		// cannot run, and silently shortening them would misstate the protocol.
 		return usagef("--seq-len: %d is longer than the space's tgt_len (GPT-2 positions) %d", proto.SeqLen, s.TgtLen)

@@ -89,7 +89,7 @@ func spaceFromFlags(c *cli.Context) (*space.Space, error) {
 	case name != "":
 		var err error
 		if s, err = space.DefaultSpace(space.Backbone(name)); err != nil {
-			return nil, usagef("--space: %q is not gpt2 or transformer_xl", name)
+			return nil, usagef("--space: %v", strings.TrimPrefix(err.Error(), "backbone: "))
 		}
 	default:
 		return nil, usagef("say which space: --space gpt2|transformer_xl or --space-file FILE")
@@ -211,15 +211,9 @@ func writeSpaceTable(w io.Writer, s *space.Space) error {
 		}
 		return fmt.Sprintf("%d choices", n)
 	}
-	variant := "Transformer-XL (adaptive embedding and softmax)"
-	if s.Backbone == space.GPT2 {
-		variant = "GPT-2 flex (adaptive embedding and softmax, as the paper)"
-		if !s.Adaptive {
-			variant = "GPT-2 (Hugging Face, output tied to wte)"
-		}
-	}
+	t := s.ModelType()
 	rows := [][]string{
-		{"backbone", string(s.Backbone), variant},
+		{"backbone", string(s.Backbone), t.About},
 		{"n_layer", s.NLayer.String(), count(s.NLayer.Len())},
 		{"d_model", s.DModel.String(), count(s.DModel.Len())},
 		{"d_inner", s.DInner.String(), fmt.Sprintf("per layer, %s, at least %g·d_model", count(s.DInner.Len()), s.DInnerMinRatio)},
@@ -240,7 +234,7 @@ func writeSpaceTable(w io.Writer, s *space.Space) error {
 			[]string{"cutoffs", ints(cut), note})
 	}
 	rows = append(rows, []string{"n_token", fmt.Sprint(s.NToken), "fixed"})
-	if s.Backbone == space.TransformerXL {
+	if t.Memory {
 		rows = append(rows, []string{"tgt_len, mem_len", fmt.Sprintf("%d, %d", s.TgtLen, s.MemLen), "fixed"})
 	} else {
 		rows = append(rows, []string{"n_positions", fmt.Sprint(s.TgtLen), "fixed (tgt_len)"})
