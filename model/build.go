@@ -156,9 +156,50 @@ func (b *builder) layerNorm(x int, prefix, name string, rows int) int {
 	return out
 }
 
-// matmul adds Out = act(A·W + bias) + residual as a new tensor of shape shape.
-func (b *builder) matmul(name string, a, w, bias, res int, m, n, k int, transW bool, act Act, shape ...int) int {
-	out := b.tensor(name, Activation, shape...)
-	b.op(&MatMul{A: a, W: w, Bias: bias, Residual: res, Out: out, M: m, N: n, K: k, TransW: transW, Act: act})
-	return out
+// matmul adds Out = act(x·W + bias) + residual as a new tensor of shape out: M is the
+// product of out's leading dimensions, N its last one and K the weight's other
+// dimension. mul takes W stored [K, N] (Hugging Face Conv1D, the adaptive projections),
+// mulT W stored [N, K] (torch nn.Linear, the tied output tables). The epilogue is
+// given by name: withBias, withResidual, withAct.
+func (b *builder) mul(name string, x, w int, out []int, opts ...epilogue) int {
+	return b.matmul(name, x, w, false, out, opts)
+}
+
+// mulT is mul with W stored [N, K]: Out = act(x·Wᵀ + bias) + residual.
+func (b *builder) mulT(name string, x, w int, out []int, opts ...epilogue) int {
+	return b.matmul(name, x, w, true, out, opts)
+}
+
+// epilogue sets what a MatMul adds after the product.
+type epilogue func(*MatMul)
+
+// withBias adds the bias [N] before the activation.
+func withBias(id int) epilogue { return func(o *MatMul) { o.Bias = id } }
+
+// withResidual adds the residual [M, N] after the activation.
+func withResidual(id int) epilogue { return func(o *MatMul) { o.Residual = id } }
+
+// withAct applies the activation.
+func withAct(a Act) epilogue { return func(o *MatMul) { o.Act = a } }
+
+func (b *builder) matmul(name string, x, w int, transW bool, out []int, opts []epilogue) int {
+	ws := b.g.Tensors[w].Shape
+	k, n := ws[0], ws[1]
+	if transW {
+		n, k = k, n
+	}
+	m := 1
+	for _, v := range out[:len(out)-1] {
+		m *= v
+	}
+	if out[len(out)-1] != n {
+		panic(fmt.Sprintf("model: %s: output width %d, weight %s is %v", name, out[len(out)-1], b.g.Tensors[w].Name, ws))
+	}
+	id := b.tensor(name, Activation, out...)
+	o := &MatMul{A: x, W: w, Bias: -1, Residual: -1, Out: id, M: m, N: n, K: k, TransW: transW}
+	for _, f := range opts {
+		f(o)
+	}
+	b.op(o)
+	return id
 }

@@ -12,8 +12,8 @@ var gpt2Definition = &definition{
 	embed: "transformer.wte.", out: "lm_head.", bare: "transformer.",
 	// A second reference to the emb_projs; the attention mask buffers.
 	ignored: []string{"lm_head.shared_out_projs.", ".attn.bias", ".attn.masked_bias"},
-	layout: gpt2Layout,
-	build:  (*builder).gpt2,
+	layout:  gpt2Layout,
+	build:   (*builder).gpt2,
 }
 
 // gpt2Layout adds GPT-2's weights in Hugging Face's order.
@@ -69,12 +69,14 @@ func (b *builder) gpt2() {
 		l := fmt.Sprintf("h.%d.", i)
 		f := a.DInner[i]
 		x := b.layerNorm(h, p+"ln_1.", l+"ln_1", N)
-		qkv := b.matmul(l+"qkv", x, b.weight(p+"attn.c_attn.weight"), b.weight(p+"attn.c_attn.bias"), -1, N, 3*d, d, false, ActNone, B, T, 3*d)
+		qkv := b.mul(l+"qkv", x, b.weight(p+"attn.c_attn.weight"), []int{B, T, 3 * d}, withBias(b.weight(p+"attn.c_attn.bias")))
 		att := b.tensor(l+"attn", Activation, B, T, d)
 		b.op(&CausalAttention{QKV: qkv, Out: att, B: B, T: T, D: d, H: a.NHead[i]})
-		h2 := b.matmul(l+"resid_attn", att, b.weight(p+"attn.c_proj.weight"), b.weight(p+"attn.c_proj.bias"), h, N, d, d, false, ActNone, B, T, d)
+		h2 := b.mul(l+"resid_attn", att, b.weight(p+"attn.c_proj.weight"), []int{B, T, d},
+			withBias(b.weight(p+"attn.c_proj.bias")), withResidual(h))
 		m := b.layerNorm(h2, p+"ln_2.", l+"ln_2", N)
-		fc := b.matmul(l+"mlp", m, b.weight(p+"mlp.c_fc.weight"), b.weight(p+"mlp.c_fc.bias"), -1, N, f, d, false, ActGELU, B, T, f)
+		fc := b.mul(l+"mlp", m, b.weight(p+"mlp.c_fc.weight"), []int{B, T, f},
+			withBias(b.weight(p+"mlp.c_fc.bias")), withAct(ActGELU))
 		out := b.hidden(hs, i+1)
 		b.op(&MatMul{A: fc, W: b.weight(p + "mlp.c_proj.weight"), Bias: b.weight(p + "mlp.c_proj.bias"), Residual: h2, Out: out, M: N, N: d, K: f})
 		h = out
@@ -97,7 +99,7 @@ func (b *builder) gpt2() {
 		b.adaptiveLogSoftmax(fin, rows, shape)
 		return
 	}
-	logits := b.matmul("logits", fin, b.weight(b.def.embed+"weight"), -1, -1, rows, a.NToken, d, true, ActNone, append(shape, a.NToken)...)
+	logits := b.mulT("logits", fin, b.weight(b.def.embed+"weight"), append(shape, a.NToken))
 	b.g.Outputs["logits"] = logits
 }
 

@@ -34,7 +34,7 @@ func (b *builder) adaptiveLogSoftmax(h, rows int, shape []int) {
 			return hp, de
 		}
 		// P is [d, d_e]: h·P is a product with W stored [K, N].
-		hp := b.matmul(fmt.Sprintf("head.proj.%d", c), h, p, -1, -1, rows, de, d, false, ActNone, rows, de)
+		hp := b.mul(fmt.Sprintf("head.proj.%d", c), h, p, []int{rows, de})
 		projected[p] = hp
 		return hp, de
 	}
@@ -58,7 +58,8 @@ func (b *builder) adaptiveLogSoftmax(h, rows int, shape []int) {
 		}
 		b.op(&MatMul{A: hp, W: table, Bias: bias, Residual: -1, Out: out, M: rows, N: n, K: de, TransW: true, LDC: ldc})
 		if c == 0 && nc > 0 {
-			cluster = b.matmul("cluster_logits", hp, b.weight(outPrefix+"cluster_weight"), b.weight(outPrefix+"cluster_bias"), -1, rows, nc, de, true, ActNone, rows, nc)
+			cluster = b.mulT("cluster_logits", hp, b.weight(outPrefix+"cluster_weight"), []int{rows, nc},
+				withBias(b.weight(outPrefix+"cluster_bias")))
 		}
 	}
 	if nc > 0 {

@@ -81,8 +81,8 @@ func (b *builder) transformerXL() {
 			c = b.tensor(l+"cat", Activation, B, K, d)
 			b.op(&ConcatMem{Mem: memIn, X: x, Out: c, B: B, M: m, T: T, D: d})
 		}
-		q := b.matmul(l+"q", x, b.rows(qkvW, 0, hd), -1, -1, N, hd, d, true, ActNone, B, T, hd)
-		kv := b.matmul(l+"kv", c, b.rows(qkvW, hd, 3*hd), -1, -1, B*K, 2*hd, d, true, ActNone, B, K, 2*hd)
+		q := b.mulT(l+"q", x, b.rows(qkvW, 0, hd), []int{B, T, hd})
+		kv := b.mulT(l+"kv", c, b.rows(qkvW, hd, 3*hd), []int{B, K, 2 * hd})
 		if s.MemOut > 0 {
 			// The new memory is the last rows of this layer's input: taken now, so the
 			// concatenation is free once the keys and values are made.
@@ -90,14 +90,16 @@ func (b *builder) transformerXL() {
 			b.op(&MemUpdate{C: c, Out: memOut, B: B, K: K, MOut: s.MemOut, D: d})
 			b.g.Outputs["mems."+strconv.Itoa(i)] = memOut
 		}
-		r := b.matmul(l+"r", pos, b.weight(p+"dec_attn.r_net.weight"), -1, -1, K, hd, d, true, ActNone, K, hd)
+		r := b.mulT(l+"r", pos, b.weight(p+"dec_attn.r_net.weight"), []int{K, hd})
 		att := b.tensor(l+"attn", Activation, B, T, hd)
 		b.op(&RelAttention{Q: q, KV: kv, R: r, RWBias: b.weight("r_w_bias_" + strconv.Itoa(i)),
 			RRBias: b.weight("r_r_bias_" + strconv.Itoa(i)), Out: att, B: B, T: T, K: K, H: H, Dh: dh})
-		y := b.matmul(l+"resid_attn", att, b.weight(p+"dec_attn.o_net.weight"), -1, x, N, d, hd, true, ActNone, B, T, d)
+		y := b.mulT(l+"resid_attn", att, b.weight(p+"dec_attn.o_net.weight"), []int{B, T, d}, withResidual(x))
 		y = b.layerNorm(y, p+"dec_attn.layer_norm.", l+"ln_attn", N)
-		ff := b.matmul(l+"ff", y, b.weight(p+"pos_ff.CoreNet.0.weight"), b.weight(p+"pos_ff.CoreNet.0.bias"), -1, N, f, d, true, ActReLU, B, T, f)
-		z := b.matmul(l+"resid_ff", ff, b.weight(p+"pos_ff.CoreNet.3.weight"), b.weight(p+"pos_ff.CoreNet.3.bias"), y, N, d, f, true, ActNone, B, T, d)
+		ff := b.mulT(l+"ff", y, b.weight(p+"pos_ff.CoreNet.0.weight"), []int{B, T, f},
+			withBias(b.weight(p+"pos_ff.CoreNet.0.bias")), withAct(ActReLU))
+		z := b.mulT(l+"resid_ff", ff, b.weight(p+"pos_ff.CoreNet.3.weight"), []int{B, T, d},
+			withBias(b.weight(p+"pos_ff.CoreNet.3.bias")), withResidual(y))
 		out := b.hidden(hs, i+1)
 		b.op(&LayerNorm{X: z, G: b.weight(p + "pos_ff.layer_norm.weight"), B: b.weight(p + "pos_ff.layer_norm.bias"), Out: out, Rows: N, D: d, Eps: 1e-5})
 		x = out
