@@ -13,15 +13,19 @@ type Op interface {
 }
 
 // Act is the activation fused into a MatMul.
+//
+// Its values are an interface shared with the backends: the CPU kernels' kern.Act and
+// the act argument of kernels/bias_act.cu take the same integers, so they are spelled
+// out here and TestActMapping fails if either side drifts.
 type Act uint8
 
 // Activations.
 const (
-	ActNone Act = iota
+	ActNone Act = 0
 	// ActGELU is gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-	ActGELU
+	ActGELU Act = 1
 	// ActReLU is max(x, 0).
-	ActReLU
+	ActReLU Act = 2
 )
 
 func (a Act) String() string { return [...]string{"none", "gelu", "relu"}[a] }
