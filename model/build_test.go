@@ -69,8 +69,8 @@ func TestGraphsShareWeights(t *testing.T) {
 	for _, b := range goldenBundles {
 		a := goldenArch(t, b)
 		ts, n := LayoutWeights(a)
-		shapes := SegmentShapes(a, 2, 3)
-		shapes = append(shapes, SteadyShape(a, 1))
+		shapes := SegmentShapesSeq(a, 2, a.TgtLen, 3)
+		shapes = append(shapes, Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen})
 		for _, s := range shapes {
 			for _, o := range []Output{OutputFull, OutputLast, OutputNone} {
 				g, err := Build(a, s, BuildOptions{Output: o, KeepHidden: o == OutputFull})
@@ -101,7 +101,7 @@ func TestGraphsShareWeights(t *testing.T) {
 func TestOneVocabularyBuffer(t *testing.T) {
 	for _, b := range []string{"gpt2_flex_adaptive_div2", "txl_hetero_adaptive_div2", "txl_hetero_plain_softmax"} {
 		a := goldenArch(t, b)
-		s := SteadyShape(a, 2)
+		s := Shape{Batch: 2, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}
 		g, err := Build(a, s, BuildOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -121,7 +121,7 @@ func TestOneVocabularyBuffer(t *testing.T) {
 	}
 }
 
-func TestSegmentShapes(t *testing.T) {
+func TestSegmentShapesSeq(t *testing.T) {
 	for _, c := range []struct {
 		js   string
 		want []Shape
@@ -136,13 +136,9 @@ func TestSegmentShapes(t *testing.T) {
 			[]Shape{{2, 7, 0, 0}, {2, 7, 0, 0}, {2, 7, 0, 0}}},
 	} {
 		a := mustArch(t, c.js)
-		if got := SegmentShapes(a, 2, 3); !slices.Equal(got, c.want) {
+		if got := SegmentShapesSeq(a, 2, a.TgtLen, 3); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", a.Key(), got, c.want)
 		}
-	}
-	a := mustArch(t, `{"model_type": "transformer_xl", "n_layer": 1, "d_model": 8, "n_head": 1, "d_inner": 8, "vocab_size": 9, "tgt_len": 6, "mem_len": 10}`)
-	if s := SteadyShape(a, 3); s != (Shape{3, 6, 10, 10}) {
-		t.Errorf("steady shape %+v", s)
 	}
 }
 

@@ -61,7 +61,7 @@ func TestAllocPeakBytesHandCount(t *testing.T) {
 // whatever the memory a graph reads or writes.
 func TestStateBytesHandCount(t *testing.T) {
 	a := mustArch(t, `{"model_type": "transformer_xl", "n_layer": 2, "d_model": 16, "n_head": 2, "d_inner": 32, "vocab_size": 50, "tgt_len": 3, "mem_len": 4}`)
-	for _, s := range SegmentShapes(a, 2, 3) {
+	for _, s := range SegmentShapesSeq(a, 2, a.TgtLen, 3) {
 		g, err := Build(a, s, BuildOptions{})
 		if err != nil {
 			t.Fatal(err)

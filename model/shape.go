@@ -6,31 +6,16 @@ import (
 	"github.com/ltsbench/ltsbench/space"
 )
 
-// SteadyShape is the shape a timed forward uses: batch × tgt_len tokens, and for
-// Transformer-XL a full memory (Mem = MemOut = mem_len), as after an earlier segment.
-func SteadyShape(a *space.Arch, batch int) Shape {
-	s := Shape{Batch: batch, Seq: a.TgtLen}
-	if a.Backbone == space.TransformerXL {
-		s.Mem, s.MemOut = a.MemLen, a.MemLen
-	}
-	return s
-}
-
-// SegmentShapes are the shapes of consecutive Transformer-XL segments of tgt_len
-// tokens: the first reads no memory, segment s reads what segment s-1 wrote, i.e.
-// Mem = 0, min(mem_len, T), min(mem_len, 2T), …. GPT-2 has no memory: every shape is
-// batch × tgt_len.
-func SegmentShapes(a *space.Arch, batch, segments int) []Shape {
-	return SegmentShapesSeq(a, batch, a.TgtLen, segments)
-}
-
-// SegmentShapesSeq is SegmentShapes for segments of seq tokens.
+// SegmentShapesSeq is the shapes of consecutive segments of seq tokens: for a model with
+// a memory the first reads none and segment s reads what segment s-1 wrote, i.e. Mem = 0,
+// min(mem_len, seq), min(mem_len, 2·seq), …; without a memory every shape is
+// batch × seq. (The timed forward's shape is bench.Protocol.Shape: a full memory.)
 func SegmentShapesSeq(a *space.Arch, batch, seq, segments int) []Shape {
 	out := make([]Shape, segments)
-	m := 0
+	m, memory := 0, a.ModelType().Memory
 	for i := range out {
 		out[i] = Shape{Batch: batch, Seq: seq}
-		if a.ModelType().Memory {
+		if memory {
 			out[i].Mem = m
 			out[i].MemOut = min(a.MemLen, m+seq)
 			m = out[i].MemOut

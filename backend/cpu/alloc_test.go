@@ -44,7 +44,7 @@ func build(t *testing.T, js string) (*model.Weights, *model.Graph) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := model.Build(a, model.SteadyShape(a, 2), model.BuildOptions{})
+	g, err := model.Build(a, model.Shape{Batch: 2, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

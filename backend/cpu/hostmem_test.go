@@ -58,7 +58,7 @@ func TestCompileOutOfHostMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := model.Build(a, model.SteadyShape(a, 1), model.BuildOptions{})
+	g, err := model.Build(a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ const (
 func runOutputs(t *testing.T, be backend.Backend, a *space.Arch, runs int) []float32 {
 	t.Helper()
 	w := backendtest.StressWeights(a, 7)
-	g, err := model.Build(a, model.SteadyShape(a, 2), model.BuildOptions{})
+	g, err := model.Build(a, model.Shape{Batch: 2, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestOutOfMemoryIsAnError(t *testing.T) {
 	b := openGPU(t, backend.Options{})
 	a := testArch(t, gpt2Small)
 	w := backendtest.StressWeights(a, 1)
-	g, err := model.Build(a, model.SteadyShape(a, 1), model.BuildOptions{})
+	g, err := model.Build(a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestStridedBatchedGemm(t *testing.T) {
 	b := openGPU(t, backend.Options{})
 	a := testArch(t, gpt2Small)
 	w := backendtest.StressWeights(a, 2)
-	g, err := model.Build(a, model.SteadyShape(a, 1), model.BuildOptions{})
+	g, err := model.Build(a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestMemorySampling(t *testing.T) {
 	b := openGPU(t, backend.Options{})
 	a := testArch(t, txlSmall)
 	w := backendtest.StressWeights(a, 3)
-	g, err := model.Build(a, model.SteadyShape(a, 2), model.BuildOptions{})
+	g, err := model.Build(a, model.Shape{Batch: 2, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func deref(p *int64) any {
 func TestSetIDsChecksTheVocabulary(t *testing.T) {
 	b := openGPU(t, backend.Options{})
 	a := testArch(t, gpt2Small)
-	g, err := model.Build(a, model.SteadyShape(a, 1), model.BuildOptions{})
+	g, err := model.Build(a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

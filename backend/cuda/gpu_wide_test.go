@@ -19,7 +19,7 @@ import (
 func TestWideHeadAttention(t *testing.T) {
 	b := openGPU(t, backend.Options{})
 	a := testArch(t, gpt2Small) // only for the regions: the operands are placed by hand
-	g, err := model.Build(a, model.SteadyShape(a, 1), model.BuildOptions{})
+	g, err := model.Build(a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestBiggestShapesFitTheLaunchLimits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g, err := model.Build(a, model.SteadyShape(a, c.batch), model.BuildOptions{})
+			g, err := model.Build(a, model.Shape{Batch: c.batch, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
