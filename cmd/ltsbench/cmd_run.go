@@ -23,7 +23,7 @@ func init() {
 	register(&cli.Command{
 		Name:      "run",
 		Usage:     "search a space for the Pareto front of decoder params, latency and memory on a device",
-		UsageText: "ltsbench run [--device D] --space gpt2|transformer_xl --out DIR [--budget quick|paper] [--iterations N --population N … --seed S] [--resume]",
+		UsageText: "ltsbench run [--device D] --space " + backboneNames("|") + " --out DIR [--budget quick|paper] [--iterations N --population N … --seed S] [--resume]",
 		Description: "LTS's evolutionary search: every candidate is checked against the space before it is\n" +
 			"measured, then built and timed on the device; the Pareto front of (decoder params ↑,\n" +
 			"latency ↓, memory ↓) over everything measured so far is printed at the end.\n\n" +

@@ -16,7 +16,7 @@ func init() {
 	register(&cli.Command{
 		Name:      "space",
 		Usage:     "describe a search space and its size, or sample architectures from it",
-		UsageText: "ltsbench space --space gpt2|transformer_xl [--space-file FILE] [--n-layer 2:15 …] [--sample N --seed S] [--format table|json]",
+		UsageText: "ltsbench space --space " + backboneNames("|") + " [--space-file FILE] [--n-layer 2:15 …] [--sample N --seed S] [--format table|json]",
 		Description: "Without --sample, prints the choices of every gene, the fixed settings, the constraints\n" +
 			"and the number of distinct valid architectures. With --sample N, prints N distinct\n" +
 			"architectures drawn from the space, each inside its constraints, one JSON object per\n" +
@@ -41,27 +41,65 @@ var spaceFlagKeys = map[string]string{
 // override per setting. Commands that search take the same flags (see spaceFromFlags).
 func spaceFlags() []cli.Flag {
 	fs := []cli.Flag{
-		&cli.StringFlag{Name: "space", Usage: "the search space: gpt2 or transformer_xl (the paper's settings)"},
+		&cli.StringFlag{Name: "space", Usage: "the search space: " + backboneNames(" or ") + " (the paper's settings)"},
 		&cli.StringFlag{Name: "space-file", Usage: "JSON `FILE` with a space's settings (\"backbone\" and any overrides)"},
 		&cli.BoolFlag{Name: "adaptive", Value: true, Usage: "GPT-2: search the adaptive \"flex\" variant, as the paper (false: plain Hugging Face GPT-2)"},
 	}
 	for _, k := range []struct{ flag, usage string }{
-		{"n-layer", "layer counts, as a range (gpt2 2:15, transformer_xl 2:16)"},
+		{"n-layer", "layer counts, as a range (" + perBackbone(func(s *space.Space) string { return fmt.Sprintf("%d:%d", s.NLayer.Min, s.NLayer.Max) }) + ")"},
 		{"d-model", "model widths, as a range (128:960:64)"},
 		{"d-inner", "per-layer feed-forward widths, as a range (128:4032:64)"},
 		{"n-head", "per-layer head counts, a list (2,4,8)"},
 		{"div-val", "adaptive embedding divisors, a list (4; the reference code searched 1,2,4)"},
-		{"n-token", "vocabulary size (gpt2 50257, transformer_xl 267735)"},
+		{"n-token", "vocabulary size (" + perBackbone(func(s *space.Space) string { return fmt.Sprint(s.NToken) }) + ")"},
 		{"cutoffs", "adaptive softmax cutoffs, a list (19997,39997,199997)"},
 		{"tgt-len", "sequence length (192)"},
 		{"mem-len", "Transformer-XL memory length (192)"},
 		{"d-inner-min-ratio", "require d_inner ≥ ratio·d_model in every layer (1.7)"},
-		{"min-decoder-params", "lower bound on decoder params (gpt2 6e6, transformer_xl 4e6)"},
+		{"min-decoder-params", "lower bound on decoder params (" + perBackbone(func(s *space.Space) string { return shortInt(s.MinDecoderParams) }) + ")"},
 		{"max-decoder-params", "upper bound on decoder params (1e8; 0: none)"},
 	} {
 		fs = append(fs, &cli.StringFlag{Name: k.flag, Usage: k.usage})
 	}
 	return fs
+}
+
+// backboneNames joins the registered backbones with sep: "gpt2|transformer_xl".
+func backboneNames(sep string) string {
+	var names []string
+	for _, b := range space.Backbones() {
+		names = append(names, string(b))
+	}
+	return strings.Join(names, sep)
+}
+
+// perBackbone is "gpt2 2:15, transformer_xl 2:16": f of each backbone's default space.
+func perBackbone(f func(*space.Space) string) string {
+	var parts []string
+	for _, b := range space.Backbones() {
+		s, err := space.DefaultSpace(b)
+		if err != nil {
+			panic(err) // a registered backbone has a default space (space.TestModelTypes)
+		}
+		parts = append(parts, string(b)+" "+f(s))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shortInt writes a round integer as 6e6.
+func shortInt(n int64) string {
+	e := 0
+	for n != 0 && n%10 == 0 {
+		n /= 10
+		e++
+	}
+	if e < 3 {
+		for range e {
+			n *= 10
+		}
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("%de%d", n, e)
 }
 
 func sampleFlags() []cli.Flag {
@@ -92,7 +130,7 @@ func spaceFromFlags(c *cli.Context) (*space.Space, error) {
 			return nil, usagef("--space: %v", strings.TrimPrefix(err.Error(), "backbone: "))
 		}
 	default:
-		return nil, usagef("say which space: --space gpt2|transformer_xl or --space-file FILE")
+		return nil, usagef("say which space: --space %s or --space-file FILE", backboneNames("|"))
 	}
 	if c.IsSet("adaptive") {
 		if err := s.Set("adaptive", fmt.Sprint(c.Bool("adaptive"))); err != nil {
