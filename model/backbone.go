@@ -28,11 +28,19 @@ type definition struct {
 // addWeight adds one weight tensor to a layout.
 type addWeight func(name string, init Init, shape ...int)
 
-// definitions holds one definition per space.ModelType name.
-var definitions = map[string]*definition{
-	"gpt2":           gpt2Definition,
-	"gpt2_flex":      gpt2Definition,
-	"transformer_xl": transformerXLDefinition,
+// definitions holds one definition per space.ModelType name; each build_*.go file
+// registers its own (TestDefinitions checks that every model type has one).
+var definitions = map[string]*definition{}
+
+// register adds d under the model type names; it returns d for a var declaration.
+func register(d *definition, names ...string) *definition {
+	for _, n := range names {
+		if definitions[n] != nil {
+			panic("model: model type " + n + " defined twice")
+		}
+		definitions[n] = d
+	}
+	return d
 }
 
 // definitionOf returns a's definition, or an error naming a model type that package

@@ -7,14 +7,14 @@ import (
 	"github.com/ltsbench/ltsbench/space"
 )
 
-// gpt2Definition is plain GPT-2 and GPT-2 flex, with Hugging Face's names.
-var gpt2Definition = &definition{
+// Plain GPT-2 and GPT-2 flex, with Hugging Face's names.
+var _ = register(&definition{
 	embed: "transformer.wte.", out: "lm_head.", bare: "transformer.",
 	// A second reference to the emb_projs; the attention mask buffers.
 	ignored: []string{"lm_head.shared_out_projs.", ".attn.bias", ".attn.masked_bias"},
 	layout:  gpt2Layout,
 	build:   (*builder).gpt2,
-}
+}, "gpt2", "gpt2_flex")
 
 // gpt2Layout adds GPT-2's weights in Hugging Face's order.
 func gpt2Layout(a *space.Arch, def *definition, add addWeight) {

@@ -7,12 +7,12 @@ import (
 	"github.com/ltsbench/ltsbench/space"
 )
 
-// transformerXLDefinition is Transformer-XL with Archai's (MemTransformerLM) names.
-var transformerXLDefinition = &definition{
+// Transformer-XL, with Archai's (MemTransformerLM) names.
+var _ = register(&definition{
 	embed: "word_emb.", out: "crit.",
 	layout: transformerXLLayout,
 	build:  (*builder).transformerXL,
-}
+}, "transformer_xl")
 
 // transformerXLLayout adds Transformer-XL's weights in MemTransformerLM's order.
 func transformerXLLayout(a *space.Arch, def *definition, add addWeight) {

@@ -39,10 +39,19 @@ func (m *refModel) get(name string) []float64 {
 
 // refForwards is the reference forward pass of each model type over one sequence with
 // the memory mems that the sequence's previous segment left (models with a memory).
-var refForwards = map[string]func(m *refModel, ids []int, mems [][][]float64) refOut{
-	"gpt2":           func(m *refModel, ids []int, _ [][][]float64) refOut { return m.gpt2(ids) },
-	"gpt2_flex":      func(m *refModel, ids []int, _ [][][]float64) refOut { return m.gpt2(ids) },
-	"transformer_xl": (*refModel).txl,
+// Each model type's reference registers itself (registerRef).
+var refForwards = map[string]refForward{}
+
+// refForward runs one sequence through the reference of a model type.
+type refForward func(m *refModel, ids []int, mems [][][]float64) refOut
+
+// registerRef adds f for the model type names; it returns nothing useful, for a var
+// declaration.
+func registerRef(f refForward, names ...string) bool {
+	for _, n := range names {
+		refForwards[n] = f
+	}
+	return true
 }
 
 // forward runs the reference of the model's type; a model type without a reference is
@@ -181,6 +190,8 @@ func (m *refModel) outputLayer(embPrefix, outPrefix string, h []float64) (logits
 	return nil, lp
 }
 
+var _ = registerRef(func(m *refModel, ids []int, _ [][][]float64) refOut { return m.gpt2(ids) }, "gpt2", "gpt2_flex")
+
 // gpt2 runs plain GPT-2 or GPT-2 flex over one sequence.
 func (m *refModel) gpt2(ids []int) refOut {
 	a := m.a
@@ -256,6 +267,8 @@ func sinusoid(delta float64, d int) []float64 {
 	}
 	return p
 }
+
+var _ = registerRef((*refModel).txl, "transformer_xl")
 
 // txl runs one Transformer-XL segment of one sequence with memory mems [n_layer][m][d]
 // (nil or empty rows for the first segment). BD is computed the way the reference
