@@ -9,6 +9,11 @@
 // places every intermediate in one arena by liveness so that AllocPeakBytes is exact
 // before anything runs. It knows nothing about devices: backends execute its graphs.
 //
+// Each space.ModelType has a definition here (backbone.go), registered by its build_*.go
+// file: the tensor-name prefixes and the names checkpoints may use, the weight layout
+// and the graph builder. Build and LayoutWeights look the definition up by the model
+// type's name; nothing else in the package depends on which backbone it is.
+//
 // The equations are those of testdata/golden/README.md; each op's doc comment is its
 // reference semantics.
 package model

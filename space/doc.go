@@ -17,6 +17,17 @@
 // names the field and the rule it breaks, and refuses architectures whose float32
 // weights would exceed MaxWeightBytes.
 //
+// # Model types
+//
+// Each backbone variant is one registered ModelType (backbone*.go), named as the golden
+// bundles' model_type: gpt2, gpt2_flex and transformer_xl. It owns what this package
+// knows of the variant: its label and config aliases, whether it has a memory or learned
+// positions, its per-layer parameter and FLOP formulas, extra validity rules and the
+// paper's default space. An Arch's ModelType follows from its backbone and adaptive
+// flag; code elsewhere asks the ModelType instead of comparing backbones, and an
+// unregistered backbone is an error, never a default. Package model registers the
+// weight layout and graph builder of each model type under the same name.
+//
 // # Parameter counts
 //
 // DecoderParams is the LTS proxy for perplexity, Archai's "nonembedding" count: the
