@@ -9,12 +9,6 @@ import (
 // architectures and spaces.
 type Backbone string
 
-// The two backbones LTS searches.
-const (
-	GPT2          Backbone = "gpt2"
-	TransformerXL Backbone = "transformer_xl"
-)
-
 // ModelType is one registered variant of a backbone, named as the golden bundles'
 // model_type ("gpt2", "gpt2_flex", "transformer_xl"): everything package space knows
 // about it. Package model adds the weight layout and the graph builder under the same

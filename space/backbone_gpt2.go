@@ -4,6 +4,9 @@ package space
 // a final ln_f. Per layer: c_attn 3d²+3d, c_proj d²+d, c_fc d·F+F, mlp.c_proj F·d+d, two
 // LayerNorms 4d; after the layers ln_f 2d.
 
+// GPT2 is the GPT-2 backbone.
+const GPT2 Backbone = "gpt2"
+
 var gpt2Type = &ModelType{
 	Name: "gpt2", Backbone: GPT2, Label: "GPT-2",
 	About:   "GPT-2 (Hugging Face, output tied to wte)",

@@ -6,6 +6,9 @@ import "fmt"
 // over memory and segment. Per layer: qkv_net 3d², r_net d², o_net d² (no biases),
 // r_w_bias and r_r_bias 2d, two LayerNorms 4d, CoreNet d·F+F and F·d+d.
 
+// TransformerXL is the Transformer-XL backbone.
+const TransformerXL Backbone = "transformer_xl"
+
 var transformerXLType = &ModelType{
 	Name: "transformer_xl", Backbone: TransformerXL, Adaptive: true, Label: "Transformer-XL",
 	About:   "Transformer-XL (adaptive embedding and softmax)",
