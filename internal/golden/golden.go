@@ -52,7 +52,7 @@ func ReadInputs(a *space.Arch, path string) (segs [][]int32, batch, seq int, err
 		return nil, 0, 0, err
 	}
 	names := []string{"input_ids"}
-	if a.Backbone == space.TransformerXL {
+	if a.ModelType().Memory { // a model with a memory runs segments
 		names = nil
 		for s := 1; ; s++ {
 			n := fmt.Sprintf("input_ids_seg%d", s)
@@ -145,7 +145,7 @@ func Run(ctx context.Context, exe backend.Executable, graphs []*model.Graph, seg
 // writes a memory.
 func Outputs(exe backend.Executable, s int, g *model.Graph) ([]Output, error) {
 	a := g.Arch
-	txl := a.Backbone == space.TransformerXL
+	txl := a.ModelType().Memory // segments: input_ids_seg1, …
 	suffix := ""
 	if txl {
 		suffix = fmt.Sprintf("_seg%d", s+1)
