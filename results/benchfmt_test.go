@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/internal/sysinfo"
 )
 
 // The report's benchfmt describes the environment with the keys and values a single
@@ -16,7 +17,7 @@ func TestBenchfmtEnvironment(t *testing.T) {
 		Protocol: bench.Protocol{Batch: 1, SeqLen: 192, Output: "full"},
 		Environment: bench.Environment{OS: "linux", Arch: "amd64", CPUModel: "Example CPU",
 			Ltsbench: bench.VersionInfo{Version: "v1.2.3", Commit: "abc"},
-			GPU:      &bench.GPUInfo{Name: "NVIDIA H200", Driver: "580.65", CUDAVersion: "13.0"}}}}
+			GPU:      &sysinfo.GPU{Name: "NVIDIA H200", Driver: "580.65", CUDAVersion: "13.0"}}}}
 	cpu := &Run{Dir: "c", Info: RunInfo{Device: "cpu", MemoryMetric: DefaultMemoryMetric,
 		Protocol: bench.Protocol{Batch: 1, SeqLen: 64, MemLen: 64, Output: "last"},
 		Environment: bench.Environment{OS: "linux", Arch: "arm64", CPUModel: "Cortex-A72", CPUKernel: "arm64 NEON 8×8",
