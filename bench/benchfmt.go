@@ -27,6 +27,8 @@ const (
 //	goos: linux
 //	goarch: amd64
 //	cpu: <model>
+//	cpu-kernel: <the CPU backend's SGEMM kernel>
+//	ltsbench: <version> <commit>
 //	device: cpu
 //	batch: 1
 //	seq-len: 192
@@ -38,47 +40,19 @@ const (
 //
 // Every timed forward is one result line with one iteration, so benchstat sees all n
 // samples of an architecture; the name is the preset (or the architecture's key) with
-// the thread count as the GOMAXPROCS suffix. Configuration lines are written again when
-// the protocol changes between results.
+// the thread count as the GOMAXPROCS suffix. Configuration lines (BenchfmtConfig) are
+// written again when the protocol changes between results.
 func WriteBenchfmt(w io.Writer, env Environment, results []*Result) error {
 	bw := bufio.NewWriter(w)
-	config := func(key, value string) {
-		fmt.Fprintf(bw, "%s: %s\n", key, oneLine(value))
-	}
-	config("goos", env.OS)
-	config("goarch", env.Arch)
-	if env.CPUModel != "" {
-		config("cpu", env.CPUModel)
-	}
-	if env.CPUKernel != "" {
-		config("cpu-kernel", env.CPUKernel)
-	}
-	if env.GPU != nil {
-		config("gpu", env.GPU.Name)
-	}
-	v := env.Ltsbench
-	config("ltsbench", v.Version+" "+v.Commit)
-	last := map[string]string{}
+	config := NewBenchfmtConfig(bw, false)
+	config.Set(BenchfmtEnvironment(env)...)
 	for _, r := range results {
-		p := r.Protocol
-		for _, kv := range [][2]string{
-			{"device", r.Device},
-			{"batch", strconv.Itoa(p.Batch)},
-			{"seq-len", strconv.Itoa(p.SeqLen)},
-			{"mem-len", strconv.Itoa(p.MemLen)},
-			{"output", string(p.Output)},
-			{"math", p.MathMode()},
-		} {
-			if last[kv[0]] != kv[1] {
-				config(kv[0], kv[1])
-				last[kv[0]] = kv[1]
-			}
-		}
+		config.Set(BenchfmtProtocol(r.Device, r.Protocol)...)
 		name := r.Name
 		if name == "" {
 			name = r.Key
 		}
-		threads := p.Threads
+		threads := r.Protocol.Threads
 		if threads <= 0 {
 			threads = env.Threads
 		}
@@ -86,6 +60,79 @@ func WriteBenchfmt(w io.Writer, env Environment, results []*Result) error {
 	}
 	WriteBenchfmtUnits(bw)
 	return bw.Flush()
+}
+
+// BenchfmtConfig writes the configuration lines of the Go benchmark format, "key:
+// value". A line holds until its key is written again; an empty value clears the key
+// ("key:"). Every writer of benchfmt in ltsbench (a measurement, a report of runs)
+// writes its configuration through one, with the keys of BenchfmtEnvironment and
+// BenchfmtProtocol, so that the two always name the same things the same way.
+type BenchfmtConfig struct {
+	w       io.Writer
+	last    map[string]string
+	restate bool
+}
+
+// NewBenchfmtConfig writes configuration lines to w: with restate every key each time
+// Set is given it, else only a key whose value changed (a key never set counts as
+// empty, so an empty value is written only to clear one).
+func NewBenchfmtConfig(w io.Writer, restate bool) *BenchfmtConfig {
+	return &BenchfmtConfig{w: w, last: map[string]string{}, restate: restate}
+}
+
+// Set writes the configuration lines of kvs (key, value), in order. A value is kept on
+// one line (runs of white space become one space).
+func (c *BenchfmtConfig) Set(kvs ...[2]string) {
+	for _, kv := range kvs {
+		key, v := kv[0], oneLine(kv[1])
+		if !c.restate && c.last[key] == v {
+			continue
+		}
+		c.last[key] = v
+		if v == "" {
+			fmt.Fprintf(c.w, "%s:\n", key)
+		} else {
+			fmt.Fprintf(c.w, "%s: %s\n", key, v)
+		}
+	}
+}
+
+// BenchfmtEnvironment is the configuration that describes the machine and build of env,
+// every key present, empty where it does not apply: goos, goarch, cpu, cpu-kernel, gpu,
+// gpu-driver, cuda (the CUDA version, or the runtime version of another accelerator),
+// ltsbench (version and commit).
+func BenchfmtEnvironment(env Environment) [][2]string {
+	var gpu, driver, runtime string
+	if env.GPU != nil {
+		gpu, driver, runtime = env.GPU.Name, env.GPU.Driver, env.GPU.CUDAVersion
+	}
+	return [][2]string{
+		{"goos", env.OS},
+		{"goarch", env.Arch},
+		{"cpu", env.CPUModel},
+		{"cpu-kernel", env.CPUKernel},
+		{"gpu", gpu},
+		{"gpu-driver", driver},
+		{"cuda", runtime},
+		{"ltsbench", strings.TrimSpace(env.Ltsbench.Version + " " + env.Ltsbench.Commit)},
+	}
+}
+
+// BenchfmtProtocol is the configuration that describes what was measured on device: device,
+// batch, seq-len, mem-len (empty without a memory), output, math.
+func BenchfmtProtocol(device string, p Protocol) [][2]string {
+	memLen := ""
+	if p.MemLen > 0 {
+		memLen = strconv.Itoa(p.MemLen)
+	}
+	return [][2]string{
+		{"device", device},
+		{"batch", strconv.Itoa(p.Batch)},
+		{"seq-len", strconv.Itoa(p.SeqLen)},
+		{"mem-len", memLen},
+		{"output", string(p.Output)},
+		{"math", p.MathMode()},
+	}
 }
 
 // WriteBenchfmtResult writes one result line per timed forward of r, named

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -122,5 +123,83 @@ func TestWriteBenchfmtConfigOnce(t *testing.T) {
 func TestBenchName(t *testing.T) {
 	if got := BenchfmtName("a/b=c d\te"); got != "a_b_c_d_e" {
 		t.Fatalf("BenchfmtName = %q", got)
+	}
+}
+
+// benchfmtLeftOut are the text fields of Environment that benchfmt's configuration does
+// not carry, each with the reason. Every other text field must appear in the output of
+// WriteBenchfmt (and, through BenchfmtEnvironment, in the report's): a new field fails
+// this test until it is written or listed here.
+var benchfmtLeftOut = map[string]string{
+	"Ltsbench.GoVersion":    "the ltsbench commit names the build",
+	"CPUAffinity":           "the thread count is the -N suffix of every result",
+	"Hostname":              "machine identity, not a measurement condition",
+	"Device":                "written per result, from Result.Device",
+	"GPU.UUID":              "names one card, not a kind of card",
+	"GPU.ComputeCapability": "follows from the GPU's name",
+	"GPU.GEMM":              "named in the environment block of run.json and measure's JSON",
+}
+
+// fillText sets every string field reachable from v (through structs and pointers to
+// structs) to a distinct value and returns field path → value.
+func fillText(v reflect.Value, path string, out map[string]string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		fillText(v.Elem(), path, out)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			p := v.Type().Field(i).Name
+			if path != "" {
+				p = path + "." + p
+			}
+			fillText(v.Field(i), p, out)
+		}
+	case reflect.String:
+		val := "v-" + strings.ReplaceAll(path, ".", "-")
+		v.SetString(val)
+		out[path] = val
+	}
+}
+
+func TestBenchfmtCarriesEveryEnvironmentField(t *testing.T) {
+	var env Environment
+	fields := map[string]string{}
+	fillText(reflect.ValueOf(&env).Elem(), "", fields)
+	if len(fields) < 10 {
+		t.Fatalf("found %d text fields: %v", len(fields), fields)
+	}
+	_, rs := benchfmtFixture(t)
+	var buf bytes.Buffer
+	if err := WriteBenchfmt(&buf, env, rs); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	lines := map[string]string{} // value → its configuration line
+	for _, l := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(l, ": "); ok && !strings.HasPrefix(l, "Benchmark") {
+			for _, w := range strings.Fields(v) {
+				lines[w] = k
+			}
+		}
+	}
+	for path, val := range fields {
+		_, left := benchfmtLeftOut[path]
+		if key, ok := lines[val]; ok == left {
+			if left {
+				t.Errorf("%s is listed as left out but appears as %q", path, key)
+			} else {
+				t.Errorf("environment field %s (%q) is not in the configuration:\n%s", path, val, out)
+			}
+		}
+	}
+	// The environment's configuration is BenchfmtEnvironment's, which the report's
+	// writer uses too: each of its keys is in the output with its value.
+	for _, kv := range BenchfmtEnvironment(env) {
+		if !strings.Contains(out, kv[0]+": "+kv[1]+"\n") {
+			t.Errorf("%s: %s is missing:\n%s", kv[0], kv[1], out)
+		}
 	}
 }

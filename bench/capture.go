@@ -10,10 +10,10 @@ import (
 
 // CaptureEnvironment describes this machine and build for a result file: the ltsbench
 // version and commit, Go version, OS/arch, the CPU (model, cores, SIMD features), the
-// thread count, the host name and, when be runs on a GPU and describes it
-// (GPUDescriber), the GPU, driver and CUDA version, and when be names its CPU kernels
-// (KernelDescriber), the SGEMM micro-kernel. threads ≤ 0 records all cores. be
-// may be nil (no device).
+// thread count, the host name and, when be runs on an accelerator and describes it
+// (backend.DeviceDescriber), the device, its driver and runtime versions, and when be
+// names its CPU kernels (backend.KernelDescriber), the SGEMM micro-kernel. threads ≤ 0
+// records all cores. be may be nil (no device).
 func CaptureEnvironment(threads int, be backend.Backend) Environment {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
@@ -37,16 +37,13 @@ func CaptureEnvironment(threads int, be backend.Backend) Environment {
 	}
 	dev := be.Device()
 	env.Device = dev.String()
-	if d, ok := be.(KernelDescriber); ok {
+	if d, ok := be.(backend.KernelDescriber); ok {
 		env.CPUKernel = d.CPUKernel()
 	}
-	if dev.Kind != "cuda" {
-		return env
+	if d, ok := be.(backend.DeviceDescriber); ok {
+		env.GPU = d.DescribeDevice()
 	}
-	if d, ok := be.(GPUDescriber); ok {
-		env.GPU = d.GPU()
-	}
-	if env.GPU == nil {
+	if k, ok := backend.KindOf(dev.Kind); env.GPU == nil && (!ok || k.Accelerator) {
 		env.Notes = append(env.Notes, "GPU not described: the "+dev.String()+" backend does not report its device")
 	}
 	return env

@@ -32,8 +32,9 @@ const idsStream = 0x6c74735f696473 // "lts_ids"
 // records what competed. The Executable is closed before Measure returns; be stays
 // open (the caller owns it).
 //
-// p.Threads is recorded, not applied: it should be the thread count be was opened
-// with. Errors name the architecture's key and the step that failed and wrap their
+// p.Threads (≤ 0: all cores) is how many goroutines fill the weights, and is recorded
+// in the result; the forwards run on the workers be was opened with
+// (backend.Options.Threads), which should be the same number. Errors name the architecture's key and the step that failed and wrap their
 // cause (errors.Is(err, backend.ErrOutOfMemory), context.Canceled).
 func Measure(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol, seed uint64) (res *Result, err error) {
 	key := a.Key()
@@ -108,7 +109,7 @@ func Measure(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol,
 		WarmupSettled:  wu.settled,
 	}
 	rssErr := resetPeakRSS()
-	ms, hasSampler := exe.(MemorySampler)
+	ms, hasSampler := exe.(backend.MemorySampler)
 	if hasSampler {
 		ms.StartMemorySampling()
 	}

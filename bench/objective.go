@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ltsbench/ltsbench/backend"
 )
 
 // The memory metrics a search can minimise (--memory-metric), named as in the JSON.
@@ -28,14 +30,15 @@ func ParseMemoryMetric(s string) (string, error) {
 	return "", fmt.Errorf("memory metric %q is not one of %s", s, strings.Join(MemoryMetrics(), ", "))
 }
 
-// CheckMetricOnDevice says whether a device of the given kind ("cpu", "cuda") gives
-// metric: the GPU metrics (NVML's process peak, the device's used-memory delta) exist
-// only on a GPU, and a search minimising a metric no record has would find nothing.
-func CheckMetricOnDevice(metric, kind string) error {
+// CheckMetricOnDevice says whether device d gives metric: the device-memory metrics
+// (NVML's process peak, the device's used-memory delta) exist only on a kind with memory
+// of its own (backend.Kind.Accelerator), and a search minimising a metric no record has
+// would find nothing.
+func CheckMetricOnDevice(metric string, d backend.Device) error {
 	switch metric {
 	case MetricNVMLProcessPeak, MetricDeviceUsedDelta:
-		if kind == "cpu" {
-			return fmt.Errorf("%s is measured on a GPU only; on the cpu use %s or %s", metric, MetricAllocPeak, MetricRSSPeak)
+		if k, ok := backend.KindOf(d.Kind); ok && !k.Accelerator {
+			return fmt.Errorf("%s is measured on a GPU only; on %s use %s or %s", metric, d, MetricAllocPeak, MetricRSSPeak)
 		}
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/ltsbench/ltsbench/bench"
@@ -29,11 +28,12 @@ import (
 // `benchstat -col device` then compares the devices.
 func WriteBenchfmt(w io.Writer, runs []*Run) error {
 	bw := bufio.NewWriter(w)
+	config := bench.NewBenchfmtConfig(bw, true)
 	for i, r := range runs {
 		if i > 0 {
 			bw.WriteString("\n")
 		}
-		writeBenchConfig(bw, r)
+		writeBenchConfig(config, r)
 		for j := range r.Front {
 			rec := &r.Front[j]
 			if rec.Result != nil {
@@ -57,42 +57,12 @@ func memoryUnit(metric string) string {
 	return strings.ReplaceAll(strings.TrimSuffix(metric, "_bytes"), "_", "-") + "-B"
 }
 
-// writeBenchConfig writes the configuration lines that describe a run's results.
-func writeBenchConfig(w *bufio.Writer, r *Run) {
-	env := &r.Info.Environment
-	p := &r.Info.Protocol
-	gpu, driver, cuda := "", "", ""
-	if env.GPU != nil {
-		gpu, driver, cuda = env.GPU.Name, env.GPU.Driver, env.GPU.CUDAVersion
-	}
-	memLen := ""
-	if p.MemLen > 0 {
-		memLen = strconv.Itoa(p.MemLen)
-	}
-	for _, kv := range [][2]string{
-		{"goos", env.OS},
-		{"goarch", env.Arch},
-		{"cpu", env.CPUModel},
-		{"gpu", gpu},
-		{"gpu-driver", driver},
-		{"cuda", cuda},
-		{"ltsbench", strings.TrimSpace(env.Ltsbench.Version + " " + env.Ltsbench.Commit)},
-		{"run", r.Dir},
-		{"device", r.Info.Device},
-		{"space", r.spaceLabel()},
-		{"batch", strconv.Itoa(p.Batch)},
-		{"seq-len", strconv.Itoa(p.SeqLen)},
-		{"mem-len", memLen},
-		{"output", string(p.Output)},
-		{"math", p.MathMode()},
-		{"memory-metric", r.Info.MemoryMetric},
-	} {
-		// An empty value clears the key; a value may hold anything but a newline.
-		v := strings.Join(strings.Fields(kv[1]), " ")
-		if v == "" {
-			fmt.Fprintf(w, "%s:\n", kv[0])
-		} else {
-			fmt.Fprintf(w, "%s: %s\n", kv[0], v)
-		}
-	}
+// writeBenchConfig writes the configuration lines that describe a run's results: the
+// environment and protocol keys every benchfmt writer uses (bench.BenchfmtEnvironment,
+// bench.BenchfmtProtocol), the run's folder and space, and its memory metric.
+func writeBenchConfig(c *bench.BenchfmtConfig, r *Run) {
+	c.Set(bench.BenchfmtEnvironment(r.Info.Environment)...)
+	c.Set([2]string{"run", r.Dir}, [2]string{"space", r.spaceLabel()})
+	c.Set(bench.BenchfmtProtocol(r.Info.Device, r.Info.Protocol)...)
+	c.Set([2]string{"memory-metric", r.Info.MemoryMetric})
 }

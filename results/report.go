@@ -121,12 +121,12 @@ var plainCaption = captionStyle{times: "×", dash: "–", esc: identity, code: i
 
 func identity(s string) string { return s }
 
-// DeviceLabel names the device of a run with what identifies it: the GPU's name, or
-// the CPU model and the number of threads.
+// DeviceLabel names the device of a run with what identifies it: the accelerator's name
+// where the environment describes one, else the CPU model and the number of threads.
 func (r *Run) DeviceLabel() string {
 	env := &r.Info.Environment
 	var parts []string
-	if env.GPU != nil && strings.HasPrefix(r.Info.Device, "cuda") {
+	if env.GPU != nil && env.GPU.Name != "" {
 		parts = append(parts, env.GPU.Name)
 	} else {
 		if env.CPUModel != "" {

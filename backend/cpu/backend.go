@@ -12,8 +12,9 @@ import (
 )
 
 func init() {
-	backend.Register("cpu", func(d backend.Device, o backend.Options) (backend.Backend, error) {
-		return New(o), nil
+	backend.Register(backend.Kind{
+		Name: "cpu",
+		Open: func(d backend.Device, o backend.Options) (backend.Backend, error) { return New(o), nil },
 	})
 }
 
@@ -26,8 +27,8 @@ func New(o backend.Options) *Backend { return &Backend{opts: o} }
 // Device is "cpu".
 func (b *Backend) Device() backend.Device { return backend.Device{Kind: "cpu"} }
 
-// CPUKernel names the SGEMM micro-kernel this build runs on this CPU (bench records it
-// in the environment block).
+// CPUKernel names the SGEMM micro-kernel this build runs on this CPU, for the
+// environment block (backend.KernelDescriber).
 func (b *Backend) CPUKernel() string { return kern.KernelName() }
 
 // Close releases nothing: executables own their memory.
@@ -38,29 +39,17 @@ func (b *Backend) Close() error { return nil }
 // backend.ErrOutOfMemory), allocates the arena for the largest graph and the state, and
 // prepares every op.
 func (b *Backend) Compile(w *model.Weights, graphs ...*model.Graph) (backend.Executable, error) {
-	if w == nil || len(graphs) == 0 {
-		return nil, errors.New("cpu: compile needs weights and at least one graph")
+	sz, err := backend.CheckCompile(w, graphs)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
 	}
-	var arenaBytes int64
-	for i, g := range graphs {
-		if g.Arch.Key() != w.Arch.Key() {
-			return nil, fmt.Errorf("cpu: graph %d is for %s, the weights for %s", i, g.Arch.Key(), w.Arch.Key())
-		}
-		if g.WeightBytes != w.Bytes() {
-			return nil, fmt.Errorf("cpu: graph %d needs %d weight bytes, the slab has %d", i, g.WeightBytes, w.Bytes())
-		}
-		if g.StateBytes != graphs[0].StateBytes {
-			return nil, fmt.Errorf("cpu: graph %d has %d state bytes, graph 0 has %d (one batch size per executable)", i, g.StateBytes, graphs[0].StateBytes)
-		}
-		arenaBytes = max(arenaBytes, g.ArenaBytes)
-	}
-	if err := checkHostMemory(arenaBytes+graphs[0].StateBytes, backend.ErrOutOfMemory); err != nil {
+	if err := checkHostMemory(sz.Arena+sz.State, backend.ErrOutOfMemory); err != nil {
 		return nil, err
 	}
 	e := &Executable{
 		w:     w,
-		arena: make([]float32, arenaBytes/4),
-		state: make([]float32, graphs[0].StateBytes/4),
+		arena: make([]float32, sz.Arena/4),
+		state: make([]float32, sz.State/4),
 		pool:  kern.NewPool(b.opts.Threads),
 	}
 	for i, g := range graphs {
@@ -92,33 +81,21 @@ type compiled struct {
 }
 
 func (e *Executable) graph(g int) (*compiled, error) {
-	if e.closed {
-		return nil, errors.New("cpu: executable is closed")
-	}
-	if g < 0 || g >= len(e.graphs) {
-		return nil, fmt.Errorf("cpu: no graph %d (have %d)", g, len(e.graphs))
+	if err := backend.CheckGraph(e.closed, g, len(e.graphs)); err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
 	}
 	return e.graphs[g], nil
 }
 
 // SetIDs writes the token ids [B, T] of graph g, checking each against the vocabulary
-// (an id out of range would read outside the embedding tables).
+// (backend.CheckIDs).
 func (e *Executable) SetIDs(g int, ids []int32) error {
 	c, err := e.graph(g)
 	if err != nil {
 		return err
 	}
-	if c.g.IDs < 0 {
-		return fmt.Errorf("cpu: graph %d takes no token ids", g)
-	}
-	if len(ids) != len(c.ids) {
-		return fmt.Errorf("cpu: graph %d takes %d token ids (%d×%d), got %d", g, len(c.ids), c.g.Shape.Batch, c.g.Shape.Seq, len(ids))
-	}
-	v := int32(c.g.Arch.NToken)
-	for i, id := range ids {
-		if id < 0 || id >= v {
-			return fmt.Errorf("cpu: token id %d at position %d is outside the vocabulary [0, %d)", id, i, v)
-		}
+	if _, err := backend.CheckIDs(c.g, g, ids); err != nil {
+		return fmt.Errorf("cpu: %w", err)
 	}
 	copy(c.ids, ids)
 	return nil
@@ -155,15 +132,8 @@ func (e *Executable) Read(g int, id int, dst []float32) error {
 	if err != nil {
 		return err
 	}
-	if id < 0 || id >= len(c.g.Tensors) {
-		return fmt.Errorf("cpu: graph %d has no tensor %d", g, id)
-	}
-	t := c.g.Tensors[id]
-	if t.DType != model.F32 {
-		return fmt.Errorf("cpu: tensor %s is not float32", t)
-	}
-	if int64(len(dst)) != t.Elems() {
-		return fmt.Errorf("cpu: tensor %s has %d elements, dst holds %d", t, t.Elems(), len(dst))
+	if _, err := backend.CheckRead(c.g, g, id, dst); err != nil {
+		return fmt.Errorf("cpu: %w", err)
 	}
 	copy(dst, e.f32(c.g, id))
 	return nil
@@ -172,7 +142,7 @@ func (e *Executable) Read(g int, id int, dst []float32) error {
 // ResetState zeroes the Transformer-XL memory.
 func (e *Executable) ResetState() error {
 	if e.closed {
-		return errors.New("cpu: executable is closed")
+		return errors.New("cpu: the executable is closed")
 	}
 	clear(e.state)
 	return nil

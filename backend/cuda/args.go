@@ -13,11 +13,9 @@ type arg struct {
 	bits uint32 // argI32: the int32; argF32: the float32 bits
 }
 
-func ptrArg(r devRef) arg      { return arg{kind: argPtr, ref: r} }
-func i32Arg(v int32) arg       { return arg{kind: argI32, bits: uint32(v)} }
-func f32Arg(v float32) arg     { return arg{kind: argF32, bits: math.Float32bits(v)} }
-func (a arg) int32() int32     { return int32(a.bits) }
-func (a arg) float32() float32 { return math.Float32frombits(a.bits) }
+func ptrArg(r devRef) arg  { return arg{kind: argPtr, ref: r} }
+func i32Arg(v int32) arg   { return arg{kind: argI32, bits: uint32(v)} }
+func f32Arg(v float32) arg { return arg{kind: argF32, bits: math.Float32bits(v)} }
 
 // argLayout places the arguments of one launch in a buffer at their natural sizes (8-byte
 // pointers, 4-byte ints and floats), each at an offset aligned to its own size, and

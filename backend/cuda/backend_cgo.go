@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/ltsbench/ltsbench/backend"
-	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/internal/sysinfo"
 	"github.com/ltsbench/ltsbench/kernels"
 	"github.com/ltsbench/ltsbench/model"
@@ -26,7 +25,7 @@ const (
 type Backend struct {
 	dev     backend.Device
 	name    string // "cuda:0", for messages
-	opts    backend.Options
+	opts    Options
 	w       *worker
 	info    deviceInfo
 	driver  int // cuDriverGetVersion: 13000 for CUDA 13.0
@@ -39,7 +38,7 @@ type Backend struct {
 	blasLib string
 	blasVer int
 	// noBlas says why no cuBLAS is used ("" when one is): every GEMM is then the
-	// backend's own sgemm_tiled_f32, and results name it (GPUInfo.GEMM).
+	// backend's own sgemm_tiled_f32, and results name it (sysinfo.GPU.GEMM).
 	noBlas  string
 	modules []cuModule
 	funcs   map[string]cuFunction
@@ -55,12 +54,13 @@ type Backend struct {
 }
 
 var _ backend.Backend = (*Backend)(nil)
-var _ bench.GPUDescriber = (*Backend)(nil)
+var _ backend.DeviceDescriber = (*Backend)(nil)
+var _ backend.Summarizer = (*Backend)(nil)
 
 // Open creates the backend for GPU d.Index: it loads the driver, retains the device's
 // primary context on a locked OS thread, JIT-loads the kernels' PTX and creates a
 // cuBLAS handle. Without a driver it returns one line saying so.
-func Open(d backend.Device, o backend.Options) (*Backend, error) {
+func Open(d backend.Device, o Options) (*Backend, error) {
 	name := d.String()
 	if msg := loadDriver(); msg != "" {
 		return nil, fmt.Errorf("%s: no NVIDIA driver found (%s)", name, msg)
@@ -277,7 +277,7 @@ func (b *Backend) checkOpen() error {
 	return nil
 }
 
-// Summary is one line about the device and libraries, for logs.
+// Summary is one line about the device and libraries, for logs (backend.Summarizer).
 func (b *Backend) Summary() string {
 	mode := "CUDA graphs"
 	if !b.graphs {
@@ -301,18 +301,17 @@ func (b *Backend) gemm() string {
 	return "ltsbench tiled SGEMM, no cuBLAS (" + b.noBlas + ")"
 }
 
-// GPU describes the device for a result's environment block: NVML's description
-// (clocks, temperature, throttle reasons) when NVML is there, else what the driver
-// API knows.
-func (b *Backend) GPU() *bench.GPUInfo {
+// DescribeDevice describes the device for a result's environment block: NVML's
+// description (clocks, temperature, throttle reasons) when NVML is there, else what the
+// driver API knows; Index is the N of cuda:N either way.
+func (b *Backend) DescribeDevice() *sysinfo.GPU {
 	if g, err := sysinfo.GPUByUUID(b.info.uuid); err == nil && b.info.uuid != "" {
-		return &bench.GPUInfo{Index: b.dev.Index, Name: g.Name, MemoryBytes: g.MemoryBytes, Driver: g.Driver,
-			CUDAVersion: g.CUDAVersion, ComputeCapability: g.ComputeCapability, SMClockMHz: g.SMClockMHz,
-			MemClockMHz: g.MemClockMHz, TemperatureC: g.TemperatureC, ThrottleReasons: g.ThrottleReasons, GEMM: b.gemm()}
+		g.Index, g.SMs, g.GEMM = b.dev.Index, b.info.sms, b.gemm()
+		return &g
 	}
-	return &bench.GPUInfo{Index: b.dev.Index, Name: b.info.name, MemoryBytes: b.info.memoryBytes,
+	return &sysinfo.GPU{Index: b.dev.Index, Name: b.info.name, UUID: b.info.uuid, MemoryBytes: b.info.memoryBytes,
 		CUDAVersion: sysinfo.CUDAVersionString(b.driver), ComputeCapability: fmt.Sprintf("%d.%d", b.info.ccMajor, b.info.ccMinor),
-		GEMM: b.gemm()}
+		SMs: b.info.sms, GEMM: b.gemm()}
 }
 
 // Compile allocates the weights (uploaded once), one arena for the largest graph and
@@ -324,7 +323,7 @@ func (b *Backend) Compile(w *model.Weights, graphs ...*model.Graph) (backend.Exe
 	if err := b.checkOpen(); err != nil {
 		return nil, err
 	}
-	if _, err := checkCompile(w, graphs); err != nil {
+	if _, err := backend.CheckCompile(w, graphs); err != nil {
 		return nil, fmt.Errorf("%s: %w", b.name, err)
 	}
 	var all [][]step
@@ -340,7 +339,7 @@ func (b *Backend) Compile(w *model.Weights, graphs ...*model.Graph) (backend.Exe
 
 // compileSteps is Compile with the steps of every graph given.
 func (b *Backend) compileSteps(w *model.Weights, graphs []*model.Graph, steps [][]step) (*Executable, error) {
-	sz, err := checkCompile(w, graphs)
+	sz, err := backend.CheckCompile(w, graphs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", b.name, err)
 	}

@@ -12,7 +12,8 @@
 // driver) or a cuBLAS GEMM, with pointers = region base + Tensor.Off (lower.go). At
 // Compile the whole op sequence is run once eagerly (so cuBLAS does its lazy set-up
 // outside a capture) and then captured into a CUDA graph per model graph; RunTimed
-// replays it between two CUDA events (backend.Options.NoGraph launches op by op).
+// replays it between two CUDA events (with Options.NoGraph, the kind's "no-graph"
+// setting, it launches op by op).
 //
 // Threading: a CUDA context is current per OS thread, so one goroutine, locked to its
 // OS thread for the backend's life, owns the primary context and makes every driver

@@ -79,9 +79,6 @@ typedef struct {
 	const char* (*GetStatusString)(int);
 	int (*GemmEx)(cublasHandle_t, int, int, int, int, int, const void*, const void*, int, int,
 	              const void*, int, int, const void*, void*, int, int, int, int);
-	int (*GemmStridedBatchedEx)(cublasHandle_t, int, int, int, int, int, const void*, const void*, int,
-	                            int, long long, const void*, int, int, long long, const void*, void*, int,
-	                            int, long long, int, int, int);
 } ltsb_blas_api;
 
 static ltsb_cu_api cu;
@@ -184,9 +181,6 @@ static const char* ltsb_load_cublas(const char* path, const char* lt_path) {
 	*(void**)(&b.SetMathMode) = dlsym(lib, "cublasSetMathMode");
 	*(void**)(&b.GetStatusString) = dlsym(lib, "cublasGetStatusString");
 	*(void**)(&b.GemmEx) = dlsym(lib, "cublasGemmEx");
-	*(void**)(&b.GemmStridedBatchedEx) = dlsym(lib, "cublasGemmStridedBatchedEx");
-	// cublasGemmStridedBatchedEx is optional: without it a batched product is a loop of
-	// cublasGemmEx calls (ltsb_run).
 	if (!b.Create || !b.Destroy || !b.SetStream || !b.GemmEx) {
 		snprintf(ltsb_err, sizeof ltsb_err, "%s lacks cublasCreate_v2, cublasDestroy_v2, cublasSetStream_v2 or cublasGemmEx", path);
 		dlclose(lib);
@@ -287,8 +281,7 @@ typedef struct {
 	CUfunction f;
 	unsigned int grid[3], block[3], smem;
 	void** params;
-	int transa, transb, m, n, k, lda, ldb, ldc, batch;
-	long long sa, sb, sc;
+	int transa, transb, m, n, k, lda, ldb, ldc;
 	CUdeviceptr a, b, c;
 	float beta;
 } ltsb_step;
@@ -309,27 +302,10 @@ static int ltsb_run(const ltsb_step* st, int n, CUstream s, cublasHandle_t h, in
 			                             p->block[2], p->smem, s, p->params, NULL);
 			if (r) return r;
 		} else {
-			int r;
 			// CUDA_R_32F = 0 for every operand; CUBLAS_GEMM_DEFAULT = -1.
-			if (p->batch <= 1) {
-				r = blas.GemmEx(h, p->transa, p->transb, p->m, p->n, p->k, &ltsb_one,
-				                (const void*)(uintptr_t)p->a, 0, p->lda, (const void*)(uintptr_t)p->b, 0, p->ldb,
-				                &p->beta, (void*)(uintptr_t)p->c, 0, p->ldc, compute, -1);
-			} else if (!blas.GemmStridedBatchedEx) {
-				// float32 operands: strides in elements of 4 bytes.
-				r = 0;
-				for (int j = 0; j < p->batch && !r; j++) {
-					r = blas.GemmEx(h, p->transa, p->transb, p->m, p->n, p->k, &ltsb_one,
-					                (const void*)(uintptr_t)(p->a + 4 * (uint64_t)p->sa * j), 0, p->lda,
-					                (const void*)(uintptr_t)(p->b + 4 * (uint64_t)p->sb * j), 0, p->ldb,
-					                &p->beta, (void*)(uintptr_t)(p->c + 4 * (uint64_t)p->sc * j), 0, p->ldc, compute, -1);
-				}
-			} else {
-				r = blas.GemmStridedBatchedEx(h, p->transa, p->transb, p->m, p->n, p->k, &ltsb_one,
-				                              (const void*)(uintptr_t)p->a, 0, p->lda, p->sa,
-				                              (const void*)(uintptr_t)p->b, 0, p->ldb, p->sb, &p->beta,
-				                              (void*)(uintptr_t)p->c, 0, p->ldc, p->sc, p->batch, compute, -1);
-			}
+			int r = blas.GemmEx(h, p->transa, p->transb, p->m, p->n, p->k, &ltsb_one,
+			                    (const void*)(uintptr_t)p->a, 0, p->lda, (const void*)(uintptr_t)p->b, 0, p->ldb,
+			                    &p->beta, (void*)(uintptr_t)p->c, 0, p->ldc, compute, -1);
 			if (r) {
 				*is_blas = 1;
 				return r;
@@ -783,8 +759,6 @@ func newCSteps(steps []step, fn func(*kernelSig) cuFunction, base func(devRef) u
 		st.transa, st.transb = C.int(boolInt(c.TransA)), C.int(boolInt(c.TransB))
 		st.m, st.n, st.k = C.int(c.M), C.int(c.N), C.int(c.K)
 		st.lda, st.ldb, st.ldc = C.int(c.LDA), C.int(c.LDB), C.int(c.LDC)
-		st.batch = C.int(max(c.Batch, 1))
-		st.sa, st.sb, st.sc = C.longlong(c.StrideA), C.longlong(c.StrideB), C.longlong(c.StrideC)
 		st.a, st.b, st.c = C.CUdeviceptr(base(g.a)), C.CUdeviceptr(base(g.b)), C.CUdeviceptr(base(g.c))
 		st.beta = C.float(g.beta)
 	}

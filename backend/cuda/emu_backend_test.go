@@ -82,14 +82,14 @@ func (b *emuBackend) Device() backend.Device { return backend.Device{Kind: "cuda
 func (b *emuBackend) Close() error           { return nil }
 
 func (b *emuBackend) Compile(w *model.Weights, graphs ...*model.Graph) (backend.Executable, error) {
-	sz, err := checkCompile(w, graphs)
+	sz, err := backend.CheckCompile(w, graphs)
 	if err != nil {
 		return nil, fmt.Errorf("cuda-emu: %w", err)
 	}
 	e := &emuExec{b: b, graphs: graphs}
 	e.regions[regWeights] = f32bytes(w.Data)
-	e.regions[regArena] = make([]byte, sz.arena)
-	e.regions[regState] = make([]byte, sz.state)
+	e.regions[regArena] = make([]byte, sz.Arena)
+	e.regions[regState] = make([]byte, sz.State)
 	for i, g := range graphs {
 		steps, err := lowerWith(g, b.tiled)
 		if err != nil {
@@ -158,8 +158,8 @@ func program(steps []step, regions [numRegions][]byte) *emu.Program {
 		g := s.gemm
 		c := g.call
 		p.AddGemm(g.label, emu.Gemm{TransA: c.TransA, TransB: c.TransB, M: c.M, N: c.N, K: c.K,
-			A: ptr(g.a), LDA: c.LDA, StrideA: c.StrideA, B: ptr(g.b), LDB: c.LDB, StrideB: c.StrideB,
-			C: ptr(g.c), LDC: c.LDC, StrideC: c.StrideC, Alpha: 1, Beta: g.beta, Batch: c.Batch})
+			A: ptr(g.a), LDA: c.LDA, B: ptr(g.b), LDB: c.LDB,
+			C: ptr(g.c), LDC: c.LDC, Alpha: 1, Beta: g.beta, Batch: 1})
 	}
 	return p
 }
@@ -220,3 +220,10 @@ func f32bytes(xs []float32) []byte {
 	}
 	return b
 }
+
+// int32 and float32 read a value argument back (for the emulator's calls).
+func (a arg) int32() int32     { return int32(a.bits) }
+func (a arg) float32() float32 { return math.Float32frombits(a.bits) }
+
+// letter is the kind as package kernels/emu spells it.
+func (k argKind) letter() byte { return "pif"[k] }

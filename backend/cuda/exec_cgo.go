@@ -9,7 +9,6 @@ import (
 	"unsafe"
 
 	"github.com/ltsbench/ltsbench/backend"
-	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/internal/sysinfo"
 	"github.com/ltsbench/ltsbench/model"
 )
@@ -22,7 +21,7 @@ type Executable struct {
 	w      *model.Weights
 	graphs []*model.Graph
 	steps  [][]step
-	sizes  sizes
+	sizes  backend.Sizes
 
 	base     [numRegions]uint64 // device address of each region
 	compiled []*cSteps
@@ -35,7 +34,7 @@ type Executable struct {
 }
 
 var _ backend.Executable = (*Executable)(nil)
-var _ bench.MemorySampler = (*Executable)(nil)
+var _ backend.MemorySampler = (*Executable)(nil)
 var _ backend.WorkspaceReporter = (*Executable)(nil)
 
 // addr resolves a region reference to a device address (0 for null).
@@ -59,7 +58,7 @@ func (e *Executable) setUp() error {
 		reg  region
 		n    int64
 		what string
-	}{{regWeights, e.sizes.weights, "weights"}, {regArena, e.sizes.arena, "arena"}, {regState, e.sizes.state, "state"}} {
+	}{{regWeights, e.sizes.Weights, "weights"}, {regArena, e.sizes.Arena, "arena"}, {regState, e.sizes.State, "state"}} {
 		if r.n == 0 {
 			continue
 		}
@@ -70,14 +69,14 @@ func (e *Executable) setUp() error {
 		e.base[r.reg] = p
 	}
 	if len(e.w.Data) > 0 {
-		if err := drvHtoD(b.name, "uploading the weights", e.base[regWeights], unsafe.Pointer(&e.w.Data[0]), e.sizes.weights, b.stream); err != nil {
+		if err := drvHtoD(b.name, "uploading the weights", e.base[regWeights], unsafe.Pointer(&e.w.Data[0]), e.sizes.Weights, b.stream); err != nil {
 			return err
 		}
 	}
-	if err := drvZero(b.name, "zeroing the arena", e.base[regArena], e.sizes.arena, b.stream); err != nil {
+	if err := drvZero(b.name, "zeroing the arena", e.base[regArena], e.sizes.Arena, b.stream); err != nil {
 		return err
 	}
-	if err := drvZero(b.name, "zeroing the state", e.base[regState], e.sizes.state, b.stream); err != nil {
+	if err := drvZero(b.name, "zeroing the state", e.base[regState], e.sizes.State, b.stream); err != nil {
 		return err
 	}
 	fn := func(k *kernelSig) cuFunction { return b.funcs[k.Name] }
@@ -89,7 +88,7 @@ func (e *Executable) setUp() error {
 			return err
 		}
 	}
-	if err := drvZero(b.name, "zeroing the state", e.base[regState], e.sizes.state, b.stream); err != nil {
+	if err := drvZero(b.name, "zeroing the state", e.base[regState], e.sizes.State, b.stream); err != nil {
 		return err
 	}
 	if !b.graphs {
@@ -124,11 +123,8 @@ func (e *Executable) release() {
 func (e *Executable) opts() execOpts { return execOpts{compute: e.b.compute, syncEach: e.b.sync} }
 
 func (e *Executable) graph(g int) error {
-	if e.closed {
-		return fmt.Errorf("%s: the executable is closed", e.b.name)
-	}
-	if g < 0 || g >= len(e.graphs) {
-		return fmt.Errorf("%s: no graph %d (have %d)", e.b.name, g, len(e.graphs))
+	if err := backend.CheckGraph(e.closed, g, len(e.graphs)); err != nil {
+		return fmt.Errorf("%s: %w", e.b.name, err)
 	}
 	return nil
 }
@@ -157,7 +153,7 @@ func (e *Executable) Run(g int) error {
 }
 
 // RunTimed runs graph g once between two CUDA events and returns the time between
-// them: the replay of the graph's CUDA graph (or its launches with Options.NoGraph).
+// them: the replay of the graph's CUDA graph (or its launches with the no-graph setting).
 func (e *Executable) RunTimed(g int) (time.Duration, error) {
 	return e.run(g, true)
 }
@@ -206,12 +202,12 @@ func (e *Executable) ResetState() error {
 		return fmt.Errorf("%s: the executable is closed", e.b.name)
 	}
 	return e.b.w.do(func() error {
-		return drvZero(e.b.name, "zeroing the state", e.base[regState], e.sizes.state, e.b.stream)
+		return drvZero(e.b.name, "zeroing the state", e.base[regState], e.sizes.State, e.b.stream)
 	})
 }
 
 // AllocBytes is what the executable allocated on the device: weights, arena and state.
-func (e *Executable) AllocBytes() int64 { return e.sizes.weights + e.sizes.arena + e.sizes.state }
+func (e *Executable) AllocBytes() int64 { return e.sizes.Weights + e.sizes.Arena + e.sizes.State }
 
 // WorkspaceBytes is the device memory the runs use beyond AllocBytes: the backend's
 // cuBLAS workspace (backend.WorkspaceReporter).
@@ -247,7 +243,7 @@ func (e *Executable) Close() error {
 const nvmlSamplePeriod = 25 * time.Millisecond
 
 // StartMemorySampling records the device's used memory and starts NVML's sampler of
-// this process's GPU memory (bench.MemorySampler).
+// this process's GPU memory (backend.MemorySampler).
 func (e *Executable) StartMemorySampling() {
 	if e.closed {
 		return

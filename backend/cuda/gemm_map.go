@@ -1,15 +1,12 @@
 package cuda
 
-// cublasGemm is one call of cublasGemmEx (Batch 1) or cublasGemmStridedBatchedEx in
-// cuBLAS's column-major convention: C (M×N, leading dimension LDC) = op(A)·op(B) with
-// op(A) M×K and op(B) K×N; strides are in elements. Its A, B and C pointers are given
-// separately (gemmStep).
+// cublasGemm is one call of cublasGemmEx in cuBLAS's column-major convention: C (M×N,
+// leading dimension LDC) = op(A)·op(B) with op(A) M×K and op(B) K×N. Its A, B and C
+// pointers are given separately (gemmStep).
 type cublasGemm struct {
-	TransA, TransB            bool
-	M, N, K                   int
-	LDA, LDB, LDC             int
-	StrideA, StrideB, StrideC int64
-	Batch                     int
+	TransA, TransB bool
+	M, N, K        int
+	LDA, LDB, LDC  int
 }
 
 // rowMajorGemm maps the row-major product of model.MatMul
@@ -26,16 +23,5 @@ func rowMajorGemm(M, N, K, lda int, transW bool, ldw, ldc int) cublasGemm {
 		TransA: transW, TransB: false,
 		M: N, N: M, K: K,
 		LDA: ldw, LDB: lda, LDC: ldc,
-		Batch: 1,
 	}
-}
-
-// rowMajorGemmBatched is rowMajorGemm for batch independent products whose operands
-// lie strideA, strideW and strideC elements apart (A, W, C of product p at
-// p·stride). The operands swap, and so do their strides.
-func rowMajorGemmBatched(batch, M, N, K, lda int, strideA int64, transW bool, ldw int, strideW int64, ldc int, strideC int64) cublasGemm {
-	g := rowMajorGemm(M, N, K, lda, transW, ldw, ldc)
-	g.Batch = batch
-	g.StrideA, g.StrideB, g.StrideC = strideW, strideA, strideC
-	return g
 }

@@ -13,30 +13,25 @@ import (
 //
 //	C[i + j·ldc] = Σ_l opA(i, l)·opB(l, j) + beta·C[i + j·ldc]
 //	opA(i, l) = TransA ? A[l + i·lda] : A[i + l·lda]; opB(l, j) = TransB ? B[j + l·ldb] : B[l + j·ldb]
-//
-// with product p's operands at p·stride.
 func cublasRef(g cublasGemm, a, b []float32, beta float32, c []float32) {
-	for p := range max(g.Batch, 1) {
-		pa, pb, pc := a[int64(p)*g.StrideA:], b[int64(p)*g.StrideB:], c[int64(p)*g.StrideC:]
-		for j := range g.N {
-			for i := range g.M {
-				var s float64
-				for l := range g.K {
-					var x, y float32
-					if g.TransA {
-						x = pa[l+i*g.LDA]
-					} else {
-						x = pa[i+l*g.LDA]
-					}
-					if g.TransB {
-						y = pb[j+l*g.LDB]
-					} else {
-						y = pb[l+j*g.LDB]
-					}
-					s += float64(x) * float64(y)
+	for j := range g.N {
+		for i := range g.M {
+			var s float64
+			for l := range g.K {
+				var x, y float32
+				if g.TransA {
+					x = a[l+i*g.LDA]
+				} else {
+					x = a[i+l*g.LDA]
 				}
-				pc[i+j*g.LDC] = float32(s) + beta*pc[i+j*g.LDC]
+				if g.TransB {
+					y = b[j+l*g.LDB]
+				} else {
+					y = b[l+j*g.LDB]
+				}
+				s += float64(x) * float64(y)
 			}
+			c[i+j*g.LDC] = float32(s) + beta*c[i+j*g.LDC]
 		}
 	}
 }
@@ -135,29 +130,6 @@ func TestRowMajorGemmAccumulates(t *testing.T) {
 	for i := range want {
 		if d := math.Abs(float64(got[i] - (want[i] + res[i]))); d > 1e-5 {
 			t.Fatalf("element %d: %v, want %v", i, got[i], want[i]+res[i])
-		}
-	}
-}
-
-func TestRowMajorGemmBatched(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	const batch, M, N, K = 3, 4, 5, 6
-	for _, transW := range []bool{false, true} {
-		ldw := N
-		if transW {
-			ldw = K
-		}
-		sa, sw, sc := int64(M*K+7), int64(N*K+3), int64(M*N+1)
-		a, w := randSlice(r, int(sa)*batch), randSlice(r, int(sw)*batch)
-		got, want := make([]float32, int(sc)*batch), make([]float32, int(sc)*batch)
-		for p := range batch {
-			rowMajorRef(M, N, K, a[int64(p)*sa:], K, w[int64(p)*sw:], ldw, transW, want[int64(p)*sc:], N)
-		}
-		cublasRef(rowMajorGemmBatched(batch, M, N, K, K, sa, transW, ldw, sw, N, sc), w, a, 0, got)
-		for i := range want {
-			if math.Abs(float64(got[i]-want[i])) > 1e-5 {
-				t.Fatalf("transW=%v element %d: %v, want %v", transW, i, got[i], want[i])
-			}
 		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 // LTSBENCH_REQUIRE_GPU=1 (the GPU check script sets it) a missing GPU fails instead.
 // Any other Open error fails: a GPU that is there must work.
 
-func openGPU(t *testing.T, o backend.Options) *Backend {
+func openGPU(t *testing.T, o Options) *Backend {
 	t.Helper()
 	b, err := Open(backend.Device{Kind: "cuda", Index: 0}, o)
 	if err == nil {
@@ -38,14 +38,14 @@ func openGPU(t *testing.T, o backend.Options) *Backend {
 }
 
 func TestConformanceGPU(t *testing.T) {
-	openGPU(t, backend.Options{}).Close()
-	backendtest.Run(t, func() (backend.Backend, error) { return Open(backend.Device{Kind: "cuda"}, backend.Options{}) })
+	openGPU(t, Options{}).Close()
+	backendtest.Run(t, func() (backend.Backend, error) { return Open(backend.Device{Kind: "cuda"}, Options{}) })
 }
 
 func TestConformanceGPUNoGraph(t *testing.T) {
-	openGPU(t, backend.Options{NoGraph: true}).Close()
+	openGPU(t, Options{NoGraph: true}).Close()
 	backendtest.Run(t, func() (backend.Backend, error) {
-		return Open(backend.Device{Kind: "cuda"}, backend.Options{NoGraph: true})
+		return Open(backend.Device{Kind: "cuda"}, Options{NoGraph: true})
 	})
 }
 
@@ -109,8 +109,8 @@ func runOutputs(t *testing.T, be backend.Backend, a *space.Arch, runs int) []flo
 
 // A replayed CUDA graph computes what the direct launches compute, run after run.
 func TestGraphReplayMatchesLaunches(t *testing.T) {
-	graphs := openGPU(t, backend.Options{})
-	direct := openGPU(t, backend.Options{NoGraph: true})
+	graphs := openGPU(t, Options{})
+	direct := openGPU(t, Options{NoGraph: true})
 	for _, js := range []string{gpt2Small, txlSmall} {
 		a := testArch(t, js)
 		g := runOutputs(t, graphs, a, 3)
@@ -125,8 +125,8 @@ func TestGraphReplayMatchesLaunches(t *testing.T) {
 
 // TF32 matrix products run and stay near the fp32 result.
 func TestTF32(t *testing.T) {
-	fp32 := openGPU(t, backend.Options{})
-	tf32 := openGPU(t, backend.Options{TF32: true})
+	fp32 := openGPU(t, Options{})
+	tf32 := openGPU(t, Options{TF32: true})
 	a := testArch(t, gpt2Small)
 	x, y := runOutputs(t, fp32, a, 1), runOutputs(t, tf32, a, 1)
 	var worst, scale float64
@@ -145,7 +145,7 @@ func TestTF32(t *testing.T) {
 // An arena larger than the device is an error wrapping backend.ErrOutOfMemory, and
 // what was allocated before it is freed again.
 func TestOutOfMemoryIsAnError(t *testing.T) {
-	b := openGPU(t, backend.Options{})
+	b := openGPU(t, Options{})
 	a := testArch(t, gpt2Small)
 	w := backendtest.StressWeights(a, 1)
 	g, err := model.Build(a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
@@ -169,53 +169,9 @@ func TestOutOfMemoryIsAnError(t *testing.T) {
 	runOutputs(t, b, a, 1)
 }
 
-// cublasGemmStridedBatchedEx through the same step machinery, against the column-major
-// reference.
-func TestStridedBatchedGemm(t *testing.T) {
-	b := openGPU(t, backend.Options{})
-	a := testArch(t, gpt2Small)
-	w := backendtest.StressWeights(a, 2)
-	g, err := model.Build(a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const batch, M, N, K = 3, 5, 7, 9
-	sa, sw, sc := int64(M*K+2), int64(N*K+1), int64(M*N+3)
-	if int64(len(w.Data)) < (sa+sw)*batch || g.ArenaBytes < 4*sc*batch {
-		t.Fatal("test arch too small for the operands")
-	}
-	call := rowMajorGemmBatched(batch, M, N, K, K, sa, true, K, sw, N, sc)
-	steps := []step{{gemm: &gemmStep{label: "batched", call: call,
-		a: devRef{regWeights, 4 * sa * batch}, b: devRef{regWeights, 0}, c: devRef{regArena, 0}}}}
-	exe, err := b.compileSteps(w, []*model.Graph{g}, [][]step{steps})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer exe.Close()
-	if err := exe.Run(0); err != nil {
-		t.Fatal(err)
-	}
-	got := make([]float32, sc*batch)
-	if err := b.w.do(func() error {
-		return drvDtoH(b.name, "test", unsafePointer(got), exe.base[regArena], int64(4*len(got)), b.stream)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	want := make([]float32, len(got))
-	cublasRef(call, w.Data[sa*batch:], w.Data, 0, want)
-	for p := range batch {
-		for i := range M * N {
-			k := int64(p)*sc + int64(i)
-			if math.Abs(float64(got[k]-want[k])) > 1e-4*max(1, math.Abs(float64(want[k]))) {
-				t.Fatalf("product %d element %d: %v, want %v", p, i, got[k], want[k])
-			}
-		}
-	}
-}
-
 // The memory sampler sees at least what the executable allocated.
 func TestMemorySampling(t *testing.T) {
-	b := openGPU(t, backend.Options{})
+	b := openGPU(t, Options{})
 	a := testArch(t, txlSmall)
 	w := backendtest.StressWeights(a, 3)
 	g, err := model.Build(a, model.Shape{Batch: 2, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
@@ -246,8 +202,8 @@ func TestMemorySampling(t *testing.T) {
 	if nvmlPeak != nil && *nvmlPeak < e.AllocBytes() {
 		t.Errorf("nvml_process_peak_bytes %d < alloc_peak_bytes %d", *nvmlPeak, e.AllocBytes())
 	}
-	if gi := b.GPU(); gi == nil || gi.Name == "" || gi.MemoryBytes <= 0 {
-		t.Errorf("GPU() = %+v", gi)
+	if gi := b.DescribeDevice(); gi == nil || gi.Name == "" || gi.MemoryBytes <= 0 {
+		t.Errorf("DescribeDevice() = %+v", gi)
 	}
 }
 
@@ -260,7 +216,7 @@ func deref(p *int64) any {
 
 // Random ids out of the vocabulary are refused before they reach the GPU.
 func TestSetIDsChecksTheVocabulary(t *testing.T) {
-	b := openGPU(t, backend.Options{})
+	b := openGPU(t, Options{})
 	a := testArch(t, gpt2Small)
 	g, err := model.Build(a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {
@@ -283,7 +239,7 @@ func TestSetIDsChecksTheVocabulary(t *testing.T) {
 
 // Probe lists device 0 as Open sees it.
 func TestProbe(t *testing.T) {
-	b := openGPU(t, backend.Options{})
+	b := openGPU(t, Options{})
 	info, err := Probe()
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/backend/backendtest"
 	"github.com/ltsbench/ltsbench/model"
 )
@@ -17,7 +16,7 @@ import (
 // more than 48 KiB of dynamic shared memory per block, which the kernels get through
 // the opt-in, and match a float64 reference.
 func TestWideHeadAttention(t *testing.T) {
-	b := openGPU(t, backend.Options{})
+	b := openGPU(t, Options{})
 	a := testArch(t, gpt2Small) // only for the regions: the operands are placed by hand
 	g, err := model.Build(a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.BuildOptions{})
 	if err != nil {

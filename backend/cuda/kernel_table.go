@@ -17,9 +17,6 @@ func (k argKind) size() int {
 	return 4
 }
 
-// letter is the kind as package kernels/emu spells it.
-func (k argKind) letter() byte { return "pif"[k] }
-
 func (k argKind) String() string { return [...]string{"pointer", "int32", "float32"}[k] }
 
 // kernelSig is a kernel of package kernels: its entry name, the PTX module (.cu file)

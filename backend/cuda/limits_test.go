@@ -152,3 +152,6 @@ func TestWideHeadsNeedTheSharedMemoryOptIn(t *testing.T) {
 		t.Errorf("a 14600-column head: %v, want a lowering error", l.err)
 	}
 }
+
+// lower returns the steps of graph g with cuBLAS GEMMs.
+func lower(g *model.Graph) ([]step, error) { return lowerWith(g, false) }

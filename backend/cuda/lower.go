@@ -92,11 +92,9 @@ type lowering struct {
 	err   error
 }
 
-// lower returns the launches and GEMMs that compute graph g, in op order.
-func lower(g *model.Graph) ([]step, error) { return lowerWith(g, false) }
-
-// lowerWith is lower; with tiled every GEMM is a launch of the backend's own
-// sgemm_tiled_f32 instead of a cuBLAS call (a machine without cuBLAS).
+// lowerWith returns the launches and GEMMs that compute graph g, in op order; with tiled
+// every GEMM is a launch of the backend's own sgemm_tiled_f32 instead of a cuBLAS call
+// (a machine without cuBLAS).
 func lowerWith(g *model.Graph, tiled bool) ([]step, error) {
 	l := &lowering{g: g, tiled: tiled}
 	for i, op := range g.Ops {

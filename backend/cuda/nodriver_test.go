@@ -15,7 +15,7 @@ func TestOpenWithoutDriver(t *testing.T) {
 	if msg := loadDriver(); msg == "" {
 		t.Skip("an NVIDIA driver is installed here: the no-driver path is not reachable")
 	}
-	_, err := Open(backend.Device{Kind: "cuda", Index: 0}, backend.Options{})
+	_, err := Open(backend.Device{Kind: "cuda", Index: 0}, Options{})
 	if err == nil {
 		t.Fatal("Open succeeded without a driver")
 	}

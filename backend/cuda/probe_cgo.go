@@ -31,7 +31,7 @@ func Probe() (DriverInfo, error) {
 			if err != nil {
 				return err
 			}
-			info.GPUs = append(info.GPUs, ProbeGPU{Ordinal: i, Name: d.name, UUID: d.uuid, MemoryBytes: d.memoryBytes,
+			info.GPUs = append(info.GPUs, sysinfo.GPU{Index: i, Name: d.name, UUID: d.uuid, MemoryBytes: d.memoryBytes,
 				ComputeCapability: fmt.Sprintf("%d.%d", d.ccMajor, d.ccMinor), SMs: d.sms})
 		}
 		return nil

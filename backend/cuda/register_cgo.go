@@ -4,12 +4,11 @@ package cuda
 
 import "github.com/ltsbench/ltsbench/backend"
 
-func init() {
-	backend.Register("cuda", func(d backend.Device, o backend.Options) (backend.Backend, error) {
-		b, err := Open(d, o)
-		if err != nil {
-			return nil, err
-		}
-		return b, nil
-	})
+// open is Open as a backend.Backend (a nil *Backend must not become a non-nil interface).
+func open(d backend.Device, o Options) (backend.Backend, error) {
+	b, err := Open(d, o)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }

@@ -17,10 +17,9 @@ func noCUDA() string {
 	return "this ltsbench was built without CUDA support (CGO_ENABLED=0)"
 }
 
-func init() {
-	backend.Register("cuda", func(d backend.Device, o backend.Options) (backend.Backend, error) {
-		return nil, fmt.Errorf("%s: %s", d, noCUDA())
-	})
+// open says why this build cannot run on a GPU.
+func open(d backend.Device, o Options) (backend.Backend, error) {
+	return nil, fmt.Errorf("%s: %s", d, noCUDA())
 }
 
 // Probe reports that this build has no CUDA support.

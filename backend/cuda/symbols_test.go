@@ -20,8 +20,7 @@ import (
 // cuGraphInstantiate means since 12.0; cuStreamBeginCapture_v2 (10.1) takes the capture
 // mode. cuBLAS: cublas_v2.h maps cublasCreate, cublasDestroy, cublasSetStream,
 // cublasGetVersion, cublasSetWorkspace and cublasSetPointerMode to _v2 exports;
-// cublasSetMathMode, cublasGetStatusString, cublasGemmEx and cublasGemmStridedBatchedEx
-// have no _v2 (their _64 forms are the 64-bit-size API).
+// cublasSetMathMode, cublasGetStatusString and cublasGemmEx have no _v2 (their _64 forms are the 64-bit-size API).
 var libSymbols = map[string]string{
 	// driver: name looked up first → fallback ("" none)
 	"cuInit": "", "cuDriverGetVersion": "", "cuDeviceGetCount": "", "cuDeviceGet": "", "cuDeviceGetName": "",
@@ -38,7 +37,7 @@ var libSymbols = map[string]string{
 	// cuBLAS
 	"cublasCreate_v2": "", "cublasDestroy_v2": "", "cublasSetStream_v2": "", "cublasGetVersion_v2": "",
 	"cublasSetWorkspace_v2": "", "cublasSetPointerMode_v2": "", "cublasSetMathMode": "", "cublasGetStatusString": "",
-	"cublasGemmEx": "", "cublasGemmStridedBatchedEx": "",
+	"cublasGemmEx": "",
 }
 
 // The loader looks up exactly the names of libSymbols, versioned name first, and the

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
-	"github.com/ltsbench/ltsbench/backend/cuda" // also registers "cuda"
+	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/internal/sysinfo"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/urfave/cli/v2"
@@ -16,10 +18,10 @@ func init() {
 		Name:      "devices",
 		Usage:     "list the GPUs and the CPU ltsbench can measure on",
 		UsageText: "ltsbench devices [--format table|json]",
-		Description: "Lists the NVIDIA GPUs in the order of --device cuda:N (name, memory, driver and\n" +
-			"CUDA version, compute capability, clocks; from the CUDA driver and NVML) and the CPU\n" +
-			"(model, cores, SIMD features). A machine without an NVIDIA driver lists the CPU and\n" +
-			"says so; that is not an error.",
+		Description: "Lists the CPU (model, cores, SIMD features) and the devices of every backend\n" +
+			"built in: for cuda the NVIDIA GPUs in the order of --device cuda:N (name, memory, driver\n" +
+			"and CUDA version, compute capability, clocks; from the CUDA driver and NVML). A machine\n" +
+			"without an NVIDIA driver lists the CPU and says so; that is not an error.",
 		Flags:  []cli.Flag{formatFlag("table", "json")},
 		Action: devicesAction,
 	})
@@ -27,26 +29,12 @@ func init() {
 
 // devicesJSON is the --format json output.
 type devicesJSON struct {
-	CPU  sysinfo.CPUInfo `json:"cpu"`
-	GPUs []deviceGPU     `json:"gpus"`
-	// CUBLAS is where the CUDA backend looks for cuBLAS and what it would try, in order.
-	CUBLAS *cublasSearch `json:"cublas,omitempty"`
-	Notes  []string      `json:"notes,omitempty"`
-}
-
-// cublasSearch is the cuBLAS the CUDA backend would load: the libraries it tries in
-// order (sonames on the loader's path first) and the folders it looked in.
-type cublasSearch struct {
-	Candidates []string `json:"candidates"`
-	LookedIn   []string `json:"looked_in"`
-}
-
-// deviceGPU is one GPU: its --device name, what the driver API says and, matched by
-// UUID, NVML's description.
-type deviceGPU struct {
-	Device string `json:"device"` // cuda:N; "" for a GPU NVML lists but CUDA does not
-	SMs    int    `json:"sms,omitempty"`
-	sysinfo.GPU
+	CPU  sysinfo.CPUInfo  `json:"cpu"`
+	GPUs []backend.Listed `json:"gpus"` // every device kind's devices, kinds in name order
+	// Backends holds what each device kind says about its set-up (the cuda kind: where
+	// it looks for cuBLAS and what it would try), by kind.
+	Backends map[string]any `json:"backends,omitempty"`
+	Notes    []string       `json:"notes,omitempty"`
 }
 
 func devicesAction(c *cli.Context) error {
@@ -57,48 +45,31 @@ func devicesAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rep := devicesReport(sysinfo.CPU(), cuda.Probe, sysinfo.GPUs)
-	looked, cands := cuda.CublasSearch()
-	rep.CUBLAS = &cublasSearch{Candidates: cands, LookedIn: looked}
+	rep := devicesReport(sysinfo.CPU())
 	if format == "json" {
 		return writeJSON(envOf(c).stdout, rep)
 	}
 	return writeDevicesTable(envOf(c).stdout, rep)
 }
 
-// devicesReport merges the driver API's GPU list (the cuda:N order) with NVML's (by UUID).
-func devicesReport(cpu sysinfo.CPUInfo, probe func() (cuda.DriverInfo, error), nvml func() sysinfo.GPUReport) devicesJSON {
-	rep := devicesJSON{CPU: cpu, GPUs: []deviceGPU{}}
-	drv, drvErr := probe()
-	nv := nvml()
-	byUUID := map[string]sysinfo.GPU{}
-	for _, g := range nv.GPUs {
-		byUUID[g.UUID] = g
-	}
-	used := map[string]bool{}
-	for _, p := range drv.GPUs {
-		d := deviceGPU{Device: fmt.Sprintf("cuda:%d", p.Ordinal), SMs: p.SMs}
-		if g, ok := byUUID[p.UUID]; ok && p.UUID != "" {
-			d.GPU = g
-			used[p.UUID] = true
-		} else {
-			d.GPU = sysinfo.GPU{Index: -1, Name: p.Name, UUID: p.UUID, MemoryBytes: p.MemoryBytes,
-				CUDAVersion: drv.CUDAVersion, ComputeCapability: p.ComputeCapability}
+// devicesReport asks every registered device kind that can list its devices
+// (backend.Kind.Probe) what it finds here.
+func devicesReport(cpu sysinfo.CPUInfo) devicesJSON {
+	rep := devicesJSON{CPU: cpu, GPUs: []backend.Listed{}}
+	for _, name := range backend.Kinds() {
+		k, _ := backend.KindOf(name)
+		if k.Probe == nil {
+			continue
 		}
-		rep.GPUs = append(rep.GPUs, d)
-	}
-	// GPUs NVML sees that CUDA does not (CUDA_VISIBLE_DEVICES, or no usable driver API).
-	for _, g := range nv.GPUs {
-		if !used[g.UUID] {
-			rep.GPUs = append(rep.GPUs, deviceGPU{GPU: g})
+		p := k.Probe()
+		rep.GPUs = append(rep.GPUs, p.Devices...)
+		rep.Notes = append(rep.Notes, p.Notes...)
+		if p.Details != nil {
+			if rep.Backends == nil {
+				rep.Backends = map[string]any{}
+			}
+			rep.Backends[name] = p.Details
 		}
-	}
-	if drvErr != nil {
-		rep.Notes = append(rep.Notes, drvErr.Error())
-	}
-	// NVML's own "no driver" needs no second note when the driver API said it already.
-	if nv.Note != "" && !(drvErr != nil && strings.Contains(nv.Note, "no NVIDIA driver")) {
-		rep.Notes = append(rep.Notes, nv.Note)
 	}
 	return rep
 }
@@ -120,7 +91,7 @@ func writeDevicesTable(w io.Writer, rep devicesJSON) error {
 		for _, g := range rep.GPUs {
 			dev := g.Device
 			if dev == "" {
-				dev = "(not visible to CUDA)"
+				dev = "(not visible to its backend)"
 			}
 			clocks := "-"
 			if g.SMClockMHz > 0 {
@@ -140,18 +111,10 @@ func writeDevicesTable(w io.Writer, rep devicesJSON) error {
 			return err
 		}
 	}
-	if cb := rep.CUBLAS; cb != nil {
-		var onDisk []string
-		for _, c := range cb.Candidates {
-			if strings.Contains(c, "/") {
-				onDisk = append(onDisk, c)
-			}
+	for _, name := range slices.Sorted(maps.Keys(rep.Backends)) {
+		if d, ok := rep.Backends[name].(fmt.Stringer); ok {
+			fmt.Fprintln(w, d.String())
 		}
-		if len(onDisk) == 0 {
-			onDisk = []string{"none in the folders (the loader still tries its own path)"}
-		}
-		fmt.Fprintf(w, "cuBLAS candidates: %s\n", strings.Join(onDisk, ", "))
-		fmt.Fprintf(w, "cuBLAS looked in: the loader's path, %s\n", strings.Join(cb.LookedIn, ", "))
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintln(w, "note:", n)

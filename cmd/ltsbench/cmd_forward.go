@@ -6,7 +6,6 @@ import (
 	"runtime"
 
 	"github.com/ltsbench/ltsbench/backend"
-	_ "github.com/ltsbench/ltsbench/backend/cpu" // registers "cpu"
 	"github.com/ltsbench/ltsbench/internal/golden"
 	"github.com/ltsbench/ltsbench/internal/safetensors"
 	"github.com/ltsbench/ltsbench/model"
@@ -30,7 +29,7 @@ func init() {
 			&cli.StringFlag{Name: "weights", Usage: "float weights, safetensors `FILE` (golden, Hugging Face or Archai names)"},
 			&cli.StringFlag{Name: "inputs", Usage: "integer token ids, safetensors `FILE`"},
 			&cli.StringFlag{Name: "out", Usage: "where to write the outputs, safetensors `FILE`"},
-			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to run: cpu or cuda:N"},
+			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to run: " + deviceNames()},
 			&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores; more than the machine has are cut to that, with a warning)"},
 		},
 		Action: forwardAction,

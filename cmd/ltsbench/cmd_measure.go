@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ltsbench/ltsbench/backend"
-	_ "github.com/ltsbench/ltsbench/backend/cpu" // registers "cpu"
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/space"
@@ -27,7 +26,7 @@ func init() {
 			"mean, std, CV, n), alloc_peak_bytes (exact) and the resident peak.\n\n" +
 			"Presets: " + presetNames(),
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to run: cpu or cuda:N"},
+			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to run: " + deviceNames()},
 			&cli.StringFlag{Name: "arch", Usage: "architecture JSON `FILE` (LTS/Archai key names; n_head and d_inner lists longer than n_layer are cut to their first n_layer values)"},
 			&cli.StringFlag{Name: "preset", Usage: "a named architecture (see the list above)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the weights and the token ids"},
@@ -101,7 +100,7 @@ func measureAction(c *cli.Context) error {
 		return flagError(err)
 	}
 
-	be, err := backend.Open(dev, backend.Options{Threads: p.Threads, TF32: p.TF32, NoGraph: p.NoGraph})
+	be, err := backend.Open(dev, backendOptions(p))
 	if err != nil {
 		return err
 	}
@@ -111,8 +110,7 @@ func measureAction(c *cli.Context) error {
 		name = a.Key()
 	}
 	fmt.Fprintf(e.stderr, "measuring %s on %s (%d threads)…\n", name, dev, p.Threads)
-	if s, ok := be.(interface{ Summary() string }); ok {
-		// The GPU backend's driver, cuBLAS library and version, math and launch mode.
+	if s, ok := be.(backend.Summarizer); ok {
 		fmt.Fprintf(e.stderr, "backend: %s\n", s.Summary())
 	}
 	res, err := bench.Measure(e.ctx, be, a, p, c.Uint64("seed"))

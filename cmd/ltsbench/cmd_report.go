@@ -184,7 +184,7 @@ func confirmRun(c *cli.Context, stderr io.Writer, r *results.Run, device string,
 	}
 	defer lock.Unlock()
 	p := info.Protocol
-	be, err := backend.Open(dev, backend.Options{Threads: p.Threads, TF32: p.TF32, NoGraph: p.NoGraph})
+	be, err := backend.Open(dev, backendOptions(p))
 	if err != nil {
 		return err
 	}

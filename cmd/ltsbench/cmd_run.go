@@ -40,7 +40,7 @@ func init() {
 
 func runFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to measure: cpu or cuda:N"},
+		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to measure: " + deviceNames()},
 		&cli.StringFlag{Name: "out", Usage: "run `DIR` (created if missing)"},
 		&cli.StringFlag{Name: "budget", Value: "paper", Usage: "search size: paper or quick"},
 		&cli.StringFlag{Name: "algorithm", Value: search.Evolution, Usage: "search algorithm: " + strings.Join(search.Algorithms(), ", ") + " (evolution is LTS's; random spends its budget on random samples)"},
@@ -175,7 +175,7 @@ func runAction(c *cli.Context) error {
 	}
 	metric, err := bench.ParseMemoryMetric(c.String("memory-metric"))
 	if err == nil {
-		err = bench.CheckMetricOnDevice(metric, dev.Kind)
+		err = bench.CheckMetricOnDevice(metric, dev)
 	}
 	if err != nil {
 		return usagef("--memory-metric: %v", err)
@@ -224,7 +224,7 @@ func runAction(c *cli.Context) error {
 		return fmt.Errorf("--out: %s already holds a run; continue it with --resume or choose another DIR", dir)
 	}
 
-	be, err := backend.Open(dev, backend.Options{Threads: proto.Threads, TF32: proto.TF32, NoGraph: proto.NoGraph})
+	be, err := backend.Open(dev, backendOptions(proto))
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func init() {
 			"A job a worker does not finish (crash, lost network) goes to another after the ack wait.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "nats", Usage: "NATS server `URL` (nats://host:4222, tls://…; comma-separated for a cluster)", Required: true},
-			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to measure: cpu or cuda:N"},
+			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to measure: " + deviceNames()},
 			&cli.StringFlag{Name: "class", Usage: "device class `NAME` whose jobs to take (default: the device's model, e.g. NVIDIA_H200)"},
 			&cli.StringFlag{Name: "id", Usage: "this worker's name in the results (default: host-pid)"},
 			&cli.StringFlag{Name: "user", Usage: "NATS user"},
@@ -120,7 +120,7 @@ type fleetMeasurer struct {
 }
 
 func (m *fleetMeasurer) backend(o backend.Options) (backend.Backend, error) {
-	if m.be != nil && m.opts == o {
+	if m.be != nil && m.opts.Equal(o) {
 		return m.be, nil
 	}
 	m.close()
@@ -163,7 +163,7 @@ func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessa
 	if _, err := p.Resolve(a); err != nil {
 		return nil, err
 	}
-	be, err := m.backend(backend.Options{Threads: p.Threads, TF32: p.TF32, NoGraph: p.NoGraph})
+	be, err := m.backend(backendOptions(p))
 	if err != nil {
 		return nil, err
 	}

@@ -5,16 +5,23 @@ import (
 	"math/bits"
 )
 
-// GPU describes one NVIDIA GPU as NVML reports it. Numbers NVML could not give are 0.
+// GPU describes one GPU (an accelerator of any backend kind): it is the one description
+// of a device in ltsbench. NVML fills it for `ltsbench devices`, a backend fills it for
+// the environment block of a result (backend.DeviceDescriber), and results read it back
+// from run.json. Numbers that could not be learnt are 0, strings "". The JSON names are
+// those result files have always used.
 type GPU struct {
-	Index             int      `json:"index"` // NVML's index (PCI bus order)
+	// Index is the device's number: the N of the backend's kind:N in a result's
+	// environment, NVML's index (PCI bus order) in NVML's list.
+	Index             int      `json:"index"`
 	Name              string   `json:"name"`
-	UUID              string   `json:"uuid"`
+	UUID              string   `json:"uuid,omitempty"`
 	MemoryBytes       int64    `json:"memory_bytes"`
-	MemoryUsedBytes   int64    `json:"memory_used_bytes"`
+	MemoryUsedBytes   int64    `json:"memory_used_bytes,omitempty"`
 	Driver            string   `json:"driver"`
 	CUDAVersion       string   `json:"cuda_version"` // the newest CUDA the driver supports, "13.0"
 	ComputeCapability string   `json:"compute_capability"`
+	SMs               int      `json:"sms,omitempty"` // streaming multiprocessors (compute units)
 	SMClockMHz        int      `json:"sm_clock_mhz,omitempty"`
 	MemClockMHz       int      `json:"mem_clock_mhz,omitempty"`
 	MaxSMClockMHz     int      `json:"max_sm_clock_mhz,omitempty"`
@@ -22,6 +29,10 @@ type GPU struct {
 	TemperatureC      int      `json:"temperature_c,omitempty"`
 	PowerW            float64  `json:"power_w,omitempty"`
 	ThrottleReasons   []string `json:"throttle_reasons,omitempty"`
+	// GEMM is what computed the matrix products of a measurement: "cuBLAS 130000
+	// (libcublas.so.13)", or the backend's own kernel when the machine has no cuBLAS
+	// (slower: not comparable).
+	GEMM string `json:"gemm,omitempty"`
 }
 
 // GPUReport is what NVML says about the machine's GPUs. Note explains an empty list
