@@ -106,6 +106,7 @@ func TestThreeWorkersFinishGenerations(t *testing.T) {
 // A worker process killed with SIGKILL in the middle of a measurement loses
 // nothing: after AckWait the job is redelivered to another worker.
 func TestKilledWorkerJobIsRedelivered(t *testing.T) {
+	needSelfExec(t)
 	s := startServer(t, ServerConfig{Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
 	c := newCoordinator(t, connect(t, s), CoordinatorConfig{Run: "r1", AckWait: time.Second})
 	job := testJob(7, "cpu")
@@ -154,6 +155,7 @@ func TestKilledWorkerJobIsRedelivered(t *testing.T) {
 // When every delivery of a job ends with a lost worker, the server's
 // max-deliveries advisory makes the coordinator record the job as failed.
 func TestExhaustedDeliveriesAreFailed(t *testing.T) {
+	needSelfExec(t)
 	s := startServer(t, ServerConfig{Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
 	c := newCoordinator(t, connect(t, s), CoordinatorConfig{Run: "r1", AckWait: 500 * time.Millisecond, MaxDeliver: 1})
 	job := testJob(3, "cpu")
@@ -423,6 +425,7 @@ func TestDuplicatePublishIsDeliveredOnce(t *testing.T) {
 // A job that runs out of deliveries while no coordinator is listening is still
 // reported as failed by the next coordinator of the run, at once, not at its deadline.
 func TestExhaustedWhileCoordinatorDownIsFailed(t *testing.T) {
+	needSelfExec(t)
 	s := startServer(t, ServerConfig{Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
 	cfg := CoordinatorConfig{Run: "r1", AckWait: 500 * time.Millisecond, MaxDeliver: 1}
 	c1, err := NewCoordinator(context.Background(), connect(t, s), cfg)

@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,6 +54,24 @@ func hangingWorker(url string) int {
 		return 1
 	}
 	return 0
+}
+
+// selfExec says whether the test binary can start itself again: not under user-mode
+// emulation (qemu-user without binfmt), where exec fails with ENOEXEC.
+var selfExec = sync.OnceValue(func() error {
+	err := exec.Command(os.Args[0], "-test.run=^$").Run()
+	if errors.Is(err, syscall.ENOEXEC) {
+		return err
+	}
+	return nil
+})
+
+// needSelfExec skips a test that runs workers in subprocesses where that cannot work.
+func needSelfExec(t *testing.T) {
+	t.Helper()
+	if err := selfExec(); err != nil {
+		t.Skipf("the test binary cannot run itself here: %v", err)
+	}
 }
 
 // startHangingWorker runs hangingWorker in a subprocess and returns it once it is
