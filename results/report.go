@@ -19,8 +19,28 @@ const (
 	FormatBenchfmt Format = "benchfmt" // the Go benchmark format, for benchstat
 )
 
+// writers is the registry of report formats, in the order help texts show them: a new
+// format is a file with its writer and one line here.
+var writers = []struct {
+	format Format
+	write  func(io.Writer, []*Run) error
+}{
+	{FormatTable, WriteTable},
+	{FormatMarkdown, WriteMarkdown},
+	{FormatLaTeX, WriteLaTeX},
+	{FormatCSV, WriteCSV},
+	{FormatJSON, WriteJSONReport},
+	{FormatBenchfmt, WriteBenchfmt},
+}
+
 // Formats lists the report formats in the order help texts show them.
-var Formats = []Format{FormatTable, FormatMarkdown, FormatLaTeX, FormatCSV, FormatJSON, FormatBenchfmt}
+var Formats = func() []Format {
+	fs := make([]Format, len(writers))
+	for i, w := range writers {
+		fs[i] = w.format
+	}
+	return fs
+}()
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
@@ -39,19 +59,10 @@ func ParseFormat(s string) (Format, error) {
 // WriteReport writes the Pareto fronts of runs (one run per device, usually) in format f:
 // one table per run, in the order given.
 func WriteReport(w io.Writer, f Format, runs []*Run) error {
-	switch f {
-	case FormatTable:
-		return WriteTable(w, runs)
-	case FormatMarkdown:
-		return WriteMarkdown(w, runs)
-	case FormatLaTeX:
-		return WriteLaTeX(w, runs)
-	case FormatCSV:
-		return WriteCSV(w, runs)
-	case FormatJSON:
-		return WriteJSONReport(w, runs)
-	case FormatBenchfmt:
-		return WriteBenchfmt(w, runs)
+	for _, x := range writers {
+		if x.format == f {
+			return x.write(w, runs)
+		}
 	}
 	_, err := ParseFormat(string(f))
 	return err
