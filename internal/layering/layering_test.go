@@ -146,3 +146,31 @@ func TestLayerOf(t *testing.T) {
 		}
 	}
 }
+
+// TestArchitectureDoc checks that docs/ARCHITECTURE.md lists the layers this test
+// enforces: the "layer N" lines of its block, in order, with the same patterns.
+func TestArchitectureDoc(t *testing.T) {
+	b, err := os.ReadFile("../../docs/ARCHITECTURE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc [][]string
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != "layer" {
+			continue
+		}
+		if n, err := strconv.Atoi(f[1]); err != nil || n != len(doc) {
+			t.Fatalf("docs/ARCHITECTURE.md: %q: want layer %d", strings.TrimSpace(line), len(doc))
+		}
+		doc = append(doc, f[2:])
+	}
+	if len(doc) != len(layers) {
+		t.Fatalf("docs/ARCHITECTURE.md lists %d layers, the test enforces %d", len(doc), len(layers))
+	}
+	for i := range layers {
+		if strings.Join(doc[i], " ") != strings.Join(layers[i], " ") {
+			t.Errorf("layer %d: docs/ARCHITECTURE.md says %v, the test enforces %v", i, doc[i], layers[i])
+		}
+	}
+}
