@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/backend/cpu" // --profile-ops
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/space"
@@ -31,6 +32,7 @@ func init() {
 			&cli.StringFlag{Name: "preset", Usage: "a named architecture (see the list above)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the weights and the token ids"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table, json or benchfmt (compare two runs with benchstat)"},
+			&cli.BoolFlag{Name: "profile-ops", Usage: "cpu: after the measurement, time every op over as many forwards and print where the time goes, by op kind"},
 		}, protocolFlags()...),
 		Action: measureAction,
 	})
@@ -87,6 +89,9 @@ func measureAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Bool("profile-ops") && (dev.Kind != "cpu" || format == "benchfmt") {
+		return usagef("--profile-ops: only on the cpu device, with --format table or json")
+	}
 
 	var a *space.Arch
 	if presetName != "" {
@@ -119,15 +124,42 @@ func measureAction(c *cli.Context) error {
 	}
 	res.Name = presetName
 	env := bench.CaptureEnvironment(p.Threads, be)
+	var prof *cpu.Profile
+	if c.Bool("profile-ops") {
+		if prof, err = profileOps(a, res.Protocol, c.Uint64("seed"), res.Latency.N); err != nil {
+			return fmt.Errorf("--profile-ops: %w", err)
+		}
+	}
 
 	switch format {
 	case "json":
+		if prof != nil {
+			return writeJSON(e.stdout, measureProfileJSON{measureJSON{res, env}, prof})
+		}
 		return writeJSON(e.stdout, measureJSON{res, env})
 	case "benchfmt":
 		return bench.WriteBenchfmt(e.stdout, env, []*bench.Result{res})
 	default:
-		return writeMeasureTable(e.stdout, res, env)
+		if err := writeMeasureTable(e.stdout, res, env); err != nil || prof == nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout)
+		return prof.WriteTable(e.stdout)
 	}
+}
+
+// profileOps times every op of the measured forward (same shape, output, threads and
+// weights) over n profiled forwards interleaved with n plain ones.
+func profileOps(a *space.Arch, p bench.Protocol, seed uint64, n int) (*cpu.Profile, error) {
+	g, err := model.Build(a, p.Shape(), model.BuildOptions{Output: p.Output})
+	if err != nil {
+		return nil, err
+	}
+	w, err := model.InitWeights(a, seed, p.Threads)
+	if err != nil {
+		return nil, err
+	}
+	return cpu.ProfileForward(w, g, p.Threads, p.Warmup, n)
 }
 
 // measureProtocol reads the protocol flags; mistakes are usage errors.
@@ -181,6 +213,12 @@ func measureProtocol(c *cli.Context) (bench.Protocol, error) {
 type measureJSON struct {
 	*bench.Result
 	Environment bench.Environment `json:"environment"`
+}
+
+// measureProfileJSON is measure's JSON with --profile-ops.
+type measureProfileJSON struct {
+	measureJSON
+	OpProfile *cpu.Profile `json:"op_profile"`
 }
 
 func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) error {
