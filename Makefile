@@ -56,8 +56,10 @@ bench:
 	$(GO) test -run '^$$' -bench 'Forward' -benchtime 5x -timeout 60m ./backend/cpu/ \
 		-args -threads 2 -presets gpt2-mini,gpt2-distil,gpt2-small,gpt2-flex-small,gpt2-medium,txl-base
 
-# ltsbench against eager PyTorch (PYTHON's, Debian python3-torch with OpenBLAS) on the
-# same presets, threads and shapes, interleaved over several rounds (docs/PERF.md).
+# ltsbench against ONNX Runtime (npm onnxruntime-node, installed into ~/.cache/ltsbench;
+# the models exported from PYTHON's PyTorch) and eager PyTorch (Debian python3-torch with
+# OpenBLAS) on the same models, threads and shapes, interleaved over several rounds
+# (docs/PERF.md). Needs npm and minutes, so it is not part of make test.
 bench-compare: build
 	$(PYTHON) scripts/bench-compare --ltsbench $(BIN) --python $(PYTHON) $(BENCH_COMPARE_FLAGS)
 
