@@ -17,4 +17,7 @@
 // those tiles, transposes, exp, max, row sums) have a plain Go version and, on amd64
 // with AVX2+FMA, an assembly one (vec_amd64.s); -tags noasm keeps the Go versions. Plain
 // dot products and scaling are kern's Dot and Scale (with NEON versions on arm64).
+//
+// ProfileForward (ltsbench measure --profile-ops) times a compiled forward op by op, in a
+// loop of its own: Run and RunTimed carry no timers.
 package cpu

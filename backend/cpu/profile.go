@@ -32,12 +32,20 @@ type OpKind struct {
 type Profile struct {
 	Forwards int `json:"forwards"` // profiled forwards (and as many whole ones, interleaved)
 	Threads  int `json:"threads"`
-	// OpsMs is the sum over the graph's ops of each op's median time.
+	// OpsMs is the sum over the graph's ops of each op's median time (the table's
+	// total; on a quiet machine close to ProfiledMs, below it when other work disturbed
+	// some forwards: each op's median skips the disturbed ones).
 	OpsMs float64 `json:"ops_ms"`
+	// ProfiledMs is the median over the profiled forwards of the sum of their ops' times.
+	ProfiledMs float64 `json:"profiled_ms"`
 	// ForwardMs is the median of the whole forwards run without timers between the ops,
-	// interleaved with the profiled ones: OpsMs should be close to it.
-	ForwardMs float64  `json:"forward_ms"`
-	Kinds     []OpKind `json:"kinds"` // slowest first
+	// interleaved with the profiled ones: ProfiledMs should be close to it.
+	ForwardMs float64 `json:"forward_ms"`
+	// ProfiledMinMs and ForwardMinMs are the fastest of each: other work only adds
+	// time, so on a busy machine these are the forwards it disturbed least.
+	ProfiledMinMs float64  `json:"profiled_min_ms"`
+	ForwardMinMs  float64  `json:"forward_min_ms"`
+	Kinds         []OpKind `json:"kinds"` // slowest first
 }
 
 // ProfileForward compiles g with w on threads workers, runs warmup untimed forwards,
@@ -73,6 +81,7 @@ func ProfileForward(w *model.Weights, g *model.Graph, threads, warmup, forwards 
 	per := make([][]float64, len(c.steps)) // per op, one time per forward (ms)
 	times := make([]time.Duration, len(c.steps))
 	whole := make([]float64, 0, forwards)
+	profiled := make([]float64, 0, forwards)
 	for i := range forwards {
 		if i%2 == 0 {
 			e.runProfiled(c, times)
@@ -85,11 +94,15 @@ func ProfileForward(w *model.Weights, g *model.Graph, threads, warmup, forwards 
 		if i%2 == 1 {
 			e.runProfiled(c, times)
 		}
+		var sum time.Duration
 		for j, t := range times {
 			per[j] = append(per[j], ms(t))
+			sum += t
 		}
+		profiled = append(profiled, ms(sum))
 	}
-	p := &Profile{Forwards: forwards, Threads: e.pool.Threads(), ForwardMs: median(whole)}
+	p := &Profile{Forwards: forwards, Threads: e.pool.Threads(), ProfiledMs: median(profiled), ForwardMs: median(whole),
+		ProfiledMinMs: slices.Min(profiled), ForwardMinMs: slices.Min(whole)}
 	byKind := map[string]*OpKind{}
 	shapes := map[string]map[string]bool{}
 	for j, op := range g.Ops {
@@ -231,8 +244,8 @@ func (p *Profile) WriteTable(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "sum of the ops %.3f ms (median of each op over %d forwards), whole forward %.3f ms (median of %d forwards without op timers, interleaved): %+.1f %%; %d threads; %.1f GFLOP/s over the forward\n",
-		p.OpsMs, p.Forwards, p.ForwardMs, p.Forwards, 100*(p.OpsMs/p.ForwardMs-1), p.Threads, flops/(p.ForwardMs*1e6))
+	fmt.Fprintf(&b, "sum of the ops' medians %.3f ms over %d forwards; a profiled forward %.3f ms (fastest %.3f), a whole forward without op timers %.3f ms (fastest %.3f), interleaved; %d threads, %.1f GFLOP/s over the forward\n",
+		p.OpsMs, p.Forwards, p.ProfiledMs, p.ProfiledMinMs, p.ForwardMs, p.ForwardMinMs, p.Threads, flops/(p.ForwardMs*1e6))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
