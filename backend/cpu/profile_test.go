@@ -98,7 +98,7 @@ func TestProfileKindsTXL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, g := profileOf(t, a, model.SteadyShape(a, 1), model.OutputFull, 3)
+	p, g := profileOf(t, a, model.Shape{Batch: 1, Seq: a.TgtLen, Mem: a.MemLen, MemOut: a.MemLen}, model.OutputFull, 3)
 	known := map[string]bool{
 		"adaptive embedding": true, "sinusoid": true, "concat_mem": true, "mem_update": true,
 		"matmul q": true, "matmul kv": true, "matmul r (positions)": true, "rel attention": true,
