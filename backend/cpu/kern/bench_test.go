@@ -22,6 +22,7 @@ var sgemmShapes = []struct {
 	{"gpt2-qkv", 192, 2304, 768, false},
 	{"gpt2-fc", 192, 3072, 768, false},
 	{"gpt2-proj", 192, 768, 3072, false},
+	{"gpt2-attn-proj", 192, 768, 768, false},
 	{"gpt2-d128-qkv", 192, 384, 128, false},
 	{"txl-ff-T", 192, 2048, 512, true},
 	{"txl-proj-T", 192, 512, 2048, true},

@@ -12,7 +12,7 @@ import (
 
 // neonKernel is the 8×12 NEON micro-kernel: 24 four-lane accumulators, A's 8 values in
 // two registers used by element (FMLA Vd.4S, Vn.4S, Vm.S[i]), B's 12 in three.
-var neonKernel = gemmKernel{name: "arm64 NEON 8×12", mr: 8, nr: 12, micro: microNEON, raw: gemm8x12NEON}
+var neonKernel = gemmKernel{id: "neon", name: "arm64 NEON 8×12", mr: 8, nr: 12, micro: microNEON, raw: gemm8x12NEON}
 
 // Every arm64 CPU has Advanced SIMD; the check keeps an odd emulator honest.
 var hasNEON = cpu.ARM64.HasASIMD
@@ -88,12 +88,6 @@ func dot4(a, b []float32, ldb int) (out [4]float32) {
 		out[q] = dot(a, b[q*ldb:q*ldb+len(a)])
 	}
 	return out
-}
-
-func init() {
-	if hasNEON {
-		activeKernel = &neonKernel
-	}
 }
 
 func asmKernels() []*gemmKernel {
