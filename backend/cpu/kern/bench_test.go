@@ -150,21 +150,12 @@ func BenchmarkFMAPeak(b *testing.B) {
 func BenchmarkSgemm(b *testing.B) {
 	for _, s := range sgemmShapes {
 		b.Run(fmt.Sprintf("%s-%dx%dx%d", s.name, s.m, s.n, s.k), func(b *testing.B) {
-			benchGemm(b, s.m, s.n, s.k, s.transB, false)
+			benchGemm(b, s.m, s.n, s.k, s.transB)
 		})
 	}
 }
 
-// BenchmarkSgemmPacked is BenchmarkSgemm with B packed once by PackB.
-func BenchmarkSgemmPacked(b *testing.B) {
-	for _, s := range sgemmShapes {
-		b.Run(fmt.Sprintf("%s-%dx%dx%d", s.name, s.m, s.n, s.k), func(b *testing.B) {
-			benchGemm(b, s.m, s.n, s.k, s.transB, true)
-		})
-	}
-}
-
-func benchGemm(b *testing.B, m, n, k int, transB, packed bool) {
+func benchGemm(b *testing.B, m, n, k int, transB bool) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	x := make([]float32, m*k)
 	w := make([]float32, n*k)
@@ -182,21 +173,13 @@ func benchGemm(b *testing.B, m, n, k int, transB, packed bool) {
 	threads := runtime.GOMAXPROCS(0)
 	p := NewPool(threads)
 	defer p.Close()
-	var pb *PackedB
-	if packed {
-		pb = PackB(n, k, w, ldb, transB)
-	}
 	meter := newPeakMeter(b, p)
 	flops1 := 2 * float64(m) * float64(n) * float64(k)
 	b.ResetTimer()
 	cpu0 := processCPUTime()
 	for b.Loop() {
 		meter.time(flops1, func() {
-			if packed {
-				GemmPacked(p, m, x, k, pb, c, n, nil)
-			} else {
-				Gemm(p, m, n, k, x, k, w, ldb, transB, c, n, nil)
-			}
+			Gemm(p, m, n, k, x, k, w, ldb, transB, c, n, nil)
 		})
 	}
 	cpu := processCPUTime() - cpu0 - meter.peakCPU()

@@ -2,11 +2,7 @@
 
 package kern
 
-import (
-	"math"
-
-	"golang.org/x/sys/cpu"
-)
+import "golang.org/x/sys/cpu"
 
 //go:generate go run gen_arm64.go
 
@@ -32,15 +28,6 @@ func dot(x, y []float32) float32 {
 	return (part[0] + part[1]) + (part[2] + part[3]) + dotGeneric(x[n16:], y[n16:])
 }
 
-func axpy(alpha float32, x, y []float32) {
-	n4 := len(x) &^ 3
-	if asmVec && n4 > 0 {
-		axpyNEON(alpha, &x[0], &y[0], n4)
-		x, y = x[n4:], y[n4:]
-	}
-	axpyGeneric(alpha, x, y)
-}
-
 func scale(alpha float32, x []float32) {
 	n4 := len(x) &^ 3
 	if asmVec && n4 > 0 {
@@ -48,39 +35,6 @@ func scale(alpha float32, x []float32) {
 		x = x[n4:]
 	}
 	scaleGeneric(alpha, x)
-}
-
-func maxOf(x []float32) float32 {
-	n4 := len(x) &^ 3
-	if !asmVec || n4 == 0 {
-		return maxGeneric(x)
-	}
-	m := maxNEON(&x[0], n4)
-	if n4 < len(x) {
-		t := maxGeneric(x[n4:])
-		if t > m || t != t {
-			m = t
-		}
-	}
-	return m
-}
-
-func expShiftSum(x []float32, shift float32) float32 {
-	if !asmVec {
-		return expShiftSumGeneric(x, shift)
-	}
-	n4 := len(x) &^ 3
-	var s float32
-	if n4 > 0 {
-		s = expShiftSumNEON(&x[0], n4, shift)
-	}
-	if n4 < len(x) {
-		t := [4]float32{negInf, negInf, negInf, negInf} // e^-Inf = 0 adds nothing
-		copy(t[:], x[n4:])
-		s += expShiftSumNEON(&t[0], 4, shift)
-		copy(x[n4:], t[:])
-	}
-	return s
 }
 
 func dot4(a, b []float32, ldb int) (out [4]float32) {
@@ -96,8 +50,6 @@ func asmKernels() []*gemmKernel {
 	}
 	return nil
 }
-
-var negInf = float32(math.Inf(-1))
 
 // epilogueRow finishes row i, columns j0.. of C: with asmVec, the vector epilogue on the
 // multiple-of-4 head of the row and the plain one on the rest.
@@ -138,16 +90,7 @@ func gemm8x12NEON(kc int, a, b *float32, bsBytes int, c *float32, ldcBytes int, 
 func dotNEON(x, y *float32, n16 int, sum *[4]float32)
 
 //go:noescape
-func axpyNEON(alpha float32, x, y *float32, n4 int)
-
-//go:noescape
 func scaleNEON(alpha float32, x *float32, n4 int)
-
-//go:noescape
-func maxNEON(x *float32, n4 int) float32
-
-//go:noescape
-func expShiftSumNEON(x *float32, n4 int, shift float32) float32
 
 //go:noescape
 func epilogueRowNEON(c, bias, res *float32, n4, mode int)

@@ -1,12 +1,10 @@
 package kern
 
-// bOperand is the B of a product: a [k, n] or (transB) [n, k] matrix in place, or a
-// weight packed once by PackB.
+// bOperand is the B of a product: a [k, n] or (transB) [n, k] matrix in place.
 type bOperand struct {
 	b      []float32
 	ldb    int
 	transB bool
-	packed *PackedB
 }
 
 // packA copies rows [i0, i0+rows) × columns [l0, l0+kc) of A into panels of mr rows:
