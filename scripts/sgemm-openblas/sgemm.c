@@ -53,7 +53,9 @@ int main(int argc, char **argv) {
 			rate[r] = flops * reps / (now() - t0) / 1e9;
 		}
 		qsort(rate, rounds, sizeof rate[0], cmp);
-		printf("%-16s %5dx%5dx%4d  median %6.1f GFLOP/s  (min %.1f max %.1f)\n", shapes[s].name, m, n, k,
+		char shape[64];
+		snprintf(shape, sizeof shape, "%dx%dx%d", m, n, k);
+		printf("%-16s %-15s median %6.1f GFLOP/s  (min %.1f max %.1f)\n", shapes[s].name, shape,
 		       rate[rounds / 2], rate[0], rate[rounds - 1]);
 		free(a), free(b), free(c);
 	}

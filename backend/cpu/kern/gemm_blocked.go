@@ -27,7 +27,7 @@ import "sync/atomic"
 // of A (mcBlock × kc) in L2; the epilogue runs on each tile right after its last k block.
 
 const (
-	kcBlock = 256 // rows of op(B) per packed block: an nr=24 panel is 24 KiB
+	kcBlock = 256 // rows of op(B) per packed block: a panel is 24 KiB at nr=24, 32 KiB at nr=32
 	mcBlock = 192 // rows of A per task (rounded down to a multiple of mr): 192 KiB of A at kc=256
 	// bBlockFloats bounds one packed block of op(B): 1.5 MiB, so the two that alternate
 	// sit in L3 next to A.
@@ -44,7 +44,8 @@ const (
 )
 
 // localGroupPanels bounds the B panels per compute task when each task packs its own:
-// four 24-wide panels at kc = 256 are 96 KiB, in L2 beside the 192 KiB of A.
+// four panels at kc = 256 are 96 KiB (nr=24) or 128 KiB (nr=32), in L2 beside the
+// 192 KiB of A.
 const localGroupPanels = 4
 
 // directBMaxM is the largest m for which a [k, n] B is read in place rather than packed:
