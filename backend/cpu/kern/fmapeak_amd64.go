@@ -2,16 +2,9 @@
 
 package kern
 
-// fmaPeak runs iters rounds of an FMA loop in the vector width of the kernel Gemm uses
-// and returns the flops done, so benchmarks state a kernel's speed against the peak it
-// can reach rather than guess the clock; 0 where that kernel has no such loop.
-func fmaPeak(iters int) int {
-	if activeKernel.peak == nil {
-		return 0
-	}
-	return activeKernel.peak(iters)
-}
-
+// fmaPeakAVX2Flops and fmaPeakAVX512Flops are the kernels' peak loops (gemmKernel.peak):
+// each runs iters rounds and returns the flops done.
+//
 // fmaPeakAVX2Flops: 12 independent 8-lane FMAs a round (enough to fill two FMA pipes of
 // latency 4).
 func fmaPeakAVX2Flops(iters int) int {
