@@ -31,7 +31,7 @@ for r in $(seq "$rounds"); do
 	if [ -n "$OPENBLAS" ]; then
 		for c in 1 2; do
 			env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=$c "$tmp/sgemm-openblas" $c 3 |
-				awk -v c=$c '/^openblas core/ { print "openblas", "core=" $3 "/threads=" c, "-", 0 } / median / { print "openblas", "BenchmarkSgemm/" $1 "-" $2 "/threads=" c, "GFLOP/s", $4 }' >>"$tmp/sgemm"
+				awk -v c=$c '/^openblas core/ { sub(/,$/, "", $3); print "openblas", "core=" $3 "/threads=" c, "-", 0 } / median / { n = "BenchmarkSgemm/" $1 "-" $2 "/threads=" c; print "openblas", n, "GFLOP/s", $4; print "openblas", n, "cpu-GFLOP/s", $10 }' >>"$tmp/sgemm"
 		done
 	fi
 	for k in $kernels; do
