@@ -49,7 +49,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRunInfo$$' -fuzztime 30s ./results/
 
 # SGEMM GFLOP/s at the preset shapes (1 and 2 cores), then the forward latency of the
-# presets bench-compare uses, on 2 threads.
+# presets bench-compare uses, on 2 threads. The fastest kernel the CPU runs; another with
+# LTSBENCH_CPU_KERNEL=avx512|avx2|neon|generic make bench.
 bench:
 	$(GO) test -run '^$$' -bench 'Sgemm|FMAPeak' -count 1 -cpu 1 ./backend/cpu/kern/
 	$(GO) test -run '^$$' -bench 'Sgemm' -count 1 -cpu 2 ./backend/cpu/kern/

@@ -65,9 +65,11 @@ const (
 )
 
 // causalAttention is GPT-2's fused masked multi-head attention over QKV [B, T, 3D].
-// A task is one (batch, head, block of queries); per chunk of keys it scores the block,
-// folds the scores into the online softmax, and adds the probabilities times the value
-// rows (accTiles) to the output rows, which serve as the accumulator (causalBlockT).
+// A task is one (batch, head, block of up to lanes queries), run by causalBlockT with
+// the queries across the vector lanes: per chunk of keys it scores the block
+// (lanesTiles), folds the scores into the online softmax down the columns, and adds the
+// probabilities times the value rows to the output, kept transposed on the stack
+// (lanesTiles) or, for heads wider than transOutMax, in the output rows (accTiles).
 func (e *Executable) causalAttention(g *model.Graph, o *model.CausalAttention) (func(), error) {
 	B, T, D, H := o.B, o.T, o.D, o.H
 	if B < 1 || T < 1 || H < 1 || D < H || D%H != 0 {

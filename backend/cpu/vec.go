@@ -42,7 +42,8 @@ func addConst(dst, src []float32, c float32) {
 	}
 }
 
-// maxOf is the largest value of x (not empty; NaN compares as smaller than anything).
+// maxOf is the largest value of x, NaN values ignored: -Inf when x is empty or all NaN.
+// (A row holding NaN still comes out NaN from the exp that follows, as e^NaN is NaN.)
 func maxOf(x []float32) float32 {
 	n8 := len(x) &^ 7
 	m := float32(math.Inf(-1))
@@ -51,7 +52,9 @@ func maxOf(x []float32) float32 {
 		x = x[n8:]
 	}
 	for _, v := range x {
-		m = max(m, v)
+		if v > m {
+			m = v
+		}
 	}
 	return m
 }

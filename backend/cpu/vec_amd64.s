@@ -1,7 +1,7 @@
 //go:build !noasm
 
 #include "textflag.h"
-#include "exp_amd64.h"
+#include "kern/exp_amd64.h"
 
 // ACCARGS loads the arguments of the acc4xW kernels: SI p, R8 ldp, R9 3·ldp, R13 the
 // step of p from one key to the next, DI v, R10 ldv, CX kc, DX acc, R11 ldacc,
@@ -76,22 +76,30 @@ acdone:
 	RET
 
 // func maxAVX2(x *float32, n8 int) float32
+//
+// The largest of x[i], i < n8 (a multiple of 8, at least 8), NaN ignored; -Inf when
+// every value is NaN. VMAXPS returns its second source when either is NaN, so the
+// accumulators (seeded with -Inf) are that source and a NaN in x never enters them.
 TEXT ·maxAVX2(SB), NOSPLIT, $0-20
-	MOVQ    x+0(FP), SI
-	MOVQ    n8+8(FP), CX
-	SHRQ    $3, CX
-	VMOVUPS (SI), Y0
-	VMOVAPS Y0, Y2
+	MOVQ         x+0(FP), SI
+	MOVQ         n8+8(FP), CX
+	SHRQ         $3, CX
+	MOVL         $0xff800000, AX // -Inf
+	MOVL         AX, X0
+	VBROADCASTSS X0, Y0
+	VMOVAPS      Y0, Y2
 
 maxloop:
-	VMAXPS (SI), Y0, Y0
-	ADDQ   $32, SI
-	DECQ   CX
-	JZ     maxdone
-	VMAXPS (SI), Y2, Y2
-	ADDQ   $32, SI
-	DECQ   CX
-	JNZ    maxloop
+	VMOVUPS (SI), Y1
+	VMAXPS  Y0, Y1, Y0 // Y0 = Y1 > Y0 ? Y1 : Y0
+	ADDQ    $32, SI
+	DECQ    CX
+	JZ      maxdone
+	VMOVUPS (SI), Y3
+	VMAXPS  Y2, Y3, Y2
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     maxloop
 
 maxdone:
 	VMAXPS       Y2, Y0, Y0

@@ -89,6 +89,27 @@ func TestRowHelpers(t *testing.T) {
 				if got := maxOf(x); float64(got) != m {
 					t.Errorf("n=%d: maxOf = %g, want %g", n, got, m)
 				}
+				// NaN is ignored wherever it sits: first, in the vector part, in the tail.
+				for _, at := range []int{0, n / 2, n - 1} {
+					y := append([]float32(nil), x...)
+					y[at] = float32(math.NaN())
+					want := math.Inf(-1)
+					for i, v := range y {
+						if i != at {
+							want = max(want, float64(v))
+						}
+					}
+					if got := maxOf(y); float64(got) != want {
+						t.Errorf("n=%d, NaN at %d: maxOf = %g, want %g", n, at, got, want)
+					}
+				}
+				nans := make([]float32, n)
+				for i := range nans {
+					nans[i] = float32(math.NaN())
+				}
+				if got := maxOf(nans); !math.IsInf(float64(got), -1) {
+					t.Errorf("n=%d all NaN: maxOf = %g, want -Inf", n, got)
+				}
 			}
 
 			z, check := guarded(n, 8)

@@ -1,7 +1,12 @@
-// Vector exp for the AVX2 kernels (Cephes expf): x = n·ln2 + r with |r| ≤ ln2/2, a
-// degree-6 polynomial for e^r, and 2^n put into the exponent bits. Relative error
-// ≤ 2 ulp for x in [-87.33, 88.37]; below that the result is 0 (true values are
-// subnormal), above it +Inf (true overflow starts at 88.72), NaN stays NaN.
+// Vector exp for the AVX2 code of kern and of backend/cpu (Cephes expf): x = n·ln2 + r
+// with |r| ≤ ln2/2, a degree-6 polynomial for e^r, and 2^n put into the exponent bits.
+// Relative error ≤ 2 ulp for x in [-87.33, 88.37]; below that the result is 0 (true
+// values are subnormal), above it +Inf (true overflow starts at 88.72), NaN stays NaN.
+//
+// The one copy: backend/cpu's assembly includes it as "kern/exp_amd64.h". The go
+// command hashes a header only into its own package, so backend/cpu is rebuilt after an
+// edit here because kern's object changes with it: keep every macro here one that kern's
+// assembly uses too.
 
 // float32 constants, 4 bytes each.
 DATA expconst<>+0(SB)/4, $0x42b0c0a5  // hi: 88.3762626

@@ -2,18 +2,24 @@
 
 package kern
 
-import "golang.org/x/sys/cpu"
-
-// fmaPeak runs iters rounds of 12 independent 8-lane FMAs (enough to fill two FMA pipes
-// of latency 4) and returns the flops done, so benchmarks can state the machine's peak
-// rather than guess its clock; 0 without AVX2 and FMA.
-func fmaPeak(iters int) int {
-	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
-		return 0
-	}
+// fmaPeakAVX2Flops and fmaPeakAVX512Flops are the kernels' peak loops (gemmKernel.peak):
+// each runs iters rounds and returns the flops done.
+//
+// fmaPeakAVX2Flops: 12 independent 8-lane FMAs a round (enough to fill two FMA pipes of
+// latency 4).
+func fmaPeakAVX2Flops(iters int) int {
 	fmaPeakAVX2(iters)
 	return iters * 12 * 16
 }
 
+// fmaPeakAVX512Flops: 12 independent 16-lane FMAs a round.
+func fmaPeakAVX512Flops(iters int) int {
+	fmaPeakAVX512(iters)
+	return iters * 12 * 32
+}
+
 //go:noescape
 func fmaPeakAVX2(iters int)
+
+//go:noescape
+func fmaPeakAVX512(iters int)

@@ -26,7 +26,7 @@ type Epilogue struct {
 //
 // with B(l, j) = B[j·ldb+l] when transB (B stored [n, k]) else B[l·ldb+j] (B stored
 // [k, n]). ep may be nil. The work is spread over the pool p. B is packed on the fly,
-// one cache block at a time; for a weight used many times, PackB once and GemmPacked.
+// one cache block at a time.
 //
 // Slices too short for the stated shape and leading dimensions panic with a message
 // naming the operand (a programming error, like an index out of range).

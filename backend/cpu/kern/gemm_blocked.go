@@ -27,7 +27,7 @@ import "sync/atomic"
 // of A (mcBlock × kc) in L2; the epilogue runs on each tile right after its last k block.
 
 const (
-	kcBlock = 256 // rows of op(B) per packed block: an nr=24 panel is 24 KiB
+	kcBlock = 256 // rows of op(B) per packed block: a panel is 24 KiB at nr=24, 32 KiB at nr=32
 	mcBlock = 192 // rows of A per task (rounded down to a multiple of mr): 192 KiB of A at kc=256
 	// bBlockFloats bounds one packed block of op(B): 1.5 MiB, so the two that alternate
 	// sit in L3 next to A.
@@ -44,7 +44,8 @@ const (
 )
 
 // localGroupPanels bounds the B panels per compute task when each task packs its own:
-// four 24-wide panels at kc = 256 are 96 KiB, in L2 beside the 192 KiB of A.
+// four panels at kc = 256 are 96 KiB (nr=24) or 128 KiB (nr=32), in L2 beside the
+// 192 KiB of A.
 const localGroupPanels = 4
 
 // directBMaxM is the largest m for which a [k, n] B is read in place rather than packed:
@@ -119,7 +120,7 @@ func gemm(kr *gemmKernel, p *Pool, m, n, k int, a []float32, lda int, b bOperand
 	if m*n*k < serialFlops {
 		threads = 1
 	}
-	if b.transB && b.packed == nil && m <= smallMTransB {
+	if b.transB && m <= smallMTransB {
 		w.planDots(threads)
 	} else {
 		w.planBlocked(threads)
@@ -144,7 +145,7 @@ func (w *gemmWork) planBlocked(threads int) {
 	mr, nr := w.kr.mr, w.kr.nr
 	m, n, k := w.m, w.n, w.k
 	w.mode = modeBlocked
-	w.direct = w.b.packed == nil && !w.b.transB && m <= directBMaxM
+	w.direct = !w.b.transB && m <= directBMaxM
 	w.local = m <= mcBlock
 	w.mPanels = (m + mr - 1) / mr
 	w.nK = (k + kcBlock - 1) / kcBlock
@@ -178,7 +179,6 @@ func (w *gemmWork) planBlocked(threads int) {
 		for t := range w.nt {
 			grow(&w.localBuf[t], w.group*nr*kb0)
 		}
-	case w.b.packed != nil:
 	default:
 		bNeed = w.nc * kb0
 	}
@@ -259,7 +259,7 @@ func (w *gemmWork) packTasks(s int) (n, nB int) {
 	_, cols, _, _ := w.block(s)
 	nr := w.kr.nr
 	switch {
-	case w.b.packed != nil, w.local:
+	case w.local:
 	case w.direct:
 		if cols%nr != 0 {
 			nB = 1
@@ -313,9 +313,9 @@ func (w *gemmWork) compute(tid, t, ct int) {
 }
 
 // multiply computes rows [i0, i1) × B panels [p0, p1) of the columns [jc, jc+cols), k
-// block (pc, kb), into C, and the epilogue on the last k block. B panels come from the
-// PackedB, from shared (a block packed by the team), or else are packed here into the
-// thread's buffer (local), or read in place (direct, a ragged last panel packed). pf,
+// block (pc, kb), into C, and the epilogue on the last k block. B panels come from
+// shared (a block packed by the team), or else are packed here into the thread's
+// buffer (local), or read in place (direct, a ragged last panel packed). pf,
 // if not nil, prefetches the task's next block a share before each micro-kernel call.
 func (w *gemmWork) multiply(tid, pc, kb, i0, i1, jc, cols, p0, p1 int, shared []float32, pf *bPrefetch) {
 	kr := w.kr
@@ -326,7 +326,7 @@ func (w *gemmWork) multiply(tid, pc, kb, i0, i1, jc, cols, p0, p1 int, shared []
 	aBlock := w.aBuf[pc*w.mPanels*mr:]
 	edge := w.edge[tid][:maxMR*maxNR]
 	var local []float32
-	if shared == nil && w.b.packed == nil {
+	if shared == nil {
 		local = w.localBuf[tid]
 		switch {
 		case !w.direct:
@@ -345,8 +345,6 @@ func (w *gemmWork) multiply(tid, pc, kb, i0, i1, jc, cols, p0, p1 int, shared []
 		var bp []float32
 		bStride := nr
 		switch {
-		case w.b.packed != nil:
-			bp = w.b.packed.panel(pc, kb, j/nr)
 		case shared != nil:
 			bp = shared[jp*kb*nr : (jp+1)*kb*nr]
 		case !w.direct:
@@ -394,7 +392,7 @@ func (w *gemmWork) multiply(tid, pc, kb, i0, i1, jc, cols, p0, p1 int, shared []
 // workLocal is work with one row chunk (m ≤ mcBlock): no B panel is read by two tasks,
 // so there is nothing to share. All of A is packed first, then after the one barrier
 // each task takes a group of B panels through every k block, packing each block of its
-// panels into its thread's buffer (unless B is packed already or read in place).
+// panels into its thread's buffer (unless B is read in place).
 func (w *gemmWork) workLocal(tid int) {
 	nA := w.nK * w.aTasks
 	for {
@@ -407,7 +405,7 @@ func (w *gemmWork) workLocal(tid int) {
 	w.bar.wait(w.nt, &w.next)
 	groups := w.localTasks()
 	var pf *bPrefetch
-	if w.b.packed == nil && hasPrefetch {
+	if hasPrefetch {
 		pf = &bPrefetch{}
 		defer pf.done()
 	}

@@ -206,25 +206,6 @@ func TestGemmKernels(t *testing.T) {
 	}
 }
 
-func TestGemmPackedKernels(t *testing.T) {
-	for _, kr := range testKernels() {
-		t.Run(kr.name, func(t *testing.T) {
-			p := NewPool(2)
-			defer p.Close()
-			rng := rand.New(rand.NewPCG(2, 0))
-			for _, tc := range randomCases(rng, 60) {
-				runGemmCase(t, rng, tc, func(a, b, c []float32, ep *Epilogue) {
-					pb := packBWith(kr, tc.n, tc.k, b, tc.ldb, tc.transB)
-					if pb.N() != tc.n || pb.K() != tc.k {
-						t.Fatalf("%v: PackB shape %d×%d", tc, pb.K(), pb.N())
-					}
-					GemmPacked(p, tc.m, a, tc.lda, pb, c, tc.ldc, ep)
-				})
-			}
-		})
-	}
-}
-
 // TestGemmPublic runs the exported entry point (the kernel this CPU picks) on k=0 too,
 // where C is the epilogue of a zero product.
 func TestGemmPublic(t *testing.T) {

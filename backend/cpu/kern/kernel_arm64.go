@@ -2,17 +2,13 @@
 
 package kern
 
-import (
-	"math"
-
-	"golang.org/x/sys/cpu"
-)
+import "golang.org/x/sys/cpu"
 
 //go:generate go run gen_arm64.go
 
 // neonKernel is the 8×12 NEON micro-kernel: 24 four-lane accumulators, A's 8 values in
 // two registers used by element (FMLA Vd.4S, Vn.4S, Vm.S[i]), B's 12 in three.
-var neonKernel = gemmKernel{name: "arm64 NEON 8×12", mr: 8, nr: 12, micro: microNEON, raw: gemm8x12NEON}
+var neonKernel = gemmKernel{id: "neon", name: "arm64 NEON 8×12", mr: 8, nr: 12, micro: microNEON, raw: gemm8x12NEON}
 
 // Every arm64 CPU has Advanced SIMD; the check keeps an odd emulator honest.
 var hasNEON = cpu.ARM64.HasASIMD
@@ -32,15 +28,6 @@ func dot(x, y []float32) float32 {
 	return (part[0] + part[1]) + (part[2] + part[3]) + dotGeneric(x[n16:], y[n16:])
 }
 
-func axpy(alpha float32, x, y []float32) {
-	n4 := len(x) &^ 3
-	if asmVec && n4 > 0 {
-		axpyNEON(alpha, &x[0], &y[0], n4)
-		x, y = x[n4:], y[n4:]
-	}
-	axpyGeneric(alpha, x, y)
-}
-
 func scale(alpha float32, x []float32) {
 	n4 := len(x) &^ 3
 	if asmVec && n4 > 0 {
@@ -50,50 +37,11 @@ func scale(alpha float32, x []float32) {
 	scaleGeneric(alpha, x)
 }
 
-func maxOf(x []float32) float32 {
-	n4 := len(x) &^ 3
-	if !asmVec || n4 == 0 {
-		return maxGeneric(x)
-	}
-	m := maxNEON(&x[0], n4)
-	if n4 < len(x) {
-		t := maxGeneric(x[n4:])
-		if t > m || t != t {
-			m = t
-		}
-	}
-	return m
-}
-
-func expShiftSum(x []float32, shift float32) float32 {
-	if !asmVec {
-		return expShiftSumGeneric(x, shift)
-	}
-	n4 := len(x) &^ 3
-	var s float32
-	if n4 > 0 {
-		s = expShiftSumNEON(&x[0], n4, shift)
-	}
-	if n4 < len(x) {
-		t := [4]float32{negInf, negInf, negInf, negInf} // e^-Inf = 0 adds nothing
-		copy(t[:], x[n4:])
-		s += expShiftSumNEON(&t[0], 4, shift)
-		copy(x[n4:], t[:])
-	}
-	return s
-}
-
 func dot4(a, b []float32, ldb int) (out [4]float32) {
 	for q := range out {
 		out[q] = dot(a, b[q*ldb:q*ldb+len(a)])
 	}
 	return out
-}
-
-func init() {
-	if hasNEON {
-		activeKernel = &neonKernel
-	}
 }
 
 func asmKernels() []*gemmKernel {
@@ -102,8 +50,6 @@ func asmKernels() []*gemmKernel {
 	}
 	return nil
 }
-
-var negInf = float32(math.Inf(-1))
 
 // epilogueRow finishes row i, columns j0.. of C: with asmVec, the vector epilogue on the
 // multiple-of-4 head of the row and the plain one on the rest.
@@ -144,16 +90,7 @@ func gemm8x12NEON(kc int, a, b *float32, bsBytes int, c *float32, ldcBytes int, 
 func dotNEON(x, y *float32, n16 int, sum *[4]float32)
 
 //go:noescape
-func axpyNEON(alpha float32, x, y *float32, n4 int)
-
-//go:noescape
 func scaleNEON(alpha float32, x *float32, n4 int)
-
-//go:noescape
-func maxNEON(x *float32, n4 int) float32
-
-//go:noescape
-func expShiftSumNEON(x *float32, n4 int, shift float32) float32
 
 //go:noescape
 func epilogueRowNEON(c, bias, res *float32, n4, mode int)

@@ -9,11 +9,8 @@ func asmKernels() []*gemmKernel { return nil }
 // some, so the tests switch paths the same way.)
 var asmVec = false
 
-func dot(x, y []float32) float32                     { return dotGeneric(x, y) }
-func axpy(alpha float32, x, y []float32)             { axpyGeneric(alpha, x, y) }
-func scale(alpha float32, x []float32)               { scaleGeneric(alpha, x) }
-func maxOf(x []float32) float32                      { return maxGeneric(x) }
-func expShiftSum(x []float32, shift float32) float32 { return expShiftSumGeneric(x, shift) }
-func dot4(a, b []float32, ldb int) [4]float32        { return dot4Generic(a, b, ldb) }
+func dot(x, y []float32) float32              { return dotGeneric(x, y) }
+func scale(alpha float32, x []float32)        { scaleGeneric(alpha, x) }
+func dot4(a, b []float32, ldb int) [4]float32 { return dot4Generic(a, b, ldb) }
 
 func epilogueRow(ci []float32, i, j0 int, ep *Epilogue) { applyEpilogue(ci, i, j0, ep) }

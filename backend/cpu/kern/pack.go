@@ -1,12 +1,10 @@
 package kern
 
-// bOperand is the B of a product: a [k, n] or (transB) [n, k] matrix in place, or a
-// weight packed once by PackB.
+// bOperand is the B of a product: a [k, n] or (transB) [n, k] matrix in place.
 type bOperand struct {
 	b      []float32
 	ldb    int
 	transB bool
-	packed *PackedB
 }
 
 // packA copies rows [i0, i0+rows) × columns [l0, l0+kc) of A into panels of mr rows:
@@ -17,6 +15,12 @@ func packA(dst, a []float32, lda, i0, rows, l0, kc, mr int) {
 		panel := dst[p*kc*mr : (p+1)*kc*mr]
 		if mr == 4 && rows-p*mr >= 4 {
 			packA4(panel, a[(i0+p*4)*lda+l0:], lda, kc)
+			continue
+		}
+		if mr%4 == 0 && rows-p*mr >= mr {
+			for r := 0; r < mr; r += 4 {
+				packA4s(panel[r:], a[(i0+p*mr+r)*lda+l0:], lda, kc, mr)
+			}
 			continue
 		}
 		for r := range mr {
@@ -47,6 +51,22 @@ func packA4Generic(panel, a []float32, lda, kc int) {
 	panel = panel[:4*kc]
 	for l := range kc {
 		d := (*[4]float32)(panel[l*4:])
+		d[0], d[1], d[2], d[3] = r0[l], r1[l], r2[l], r3[l]
+	}
+}
+
+// packA4s packs four full rows into rows r..r+3 of a panel of mr rows (panel starts
+// at row r): panel[l·mr+q] = a[q·lda+l] for q < 4, l < kc. It is a variable so an
+// assembly transpose can replace it.
+var packA4s = packA4sGeneric
+
+func packA4sGeneric(panel, a []float32, lda, kc, mr int) {
+	r0 := a[:kc]
+	r1 := a[lda : lda+kc]
+	r2 := a[2*lda : 2*lda+kc]
+	r3 := a[3*lda : 3*lda+kc]
+	for l := range kc {
+		d := (*[4]float32)(panel[l*mr:])
 		d[0], d[1], d[2], d[3] = r0[l], r1[l], r2[l], r3[l]
 	}
 }

@@ -7,6 +7,21 @@ func init() {
 		packPanelT = packPanelTAVX2
 		packRows = packRowsAVX2Go
 		packA4 = packA4AVX2Go
+		packA4s = packA4sAVX2Go
+	}
+}
+
+// packA4sAVX2Go is packA4sGeneric with 8 columns of the four rows transposed at a time
+// in AVX2 registers; the last kc mod 8 columns go the generic way.
+func packA4sAVX2Go(panel, a []float32, lda, kc, mr int) {
+	kc8 := kc &^ 7
+	if kc8 > 0 {
+		_ = panel[(kc-1)*mr+3]
+		_ = a[3*lda+kc-1]
+		packA4sAVX2(&panel[0], &a[0], 4*lda, 4*mr, kc8)
+	}
+	if kc8 < kc {
+		packA4sGeneric(panel[mr*kc8:], a[kc8:], lda, kc-kc8, mr)
 	}
 }
 
@@ -75,6 +90,9 @@ func packRowsAVX2Go(dst, b []float32, ldb, l0, kc, j0, panels, nr int) {
 
 //go:noescape
 func packT8AVX2(dst *float32, dstStrideBytes int, b *float32, ldbBytes, kc8 int)
+
+//go:noescape
+func packA4sAVX2(dst, a *float32, ldaBytes, dstStrideBytes, kc8 int)
 
 //go:noescape
 func packA4AVX2(dst, a *float32, ldaBytes, kc8 int)

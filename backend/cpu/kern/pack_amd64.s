@@ -182,3 +182,51 @@ a4loop:
 a4done:
 	VZEROUPPER
 	RET
+
+// func packA4sAVX2(dst, a *float32, ldaBytes, dstStrideBytes, kc8 int)
+//
+// dst[l·s+r] = a[r·lda+l] for r < 4, l < kc8 (a multiple of 8), s = dstStrideBytes/4:
+// four rows of A into rows r..r+3 of a panel of s rows, 4×8 at a time in registers.
+TEXT ·packA4sAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DX
+	MOVQ a+8(FP), SI
+	MOVQ ldaBytes+16(FP), DI
+	MOVQ dstStrideBytes+24(FP), R9
+	MOVQ kc8+32(FP), CX
+	SHRQ $3, CX
+	JZ   a4sdone
+	LEAQ (DI)(DI*2), R8 // 3·lda
+	LEAQ (R9)(R9*2), R10 // 3·s
+	MOVQ R9, R11
+	SHLQ $2, R11        // 4·s
+
+a4sloop:
+	VMOVUPS      (SI), Y0
+	VMOVUPS      (SI)(DI*1), Y1
+	VMOVUPS      (SI)(DI*2), Y2
+	VMOVUPS      (SI)(R8*1), Y3
+	VUNPCKLPS    Y1, Y0, Y4
+	VUNPCKHPS    Y1, Y0, Y5
+	VUNPCKLPS    Y3, Y2, Y6
+	VUNPCKHPS    Y3, Y2, Y7
+	VSHUFPS      $0x44, Y6, Y4, Y8  // l = 0 | 4
+	VSHUFPS      $0xEE, Y6, Y4, Y9  // l = 1 | 5
+	VSHUFPS      $0x44, Y7, Y5, Y10 // l = 2 | 6
+	VSHUFPS      $0xEE, Y7, Y5, Y11 // l = 3 | 7
+	VMOVUPS      X8, (DX)
+	VMOVUPS      X9, (DX)(R9*1)
+	VMOVUPS      X10, (DX)(R9*2)
+	VMOVUPS      X11, (DX)(R10*1)
+	ADDQ         R11, DX
+	VEXTRACTF128 $1, Y8, (DX)
+	VEXTRACTF128 $1, Y9, (DX)(R9*1)
+	VEXTRACTF128 $1, Y10, (DX)(R9*2)
+	VEXTRACTF128 $1, Y11, (DX)(R10*1)
+	ADDQ         R11, DX
+	ADDQ         $32, SI
+	DECQ         CX
+	JNZ          a4sloop
+
+a4sdone:
+	VZEROUPPER
+	RET

@@ -9,7 +9,7 @@ import (
 // panel[l·nr+q] = B[(j+q)·ldb + l0+l], zero for q ≥ w.
 func TestPackPanelT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 0))
-	for _, nr := range []int{4, 12, 16, 24} {
+	for _, nr := range []int{4, 12, 16, 24, 32} {
 		for _, kc := range []int{1, 7, 8, 9, 16, 37} {
 			for _, w := range []int{1, 7, 8, 9, nr - 1, nr} {
 				if w > nr {
@@ -43,7 +43,7 @@ func TestPackPanelT(t *testing.T) {
 // dst[p·kc·nr + l·nr + q] = B[(l0+l)·ldb + j0+p·nr+q], and checks it writes nothing else.
 func TestPackRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 0))
-	for _, nr := range []int{4, 12, 16, 24} {
+	for _, nr := range []int{4, 12, 16, 24, 32} {
 		for _, kc := range []int{1, 2, 5, 17} {
 			for _, panels := range []int{1, 2, 3} {
 				l0, j0 := 2, 3
@@ -74,14 +74,27 @@ func TestPackRows(t *testing.T) {
 	}
 }
 
-// TestPackA holds the A pack this CPU uses (full four-row panels through packA4, a
-// ragged last panel the generic way) to its definition dst[p·kc·mr + l·mr + r] =
+// TestPackA holds the A pack (full panels four rows at a time through packA4 or packA4s,
+// a ragged last panel the generic way) to its definition dst[p·kc·mr + l·mr + r] =
 // A[(i0+p·mr+r)·lda + l0+l], zero past the last row, and checks it writes nothing else.
+//
+// It runs with the four-row transposes this CPU uses and with the generic ones.
 func TestPackA(t *testing.T) {
+	asm4, asm4s := packA4, packA4s
+	defer func() { packA4, packA4s = asm4, asm4s }()
+	for _, generic := range []bool{false, true} {
+		if generic {
+			packA4, packA4s = packA4Generic, packA4sGeneric
+		}
+		testPackA(t)
+	}
+}
+
+func testPackA(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 0))
-	for _, mr := range []int{4, 8} {
+	for _, mr := range []int{4, 6, 8, 12, 14} {
 		for _, kc := range []int{1, 7, 8, 9, 16, 31, 256} {
-			for _, rows := range []int{1, 3, 4, 5, 8, 13} {
+			for _, rows := range []int{1, 3, 4, 5, 8, 12, 13, 24, 29} {
 				i0, l0 := 2, 3
 				lda := l0 + kc + rng.IntN(5)
 				a := matrix(rng, i0+rows, lda, lda)

@@ -2,8 +2,6 @@
 
 package kern
 
-import "math"
-
 // asmVec selects the AVX2+FMA helpers: 8 lanes at a time, the tail of each slice
 // (len mod 8) done by the generic loop. A variable so the tests can run the generic
 // helpers on the same machine.
@@ -20,15 +18,6 @@ func dot(x, y []float32) float32 {
 	return dotAVX2(&x[0], &y[0], n8) + dotGeneric(x[n8:], y[n8:])
 }
 
-func axpy(alpha float32, x, y []float32) {
-	n8 := len(x) &^ 7
-	if asmVec && n8 > 0 {
-		axpyAVX2(alpha, &x[0], &y[0], n8)
-		x, y = x[n8:], y[n8:]
-	}
-	axpyGeneric(alpha, x, y)
-}
-
 func scale(alpha float32, x []float32) {
 	n8 := len(x) &^ 7
 	if asmVec && n8 > 0 {
@@ -36,43 +25,6 @@ func scale(alpha float32, x []float32) {
 		x = x[n8:]
 	}
 	scaleGeneric(alpha, x)
-}
-
-func maxOf(x []float32) float32 {
-	n8 := len(x) &^ 7
-	if !asmVec || n8 == 0 {
-		return maxGeneric(x)
-	}
-	m := maxAVX2(&x[0], n8)
-	if n8 < len(x) {
-		t := maxGeneric(x[n8:])
-		if t > m || t != t {
-			m = t
-		}
-	}
-	return m
-}
-
-func expShiftSum(x []float32, shift float32) float32 {
-	if !asmVec {
-		return expShiftSumGeneric(x, shift)
-	}
-	n8 := len(x) &^ 7
-	var s float32
-	if n8 > 0 {
-		s = expShiftSumAVX2(&x[0], n8, shift)
-	}
-	if n8 < len(x) {
-		// The tail through the same vector code, so every element has one accuracy.
-		var t [8]float32
-		for i := range t {
-			t[i] = float32(math.Inf(-1)) // e^-Inf = 0 adds nothing
-		}
-		copy(t[:], x[n8:])
-		s += expShiftSumAVX2(&t[0], 8, shift)
-		copy(x[n8:], t[:])
-	}
-	return s
 }
 
 func dot4(a, b []float32, ldb int) (out [4]float32) {
@@ -95,16 +47,7 @@ func dot4(a, b []float32, ldb int) (out [4]float32) {
 func dotAVX2(x, y *float32, n8 int) float32
 
 //go:noescape
-func axpyAVX2(alpha float32, x, y *float32, n8 int)
-
-//go:noescape
 func scaleAVX2(alpha float32, x *float32, n8 int)
-
-//go:noescape
-func maxAVX2(x *float32, n8 int) float32
-
-//go:noescape
-func expShiftSumAVX2(x *float32, n8 int, shift float32) float32
 
 //go:noescape
 func dot4AVX2(a, b *float32, ldbBytes, k8 int, out *[4]float32)

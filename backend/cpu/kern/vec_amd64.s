@@ -1,7 +1,6 @@
 //go:build !noasm
 
 #include "textflag.h"
-#include "exp_amd64.h"
 
 // Horizontal sum of Y0 into X0's low lane.
 #define HSUM \
@@ -59,28 +58,6 @@ dotsum:
 	VZEROUPPER
 	RET
 
-// func axpyAVX2(alpha float32, x, y *float32, n8 int)
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
-	VBROADCASTSS alpha+0(FP), Y0
-	MOVQ         x+8(FP), SI
-	MOVQ         y+16(FP), DI
-	MOVQ         n8+24(FP), CX
-	SHRQ         $3, CX
-	JZ           axpydone
-
-axpy8:
-	VMOVUPS     (DI), Y1
-	VFMADD231PS (SI), Y0, Y1
-	VMOVUPS     Y1, (DI)
-	ADDQ        $32, SI
-	ADDQ        $32, DI
-	DECQ        CX
-	JNZ         axpy8
-
-axpydone:
-	VZEROUPPER
-	RET
-
 // func scaleAVX2(alpha float32, x *float32, n8 int)
 TEXT ·scaleAVX2(SB), NOSPLIT, $0-24
 	VBROADCASTSS alpha+0(FP), Y0
@@ -97,72 +74,6 @@ scale8:
 	JNZ     scale8
 
 scaledone:
-	VZEROUPPER
-	RET
-
-// func maxAVX2(x *float32, n8 int) float32
-//
-// The largest value of x[:n8] (n8 ≥ 8), NaN if any is NaN.
-TEXT ·maxAVX2(SB), NOSPLIT, $0-20
-	MOVQ    x+0(FP), SI
-	MOVQ    n8+8(FP), CX
-	SHRQ    $3, CX
-	VMOVUPS (SI), Y0
-	VXORPS  Y2, Y2, Y2 // unordered (NaN) lanes seen
-
-max8:
-	VMOVUPS (SI), Y1
-	VMAXPS  Y0, Y1, Y0
-	VCMPPS  $3, Y1, Y1, Y3
-	VORPS   Y3, Y2, Y2
-	ADDQ    $32, SI
-	DECQ    CX
-	JNZ     max8
-
-	VPTEST Y2, Y2
-	JNZ    maxnan
-	VEXTRACTF128 $1, Y0, X1
-	VMAXPS       X1, X0, X0
-	VPERMILPS    $0x4e, X0, X1
-	VMAXPS       X1, X0, X0
-	VPERMILPS    $0xb1, X0, X1
-	VMAXPS       X1, X0, X0
-	MOVSS        X0, ret+16(FP)
-	VZEROUPPER
-	RET
-
-maxnan:
-	MOVL $0x7fc00000, AX
-	MOVL AX, ret+16(FP)
-	VZEROUPPER
-	RET
-
-// func expShiftSumAVX2(x *float32, n8 int, shift float32) float32
-//
-// x[i] = exp(x[i] - shift) for i < n8 (a multiple of 8); returns the sum of the results.
-TEXT ·expShiftSumAVX2(SB), NOSPLIT, $0-28
-	MOVQ         x+0(FP), DI
-	MOVQ         n8+8(FP), CX
-	VBROADCASTSS shift+16(FP), Y7
-	VXORPS       Y6, Y6, Y6
-	SHRQ         $3, CX
-	JZ           expdone
-	EXPSETUP
-
-exp8:
-	VMOVUPS (DI), Y0
-	VSUBPS  Y7, Y0, Y0
-	EXP(Y0, Y1, Y2, Y3, Y4)
-	VMOVUPS Y0, (DI)
-	VADDPS  Y0, Y6, Y6
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     exp8
-
-expdone:
-	VMOVAPS Y6, Y0
-	HSUM
-	MOVSS   X0, ret+24(FP)
 	VZEROUPPER
 	RET
 
