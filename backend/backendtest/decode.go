@@ -3,6 +3,7 @@ package backendtest
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/ltsbench/ltsbench/backend"
@@ -35,7 +36,7 @@ func RunDecode(t *testing.T, open func() (backend.Backend, error)) {
 			ids := randomIDs(rand.New(rand.NewPCG(uint64(i), 2)), a.NToken, c.batch, L, 1)[0]
 			full := fullForward(t, be, w, c.batch, L, ids)
 			for _, prompt := range []int{0, L / 2} {
-				got, err := Generate(be, w, c.batch, L, prompt, ids)
+				got, err := Generate(be, w, c.batch, L, Passes(L, prompt), ids)
 				if err != nil {
 					t.Fatalf("prompt %d: %v", prompt, err)
 				}
@@ -58,6 +59,101 @@ func RunDecode(t *testing.T, open func() (backend.Backend, error)) {
 			}
 		})
 	}
+	t.Run("golden", func(t *testing.T) { testDecodeGolden(t, be) })
+}
+
+// testDecodeGolden runs the golden bundles with cached passes and compares with their
+// expected outputs: GPT-2 token by token (and after a prefill of half the sequence);
+// Transformer-XL token by token through its first segment (which fits in its memory)
+// and segment by segment as passes of tgt_len tokens over the cache (the bundles'
+// segment protocol).
+func testDecodeGolden(t *testing.T, be backend.Backend) {
+	root, err := golden.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := filepath.Glob(filepath.Join(root, "*", "expected.safetensors"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden bundles under %s", root)
+	}
+	for _, f := range dirs {
+		dir := filepath.Dir(f)
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			a, err := space.LoadArch(filepath.Join(dir, "config.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := model.LoadWeights(a, filepath.Join(dir, "model.safetensors"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			segs, B, T, err := golden.ReadInputs(a, filepath.Join(dir, "inputs.safetensors"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := golden.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := "logits"
+			if a.IsAdaptive() {
+				out = "log_probs"
+			}
+			check := func(what string, got [][]float32, e golden.Tensor) {
+				t.Helper()
+				// got is [T][B·V]; e is [B, T, V].
+				V := a.NToken
+				g := make([]float32, len(e.Data))
+				for p := range got {
+					for b := range B {
+						copy(g[(b*len(got)+p)*V:(b*len(got)+p+1)*V], got[p][b*V:(b+1)*V])
+					}
+				}
+				d, tol := golden.MaxDiff(g, e.Data), golden.Tolerance(e.Data)
+				t.Logf("%s %s: max diff %.3g (tolerance %.3g)", name, what, d, tol)
+				if d > tol {
+					t.Errorf("%s %s: %s differs from the golden bundle by %.3g > %.3g", name, what, out, d, tol)
+				}
+			}
+			if !a.ModelType().Memory {
+				for _, prompt := range []int{0, T / 2} {
+					got, err := Generate(be, w, B, T, Passes(T, prompt), segs[0])
+					if err != nil {
+						t.Fatal(err)
+					}
+					check(fmt.Sprintf("token by token after a prompt of %d", prompt), got, want[out])
+				}
+				return
+			}
+			if a.MemLen+1 < T {
+				t.Fatalf("%s: mem_len %d is shorter than a segment", name, a.MemLen)
+			}
+			got, err := Generate(be, w, B, T, Passes(T, 0), segs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("segment 1 token by token", got, want[out+"_seg1"])
+			all := make([]int32, 0, B*T*len(segs))
+			for b := range B {
+				for _, s := range segs {
+					all = append(all, s[b*T:(b+1)*T]...)
+				}
+			}
+			passes := make([]int, len(segs))
+			for i := range passes {
+				passes[i] = T
+			}
+			L := T * len(segs)
+			got, err = Generate(be, w, B, L, passes, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for s := range segs {
+				check(fmt.Sprintf("segment %d as one cached pass", s+1), got[s*T:(s+1)*T], want[fmt.Sprintf("%s_seg%d", out, s+1)])
+			}
+		})
+	}
 }
 
 // decodeLen is the length of the generated sequences of a case: the case's sequence for
@@ -70,21 +166,40 @@ func decodeLen(a *space.Arch, c modelCase) int {
 	return c.seq
 }
 
-// Generate runs the protocol of generation with a cache: a prefill of the first prompt
-// tokens of each sequence (none when prompt is 0), then one decode step per remaining
-// token, all graphs compiled together so that they share the cache. It returns the
-// output (logits for plain GPT-2, else log-probabilities) at every position: [L][B·V].
-func Generate(be backend.Backend, w *model.Weights, batch, L, prompt int, ids []int32) ([][]float32, error) {
-	a := w.Arch
-	cap := model.CacheCap(a, L, max(prompt, 1))
-	var graphs []*model.Graph
-	var shapes []model.DecodeShape
+// Passes is the generation protocol as cached passes: a prefill of the first prompt
+// tokens (none when prompt is 0), then one decode step per remaining token up to L.
+func Passes(L, prompt int) []int {
+	var p []int
 	if prompt > 0 {
-		shapes = append(shapes, model.DecodeShape{Batch: batch, Seq: prompt, Start: 0, Cap: cap})
+		p = append(p, prompt)
 	}
-	for p := prompt; p < L; p++ {
-		shapes = append(shapes, model.DecodeShape{Batch: batch, Seq: 1, Start: p, Cap: cap})
+	for range L - prompt {
+		p = append(p, 1)
 	}
+	return p
+}
+
+// Generate runs cached forward passes of the given lengths one after another over the
+// sequences ids [B, L] (the lengths add up to L), all graphs compiled together so that
+// they share the cache, from an empty cache. It returns the output (logits for plain
+// GPT-2, else log-probabilities) at every position, [L][B·V]: a pass of one token
+// computes its last position, a longer one every position.
+func Generate(be backend.Backend, w *model.Weights, batch, L int, passes []int, ids []int32) ([][]float32, error) {
+	a := w.Arch
+	var shapes []model.DecodeShape
+	start, longest := 0, 1
+	for _, n := range passes {
+		longest = max(longest, n)
+	}
+	cap := model.CacheCap(a, L, longest)
+	for _, n := range passes {
+		shapes = append(shapes, model.DecodeShape{Batch: batch, Seq: n, Start: start, Cap: cap})
+		start += n
+	}
+	if start != L {
+		return nil, fmt.Errorf("passes of %v tokens for sequences of %d", passes, L)
+	}
+	var graphs []*model.Graph
 	for _, s := range shapes {
 		o := model.BuildOptions{Output: model.OutputLast}
 		if s.Seq > 1 {
