@@ -31,7 +31,7 @@ func init() {
 			&cli.StringFlag{Name: "preset", Usage: "a named architecture (see the list above)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the weights and the token ids"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table, json or benchfmt (compare two runs with benchstat)"},
-		}, protocolFlags()...),
+		}, append(protocolFlags(), generationFlags()...)...),
 		Action: measureAction,
 	})
 }
@@ -87,6 +87,10 @@ func measureAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	mode, err := measureMode(c)
+	if err != nil {
+		return err
+	}
 
 	var a *space.Arch
 	if presetName != "" {
@@ -112,6 +116,9 @@ func measureAction(c *cli.Context) error {
 	fmt.Fprintf(e.stderr, "measuring %s on %s (%d threads)…\n", name, dev, p.Threads)
 	if s, ok := be.(backend.Summarizer); ok {
 		fmt.Fprintf(e.stderr, "backend: %s\n", s.Summary())
+	}
+	if mode != bench.ModeForward {
+		return measureGeneration(c, be, a, p, mode, presetName, format)
 	}
 	res, err := bench.Measure(e.ctx, be, a, p, c.Uint64("seed"))
 	if err != nil {
