@@ -74,7 +74,18 @@ type Generation struct {
 	TokensPerS *Stats `json:"tokens_per_s,omitempty"`
 	// Generations is how many whole generations were timed (generate).
 	Generations int `json:"generations,omitempty"`
+	// Decode: StepBytes is what a step must read (StepBytes: the weights and the
+	// cache), StepGBPerS that over the median step time, and CopyGBPerS the machine's
+	// copy bandwidth with as many threads (CopyBandwidth, read + written), measured
+	// after the steps: a step that ran at memory speed reads at about half of it.
+	StepBytes  int64   `json:"step_bytes,omitempty"`
+	StepGBPerS float64 `json:"step_gb_per_s,omitempty"`
+	CopyGBPerS float64 `json:"copy_gb_per_s,omitempty"`
 }
+
+// copyBytes is the size of the buffers CopyBandwidth copies: far above a CPU's last
+// level cache.
+const copyBytes = 128 << 20
 
 // GenerationResult is one generation measurement: Result (whose Latency is the mode's
 // own latency: the prefill, the decode step, or generate's per-token time) and what
@@ -237,6 +248,12 @@ func MeasureGeneration(ctx context.Context, be backend.Backend, a *space.Arch, p
 			}
 			lat, rate := res.Latency, Summarize(tps)
 			res.Generation.PerToken, res.Generation.TokensPerS = &lat, &rate
+			sb := StepBytes(graphs[1])
+			res.Generation.StepBytes = sb
+			res.Generation.StepGBPerS = float64(sb) / (lat.Median / 1000) / 1e9
+			if be.Device().Kind == "cpu" {
+				res.Generation.CopyGBPerS = CopyBandwidth(p.Threads, copyBytes, 5)
+			}
 		}
 	}
 	if err != nil {

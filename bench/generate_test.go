@@ -8,6 +8,7 @@ import (
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/backend/cpu"
 	"github.com/ltsbench/ltsbench/model"
+	"github.com/ltsbench/ltsbench/space"
 )
 
 // MeasureGeneration on the CPU backend: each mode times what it says, with the cache
@@ -61,6 +62,9 @@ func TestMeasureGenerationCPU(t *testing.T) {
 			if r.Latency.N != 3 || g.PerToken == nil || g.PerToken.Median != r.Latency.Median || g.TokensPerS == nil {
 				t.Fatalf("%s: n %d, per-token %v, tokens/s %v", where, r.Latency.N, g.PerToken, g.TokensPerS)
 			}
+			if g.StepBytes <= 0 || !near(g.StepGBPerS, float64(g.StepBytes)/g.PerToken.Median/1e6) || !(g.CopyGBPerS > 0) {
+				t.Errorf("%s: step of %d bytes at %g GB/s, copy %g GB/s", where, g.StepBytes, g.StepGBPerS, g.CopyGBPerS)
+			}
 			if want := 1000 / g.PerToken.Median; !near(g.TokensPerS.Median, want) {
 				t.Errorf("%s: %g tokens/s at %g ms a step", where, g.TokensPerS.Median, g.PerToken.Median)
 			}
@@ -106,5 +110,37 @@ func TestMeasureGenerationErrors(t *testing.T) {
 	}
 	if _, err := ParseMode("Decode"); err == nil {
 		t.Error("mode Decode accepted")
+	}
+}
+
+// StepBytes of a decode step counted by hand: GPT-2, 1 layer, d 4, 1 head, d_inner 8,
+// V 5, the step at position 2 (2 cached positions + its own).
+func TestStepBytesHandCount(t *testing.T) {
+	a, err := space.ParseArch([]byte(`{"model_type": "gpt2", "n_layer": 1, "d_model": 4, "n_head": 1, "d_inner": 8, "vocab_size": 5, "n_positions": 4}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := model.BuildDecode(a, model.DecodeShape{Batch: 1, Seq: 1, Start: 2, Cap: 4}, model.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = 2*4*4 + // a wte and a wpe row
+		2*4*4 + // ln_1
+		4*12*4 + 12*4 + // c_attn and its bias
+		3*2*4*4 + // 3 keys and values of 4 floats
+		4*4*4 + 4*4 + // c_proj
+		2*4*4 + // ln_2
+		4*8*4 + 8*4 + // c_fc
+		8*4*4 + 4*4 + // mlp.c_proj
+		2*4*4 + // ln_f
+		5*4*4 // the tied head
+	if got := StepBytes(g); got != want {
+		t.Errorf("StepBytes %d, want %d", got, want)
+	}
+}
+
+func TestCopyBandwidth(t *testing.T) {
+	if bw := CopyBandwidth(2, 1<<20, 2); !(bw > 0.01 && bw < 1e5) {
+		t.Errorf("copy bandwidth %g GB/s", bw)
 	}
 }

@@ -91,6 +91,11 @@ func writeGenerationTable(w io.Writer, r *bench.GenerationResult, env bench.Envi
 		row("decode", "batch %d × 1 new token at context %d (cache filled, steady state), output last%s", p.Batch, g.Context, mem)
 		row("per token", "%s", stats(*g.PerToken, "ms"))
 		row("tokens/s", "%s", stats(*g.TokensPerS, "tok/s"))
+		row("step traffic", "%s read per step (weights + KV cache) → %.2f GB/s at the median", measureMiB(g.StepBytes), g.StepGBPerS)
+		if g.CopyGBPerS > 0 {
+			row("memory", "copy bandwidth %.2f GB/s (%.2f read + %.2f written, %d threads): the step reads at %.0f%% of the copy's read rate",
+				g.CopyGBPerS, g.CopyGBPerS/2, g.CopyGBPerS/2, p.Threads, 100*g.StepGBPerS/(g.CopyGBPerS/2))
+		}
 	case bench.ModeGenerate:
 		row("generate", "batch %d: prefill %d tokens, then %d new tokens (%d decode steps), output last%s", p.Batch, g.PromptLen, g.NewTokens, g.NewTokens-1, mem)
 		row("generations", "%d timed after %d warm-ups", g.Generations, r.WarmupRuns)
