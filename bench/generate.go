@@ -59,7 +59,8 @@ type Generation struct {
 	GenerationProtocol
 	// CacheBytesPerToken is the KV cache per position and sequence
 	// (model.CacheBytesPerToken); CacheBytes what the measurement's cache holds
-	// (batch × capacity positions; part of alloc_peak_bytes).
+	// (batch × capacity positions, and Transformer-XL's position tables: see
+	// model.CacheBytes; part of alloc_peak_bytes).
 	CacheBytesPerToken int64   `json:"cache_bytes_per_token"`
 	CacheBytes         int64   `json:"cache_bytes"`
 	CacheMiB           float64 `json:"cache_mib"`
@@ -202,7 +203,7 @@ func MeasureGeneration(ctx context.Context, be backend.Backend, a *space.Arch, p
 	}
 
 	perTok := model.CacheBytesPerToken(a)
-	cacheBytes := int64(B) * int64(shapes[0].Cap) * perTok
+	cacheBytes := model.CacheBytes(a, B, shapes[0].Cap)
 	res = &GenerationResult{
 		Result: &Result{
 			Device:         be.Device().String(),

@@ -9,7 +9,8 @@ import (
 
 // StepBytes is the memory a pass of g must read however well it is computed: every
 // matrix and bias of its products, the LayerNorm parameters, the embedding rows of
-// its tokens and positions, and the keys and values it attends to in the cache.
+// its tokens and positions, and the keys and values (and Transformer-XL's position
+// rows R(δ)) it attends to in the cache.
 // Activations (a few rows) are left out. For a decode step this is the traffic that
 // bounds it: the weights once, and the cache up to the context.
 func StepBytes(g *model.Graph) int64 {
@@ -33,6 +34,9 @@ func StepBytes(g *model.Graph) int64 {
 			n += int64(o.N) * int64(o.D) * 4 // about a row per token (projections aside)
 		case *model.CachedAttention:
 			n += int64(o.B) * int64(o.Past+o.T) * int64(2*o.H*o.Dh) * 4
+			if o.R >= 0 { // the rows R(δ) of the visible keys
+				n += int64(o.Past+o.T) * int64(o.H*o.Dh) * 4
+			}
 			n += size(o.RWBias) + size(o.RRBias)
 		}
 	}

@@ -51,6 +51,19 @@ func CacheBytesPerToken(a *space.Arch) int64 {
 	return n
 }
 
+// CacheBytes is the size of the cache of batch sequences and cap positions (the
+// State region of BuildDecode's graphs): the keys and values, and for Transformer-XL
+// each layer's relative position table R(δ), δ < cap, shared by the sequences.
+func CacheBytes(a *space.Arch, batch, cap int) int64 {
+	n := int64(batch) * int64(cap) * CacheBytesPerToken(a)
+	if a.ModelType().Memory {
+		for i := range a.NLayer {
+			n += int64(cap) * int64(headWidth(a, i)) * F32.Size()
+		}
+	}
+	return n
+}
+
 // headWidth is layer i's H·Dh.
 func headWidth(a *space.Arch, i int) int { return a.NHead[i] * a.DHead(i) }
 
@@ -109,22 +122,26 @@ func checkDecodeShape(a *space.Arch, s DecodeShape) error {
 	return nil
 }
 
-// kvCache adds the State tensor "kv_cache" and returns layer i's view of it.
-func (b *builder) kvCache(s DecodeShape) []int {
+// kvCache adds the State tensor "kv_cache" (CacheBytes) and returns layer i's view
+// of its keys and values, and for a model with a memory also layer i's view of its
+// position table ("rel_pos.{i}", [Cap, H·Dh]), which follow all the keys and values.
+func (b *builder) kvCache(s DecodeShape) (kv, rel []int) {
 	a := b.a
-	var total int64
-	for i := range a.NLayer {
-		total += int64(s.Batch * s.Cap * 2 * headWidth(a, i))
-	}
-	c := b.tensor("kv_cache", State, int(total))
-	views := make([]int, a.NLayer)
+	c := b.tensor("kv_cache", State, int(CacheBytes(a, s.Batch, s.Cap)/F32.Size()))
 	var off int64
 	for i := range a.NLayer {
 		hd := headWidth(a, i)
-		views[i] = b.view(c, "kv_cache."+strconv.Itoa(i), off, s.Batch, s.Cap, 2*hd)
+		kv = append(kv, b.view(c, "kv_cache."+strconv.Itoa(i), off, s.Batch, s.Cap, 2*hd))
 		off += int64(s.Batch * s.Cap * 2 * hd)
 	}
-	return views
+	if a.ModelType().Memory {
+		for i := range a.NLayer {
+			hd := headWidth(a, i)
+			rel = append(rel, b.view(c, "rel_pos."+strconv.Itoa(i), off, s.Cap, hd))
+			off += int64(s.Cap * hd)
+		}
+	}
+	return kv, rel
 }
 
 // gpt2Decode is gpt2 with the attention over the cache: the new tokens' keys and
@@ -133,7 +150,7 @@ func (b *builder) gpt2Decode(s DecodeShape) {
 	a := b.a
 	B, T, d := s.Batch, s.Seq, a.DModel
 	N := B * T
-	cache := b.kvCache(s)
+	cache, _ := b.kvCache(s)
 
 	h := b.tensor("hidden.0", Activation, B, T, d)
 	// Positions Start..Start+T-1: Embed adds Pos[n mod T] of a view starting at Start.
@@ -168,21 +185,26 @@ func (b *builder) gpt2Decode(s DecodeShape) {
 // transformerXLDecode is transformerXL with the memory kept as keys and values: the
 // new positions' keys and values are appended to the cache, and their queries attend
 // to the last min(mem_len, Start) cached positions and to the new ones up to their own,
-// with the relative positions δ = query position - key position.
+// with the relative positions δ = query position - key position, whose projections
+// R(δ) are cached too.
 func (b *builder) transformerXLDecode(s DecodeShape) {
 	a := b.a
 	B, T, d := s.Batch, s.Seq, a.DModel
 	past := s.Past(a)
-	K := past + T
 	N := B * T
-	cache := b.kvCache(s)
+	cache, rel := b.kvCache(s)
 
 	x := b.tensor("hidden.0", Activation, B, T, d)
 	b.adaptiveEmbed(b.def.embed, -1, x)
 
-	// Relative positions δ = 0..K-1, the same for every layer.
-	pos := b.tensor("pos_emb", Activation, K, d)
-	b.op(&Sinusoid{Out: pos, P: K, D: d})
+	// The first pass of a sequence (Start 0) fills every layer's table of
+	// R(δ) = r_net·pos(δ), δ = 0..Cap-1, in the cache; the later passes only read it
+	// (it depends on the weights alone).
+	pos := -1
+	if s.Start == 0 {
+		pos = b.tensor("pos_emb", Activation, s.Cap, d)
+		b.op(&Sinusoid{Out: pos, P: s.Cap, D: d})
+	}
 
 	for i := range a.NLayer {
 		p := fmt.Sprintf("layers.%d.", i)
@@ -192,9 +214,12 @@ func (b *builder) transformerXLDecode(s DecodeShape) {
 		// Queries, keys and values of the new positions only, in one product.
 		qkv := b.mulT(l+"qkv", x, b.weight(p+"dec_attn.qkv_net.weight"), []int{B, T, 3 * hd})
 		b.op(&KVAppend{Src: qkv, Cache: cache[i], B: B, T: T, LD: 3 * hd, KOff: hd, VOff: 2 * hd, HD: hd, Start: s.Start, Cap: s.Cap})
-		r := b.mulT(l+"r", pos, b.weight(p+"dec_attn.r_net.weight"), []int{K, hd})
+		if pos >= 0 {
+			b.op(&MatMul{A: pos, W: b.weight(p + "dec_attn.r_net.weight"), Bias: -1, Residual: -1, Out: rel[i],
+				M: s.Cap, N: hd, K: d, TransW: true})
+		}
 		att := b.tensor(l+"attn", Activation, B, T, hd)
-		b.op(&CachedAttention{Q: qkv, Cache: cache[i], R: r, RWBias: b.weight("r_w_bias_" + strconv.Itoa(i)),
+		b.op(&CachedAttention{Q: qkv, Cache: cache[i], R: rel[i], RWBias: b.weight("r_w_bias_" + strconv.Itoa(i)),
 			RRBias: b.weight("r_r_bias_" + strconv.Itoa(i)), Out: att,
 			B: B, T: T, H: H, Dh: dh, LDQ: 3 * hd, Past: past, Start: s.Start, Cap: s.Cap})
 		y := b.mulT(l+"resid_attn", att, b.weight(p+"dec_attn.o_net.weight"), []int{B, T, d}, withResidual(x))

@@ -31,7 +31,7 @@ type KVAppend struct {
 //	q = Q[b, t, h·Dh:(h+1)·Dh]  (rows of Q are LDQ elements apart)
 //	GPT-2 (R < 0):           s[p] = q·k[p] / √Dh
 //	Transformer-XL (R ≥ 0):  s[p] = ((q + RWBias[h])·k[p] + (q + RRBias[h])·R[δ, h]) / √Dh,
-//	                         δ = Start + t - p, R [≥ Past+T, H·Dh]
+//	                         δ = Start + t - p, R [≥ Past+T, H·Dh] (rows beyond unread)
 //	Out[b, t, h·Dh:(h+1)·Dh] = Σ_p softmax(s)[p]·v[p]                 Out [B, T, H·Dh]
 //
 // With Past = Start (GPT-2) this is CausalAttention over the whole sequence; with

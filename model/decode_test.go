@@ -23,7 +23,7 @@ func TestCacheBytesPerToken(t *testing.T) {
 }
 
 // TestDecodeCacheInPeak: the state region is the cache, B·Cap positions of
-// CacheBytesPerToken each (every layer's part a multiple of the alignment here), and
+// CacheBytesPerToken each (and Transformer-XL's position tables), and
 // AllocPeakBytes counts it; a prefill and a decode step with one capacity lay out the
 // cache alike.
 func TestDecodeCacheInPeak(t *testing.T) {
@@ -38,7 +38,15 @@ func TestDecodeCacheInPeak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := alignUp(2 * int64(cap) * CacheBytesPerToken(a))
+		want := 2 * int64(cap) * CacheBytesPerToken(a)
+		if a.ModelType().Memory {
+			// A table of R(δ) per layer, δ < cap: 3 layers × H·Dh 16 floats.
+			want += int64(cap) * 3 * 16 * 4
+		}
+		if got := CacheBytes(a, 2, cap); got != want {
+			t.Errorf("%s: CacheBytes %d, want %d", a.ModelType(), got, want)
+		}
+		want = alignUp(want)
 		for _, g := range []*Graph{pre, step} {
 			if g.StateBytes != want {
 				t.Errorf("%s: state of %d bytes, want the cache's %d", a.ModelType(), g.StateBytes, want)
