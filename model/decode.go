@@ -71,7 +71,9 @@ func headWidth(a *space.Arch, i int) int { return a.NHead[i] * a.DHead(i) }
 // reads and extends the State tensor "kv_cache" (layer i's part is the view
 // "kv_cache.{i}", [B, Cap, 2·H_i·Dh_i]), which every graph of one architecture with
 // the same Batch and Cap lays out alike, so a prefill and the decode steps after it
-// compiled together share it; StateBytes (and so AllocPeakBytes) include it.
+// compiled together share it; StateBytes (and so AllocPeakBytes) include it. A
+// sequence's passes run in order from its first (Start 0), which for Transformer-XL
+// also fills the cache's table of projected relative positions that later passes read.
 //
 // Outputs are those of Build for the shape Batch × Seq ("logits" or "log_probs",
 // "final_hidden"); Output defaults to last (generation needs the next token's
