@@ -23,6 +23,8 @@ type definition struct {
 	layout func(a *space.Arch, def *definition, add addWeight)
 	// build adds the ops of one forward pass.
 	build func(b *builder)
+	// decode adds the ops of one cached forward (decode.go).
+	decode func(b *builder, ds DecodeShape)
 }
 
 // addWeight adds one weight tensor to a layout.

@@ -14,6 +14,7 @@ var _ = register(&definition{
 	ignored: []string{"lm_head.shared_out_projs.", ".attn.bias", ".attn.masked_bias"},
 	layout:  gpt2Layout,
 	build:   (*builder).gpt2,
+	decode:  (*builder).gpt2Decode,
 }, "gpt2", "gpt2_flex")
 
 // gpt2Layout adds GPT-2's weights in Hugging Face's order.
@@ -82,7 +83,15 @@ func (b *builder) gpt2() {
 		h = out
 	}
 
-	rows, shape := N, []int{B, T}
+	b.gpt2Head(h)
+}
+
+// gpt2Head adds GPT-2's final ln_f and the output layer over the last layer's output
+// h [B, T, d] (only its last positions with Output last).
+func (b *builder) gpt2Head(h int) {
+	a, s := b.a, b.s
+	B, T, d := s.Batch, s.Seq, a.DModel
+	rows, shape := B*T, []int{B, T}
 	if b.o.Output == OutputLast {
 		// ln_f is per row, so only the last rows need it.
 		last := b.tensor("last_hidden", Activation, B, d)

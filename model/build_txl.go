@@ -12,6 +12,7 @@ var _ = register(&definition{
 	embed: "word_emb.", out: "crit.",
 	layout: transformerXLLayout,
 	build:  (*builder).transformerXL,
+	decode: (*builder).transformerXLDecode,
 }, "transformer_xl")
 
 // transformerXLLayout adds Transformer-XL's weights in MemTransformerLM's order.
@@ -105,7 +106,14 @@ func (b *builder) transformerXL() {
 		x = out
 	}
 
-	rows, shape := N, []int{B, T}
+	b.transformerXLHead(x)
+}
+
+// transformerXLHead adds the output layer over the last layer's output x [B, T, d]
+// (only its last positions with Output last).
+func (b *builder) transformerXLHead(x int) {
+	B, T, d := b.s.Batch, b.s.Seq, b.a.DModel
+	rows, shape := B*T, []int{B, T}
 	if b.o.Output == OutputLast {
 		last := b.tensor("final_hidden", Activation, B, d)
 		b.op(&TakeLast{X: x, Out: last, B: B, T: T, D: d})

@@ -65,7 +65,7 @@ func (e *Executable) step(g *model.Graph, op model.Op) (func(), error) {
 	case *model.AdaptiveLogSoftmax:
 		return e.adaptiveLogSoftmax(g, o)
 	}
-	return nil, fmt.Errorf("op %T is not supported by the cpu backend", op)
+	return e.decodeStep(g, op)
 }
 
 // need returns tensor id's elements after checking that it holds exactly n of them.

@@ -247,6 +247,8 @@ func (l *lowering) op(op model.Op) {
 			l.ptr(o.Out), l.ptr(o.X), l.i32(o.Rows), l.i32(o.V))
 	case *model.AdaptiveLogSoftmax:
 		l.adaptiveLogSoftmax(o)
+	case *model.KVAppend, *model.CachedAttention:
+		l.fail("decode (%s, a cached forward pass) is not supported on cuda yet", op.Name())
 	default:
 		l.fail("the CUDA backend has no kernel for %T", op)
 	}

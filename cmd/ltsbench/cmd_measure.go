@@ -33,7 +33,7 @@ func init() {
 			&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the weights and the token ids"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table, json or benchfmt (compare two runs with benchstat)"},
 			&cli.BoolFlag{Name: "profile-ops", Usage: "cpu: after the measurement, time every op over as many forwards and print where the time goes, by op kind"},
-		}, protocolFlags()...),
+		}, append(protocolFlags(), generationFlags()...)...),
 		Action: measureAction,
 	})
 }
@@ -92,6 +92,13 @@ func measureAction(c *cli.Context) error {
 	if c.Bool("profile-ops") && (dev.Kind != "cpu" || format == "benchfmt") {
 		return usagef("--profile-ops: only on the cpu device, with --format table or json")
 	}
+	mode, err := measureMode(c)
+	if err != nil {
+		return err
+	}
+	if c.Bool("profile-ops") && mode != bench.ModeForward {
+		return usagef("--profile-ops: only with --mode forward")
+	}
 
 	var a *space.Arch
 	if presetName != "" {
@@ -117,6 +124,9 @@ func measureAction(c *cli.Context) error {
 	fmt.Fprintf(e.stderr, "measuring %s on %s (%d threads)…\n", name, dev, p.Threads)
 	if s, ok := be.(backend.Summarizer); ok {
 		fmt.Fprintf(e.stderr, "backend: %s\n", s.Summary())
+	}
+	if mode != bench.ModeForward {
+		return measureGeneration(c, be, a, p, mode, presetName, format)
 	}
 	res, err := bench.Measure(e.ctx, be, a, p, c.Uint64("seed"))
 	if err != nil {

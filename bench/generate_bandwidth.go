@@ -1,0 +1,76 @@
+package bench
+
+import (
+	"sync"
+	"time"
+
+	"github.com/ltsbench/ltsbench/model"
+)
+
+// StepBytes is the memory a pass of g must read however well it is computed: every
+// matrix and bias of its products, the LayerNorm parameters, the embedding rows of
+// its tokens and positions, and the keys and values (and Transformer-XL's position
+// rows R(δ)) it attends to in the cache.
+// Activations (a few rows) are left out. For a decode step this is the traffic that
+// bounds it: the weights once, and the cache up to the context.
+func StepBytes(g *model.Graph) int64 {
+	size := func(id int) int64 {
+		if id < 0 {
+			return 0
+		}
+		return g.Tensors[id].Bytes()
+	}
+	var n int64
+	for _, op := range g.Ops {
+		switch o := op.(type) {
+		case *model.MatMul:
+			n += int64(o.N) * int64(o.K) * 4
+			n += size(o.Bias)
+		case *model.LayerNorm:
+			n += size(o.G) + size(o.B)
+		case *model.Embed:
+			n += 2 * int64(o.N) * int64(o.D) * 4 // a table row and a position row per token
+		case *model.AdaptiveEmbed:
+			n += int64(o.N) * int64(o.D) * 4 // about a row per token (projections aside)
+		case *model.CachedAttention:
+			n += int64(o.B) * int64(o.Past+o.T) * int64(2*o.H*o.Dh) * 4
+			if o.R >= 0 { // the rows R(δ) of the visible keys
+				n += int64(o.Past+o.T) * int64(o.H*o.Dh) * 4
+			}
+			n += size(o.RWBias) + size(o.RRBias)
+		}
+	}
+	return n
+}
+
+// CopyBandwidth measures the machine's memory bandwidth as a parallel copy of bytes
+// (split among threads goroutines, each copying its own part), the best of reps
+// copies, in GB/s (10⁹ bytes) counted as STREAM's Copy counts them: bytes read plus
+// bytes written. bytes should be well above the last-level cache.
+func CopyBandwidth(threads int, bytes int64, reps int) float64 {
+	threads = max(threads, 1)
+	n := int(bytes / 4)
+	src, dst := make([]float32, n), make([]float32, n)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	copy(dst, src) // fault the pages in
+	best := time.Duration(0)
+	for range max(reps, 1) {
+		var wg sync.WaitGroup
+		t0 := time.Now()
+		for w := range threads {
+			lo, hi := w*n/threads, (w+1)*n/threads
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				copy(dst[lo:hi], src[lo:hi])
+			}()
+		}
+		wg.Wait()
+		if d := time.Since(t0); best == 0 || d < best {
+			best = d
+		}
+	}
+	return 2 * float64(n) * 4 / best.Seconds() / 1e9
+}

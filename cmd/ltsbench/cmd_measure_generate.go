@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/space"
+	"github.com/urfave/cli/v2"
+)
+
+// generationFlags are measure's flags of the generation modes.
+func generationFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "mode", Value: bench.ModeForward, Usage: "what is timed: forward (one forward pass of batch × seq-len tokens, the paper's latency), " +
+			"prefill (a forward over --prompt-len tokens that fills the KV cache), decode (one new token per sequence with the cache filled to --context: " +
+			"the steady-state per-token latency) or generate (prefill + --new-tokens tokens: time to first token, per-token latency, tokens/s)"},
+		&cli.IntFlag{Name: "prompt-len", Value: bench.DefaultPromptLen, Usage: "prefill and generate: prompt tokens per sequence"},
+		&cli.IntFlag{Name: "context", Value: bench.DefaultContext, Usage: "decode: cached positions before the timed step"},
+		&cli.IntFlag{Name: "new-tokens", Value: bench.DefaultNewTokens, Usage: "generate: new tokens per sequence (the first from the prefill, then one decode step each)"},
+	}
+}
+
+// measureMode reads --mode and refuses the flags a generation mode sets itself.
+func measureMode(c *cli.Context) (string, error) {
+	mode, err := bench.ParseMode(c.String("mode"))
+	if err != nil {
+		return "", usagef("--mode: %v", err)
+	}
+	if mode != bench.ModeForward {
+		for _, f := range []string{"seq-len", "output"} {
+			if c.IsSet(f) {
+				return "", usagef("--%s: --mode %s sets the tokens of each pass and computes the last position only; drop --%s", f, mode, f)
+			}
+		}
+	}
+	return mode, nil
+}
+
+// measureGeneration is measure in a generation mode, on an open backend.
+func measureGeneration(c *cli.Context, be backend.Backend, a *space.Arch, p bench.Protocol, mode, name, format string) error {
+	e := envOf(c)
+	if format == "benchfmt" {
+		return usagef("--format benchfmt: --mode %s writes table or json", mode)
+	}
+	gp := bench.DefaultGeneration(mode)
+	gp.PromptLen, gp.Context, gp.NewTokens = c.Int("prompt-len"), c.Int("context"), c.Int("new-tokens")
+	res, err := bench.MeasureGeneration(e.ctx, be, a, p, gp, c.Uint64("seed"))
+	if err != nil {
+		return err
+	}
+	res.Name = name
+	env := bench.CaptureEnvironment(p.Threads, be)
+	if format == "json" {
+		return writeJSON(e.stdout, generationJSON{res, env})
+	}
+	return writeGenerationTable(e.stdout, res, env)
+}
+
+// generationJSON is the JSON of measure in a generation mode.
+type generationJSON struct {
+	*bench.GenerationResult
+	Environment bench.Environment `json:"environment"`
+}
+
+func writeGenerationTable(w io.Writer, r *bench.GenerationResult, env bench.Environment) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	p, g := r.Protocol, r.Generation
+	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...)) }
+	stats := func(s bench.Stats, unit string) string {
+		return fmt.Sprintf("median %.3f %s  p10 %.3f  p90 %.3f  mean %.3f ± %.3f  CV %.1f%%  n %d",
+			s.Median, unit, s.P10, s.P90, s.Mean, s.Std, 100*s.CV, s.N)
+	}
+	name := r.Key
+	if r.Name != "" {
+		name = r.Name + "  (" + r.Key + ")"
+	}
+	row("architecture", "%s", name)
+	row("device", "%s, %d threads, %s", r.Device, p.Threads, p.MathMode())
+	mem := ""
+	if p.MemLen > 0 {
+		mem = fmt.Sprintf(", a step sees the last %d positions (mem_len)", p.MemLen)
+	}
+	switch g.Mode {
+	case bench.ModePrefill:
+		row("prefill", "batch %d × %d prompt tokens into an empty KV cache, output last%s", p.Batch, g.PromptLen, mem)
+		row("latency", "%s", stats(r.Latency, "ms"))
+	case bench.ModeDecode:
+		row("decode", "batch %d × 1 new token at context %d (cache filled, steady state), output last%s", p.Batch, g.Context, mem)
+		row("per token", "%s", stats(*g.PerToken, "ms"))
+		row("tokens/s", "%s", stats(*g.TokensPerS, "tok/s"))
+		row("step traffic", "%s read per step (weights + KV cache) → %.2f GB/s at the median", measureMiB(g.StepBytes), g.StepGBPerS)
+		if g.CopyGBPerS > 0 {
+			row("memory", "copy bandwidth %.2f GB/s (%.2f read + %.2f written, %d threads): the step reads at %.0f%% of the copy's read rate",
+				g.CopyGBPerS, g.CopyGBPerS/2, g.CopyGBPerS/2, p.Threads, 100*g.StepGBPerS/(g.CopyGBPerS/2))
+		}
+	case bench.ModeGenerate:
+		row("generate", "batch %d: prefill %d tokens, then %d new tokens (%d decode steps), output last%s", p.Batch, g.PromptLen, g.NewTokens, g.NewTokens-1, mem)
+		row("generations", "%d timed after %d warm-ups", g.Generations, r.WarmupRuns)
+		row("TTFT", "%s", stats(*g.TTFT, "ms"))
+		row("per token", "%s", stats(*g.PerToken, "ms"))
+		row("tokens/s", "%s (new tokens / (TTFT + steps), per generation)", stats(*g.TokensPerS, "tok/s"))
+	}
+	row("KV cache", "%s (%s B per position and sequence)", measureMiB(g.CacheBytes), groupDigits(g.CacheBytesPerToken))
+	row("alloc peak", "%s, exact (weights + arena + KV cache)", measureMiB(r.AllocPeakBytes))
+	if r.WorkspaceBytes > 0 {
+		row("workspace", "%s, the backend's own buffers (GEMM packing, cuBLAS)", measureMiB(r.WorkspaceBytes))
+	}
+	cpu := env.CPUModel
+	if env.GPU != nil {
+		cpu += "; " + env.GPU.Name
+	}
+	row("machine", "%s/%s, %s", env.OS, env.Arch, cpu)
+	for _, n := range env.Notes {
+		row("note", "%s", n)
+	}
+	return tw.Flush()
+}
