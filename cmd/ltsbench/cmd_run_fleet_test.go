@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/results"
+	"github.com/ltsbench/ltsbench/space"
+)
+
+// A test binary started with $LTSBENCH_TEST_WORKER set to a JSON argument list is an
+// ltsbench process measuring with fakeMeasure (see startWorkers).
+func TestMain(m *testing.M) {
+	if args := os.Getenv("LTSBENCH_TEST_WORKER"); args != "" {
+		var argv []string
+		if err := json.Unmarshal([]byte(args), &argv); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		benchMeasure = fakeMeasure(os.Getenv("LTSBENCH_TEST_COUNT"), os.Getenv("LTSBENCH_TEST_WORKER_ID"))
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		rc := runContext(ctx, argv, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(rc)
+	}
+	os.Exit(m.Run())
+}
+
+// fakeFails is the fake's "out of memory": about one architecture in eight.
+func fakeFails(key string) bool {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return h.Sum32()%8 == 0
+}
+
+// fakeMeasure replaces bench.Measure with a pure function of the architecture:
+// latency and memory from its shape, an error for the architectures fakeFails picks.
+// Each call appends "worker key" to the file count (when given), so that a test sees
+// every measurement of every process.
+func fakeMeasure(count, worker string) func(context.Context, backend.Backend, *space.Arch, bench.Protocol, uint64) (*bench.Result, error) {
+	var mu sync.Mutex
+	return func(ctx context.Context, be backend.Backend, a *space.Arch, p bench.Protocol, seed uint64) (*bench.Result, error) {
+		key := a.Key()
+		if count != "" {
+			mu.Lock()
+			f, err := os.OpenFile(count, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err == nil {
+				_, err = f.WriteString(worker + " " + key + "\n")
+				f.Close()
+			}
+			mu.Unlock()
+			if err != nil {
+				return nil, err
+			}
+		}
+		select { // long enough for the workers to share a generation
+		case <-time.After(30 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if fakeFails(key) {
+			return nil, fmt.Errorf("fake device out of memory for %s", key)
+		}
+		lat := 0.5
+		mem := int64(1 << 20)
+		for l := range a.NLayer {
+			lat += float64(a.DModel*a.DModel)/1e5 + float64(a.DModel*a.DInner[l])/3e5 + 0.2*float64(a.NHead[l])
+			mem += 12*int64(a.DModel)*int64(a.DInner[l]) + 4*int64(a.DModel)*int64(a.DModel)
+		}
+		return &bench.Result{Device: "fake", Arch: a, Key: key, DecoderParams: a.DecoderParams(), Protocol: p, Seed: seed,
+			Latency: bench.Stats{N: 1, Median: lat, Mean: lat, Min: lat, Max: lat}, SamplesMS: []float64{lat}, AllocPeakBytes: mem}, nil
+	}
+}
+
+// fleetSearchArgs is a small quick search: 8 + 6 + 6 = 20 architectures.
+func fleetSearchArgs(dir string) []string {
+	return []string{"ltsbench", "run", "--space", "gpt2", "--budget", "quick", "--iterations", "3", "--population", "8",
+		"--parents", "2", "--mutations", "3", "--crossovers", "3", "--seq-len", "16", "--confirm-rounds", "0", "--seed", "7", "--out", dir}
+}
+
+// startWorkers starts n ltsbench worker processes (this test binary, measuring with
+// fakeMeasure) on class fake against url; stop ends them and returns their stderr.
+func startWorkers(t *testing.T, n int, url, count string) (stop func() string) {
+	t.Helper()
+	var cmds []*exec.Cmd
+	var logs []*bytes.Buffer
+	for i := range n {
+		id := fmt.Sprintf("w%d", i)
+		argv, _ := json.Marshal([]string{"ltsbench", "worker", "--nats", url, "--user", "fleet", "--password", "s3cret",
+			"--class", "fake", "--id", id, "--device", "cpu"})
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "LTSBENCH_TEST_WORKER="+string(argv), "LTSBENCH_TEST_COUNT="+count, "LTSBENCH_TEST_WORKER_ID="+id)
+		var buf bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &buf, &buf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, logs = append(cmds, cmd), append(logs, &buf)
+	}
+	stopped := false
+	stop = func() string {
+		var all strings.Builder
+		for i, cmd := range cmds {
+			if !stopped {
+				_ = cmd.Process.Signal(syscall.SIGTERM)
+				_ = cmd.Wait()
+			}
+			fmt.Fprintf(&all, "--- worker %d:\n%s", i, logs[i].String())
+		}
+		stopped = true
+		return all.String()
+	}
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+// freeAddr is a 127.0.0.1 address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// waitListening waits until addr accepts TCP connections.
+func waitListening(t *testing.T, addr string, done <-chan int) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case rc := <-done:
+			t.Fatalf("run exited (%d) before listening on %s", rc, addr)
+		default:
+		}
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+	}
+	t.Fatalf("nothing listens on %s after 60 s", addr)
+}
+
+func readRecords(t *testing.T, dir string) []results.Record {
+	t.Helper()
+	recs, partial, err := results.ReadArchive(filepath.Join(dir, results.ArchiveFile))
+	if err != nil || partial != 0 {
+		t.Fatalf("%s: %v (partial %d)", dir, err, partial)
+	}
+	return recs
+}
+
+// countLines reads the measurement log: how often each key was measured, and by
+// which workers.
+func countLines(t *testing.T, file string) (perKey map[string]int, workers map[string]int) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perKey, workers = map[string]int{}, map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		w, k, _ := strings.Cut(line, " ")
+		perKey[k]++
+		workers[w]++
+	}
+	return perKey, workers
+}
+
+// The check: three worker processes measuring through the embedded server
+// (over TCP on 127.0.0.1, with a password) finish a quick search whose archive is the
+// one a single-process run of the same seed writes with the same measurements: the
+// same architectures in the same order, the same values, the same failures; and no
+// architecture is measured more often than its deliveries allow.
+func TestFleetRunMatchesSingleProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts worker processes")
+	}
+	// The single-process run.
+	single := filepath.Join(t.TempDir(), "single")
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	var out, errOut bytes.Buffer
+	rc := runContext(t.Context(), append(fleetSearchArgs(single), "--device", "cpu"), &out, &errOut)
+	benchMeasure = saved
+	if rc != 0 {
+		t.Fatalf("single-process run: exit %d: %s", rc, errOut.String())
+	}
+	want := readRecords(t, single)
+	infeasible := results.CountInfeasible(want)
+	if len(want) != 20 || infeasible == 0 || infeasible == len(want) {
+		t.Fatalf("single-process run: %d records, %d infeasible; want 20 with some (not all) infeasible", len(want), infeasible)
+	}
+
+	// The fleet run: the coordinator in this process, three worker processes.
+	dir := filepath.Join(t.TempDir(), "fleet")
+	count := filepath.Join(t.TempDir(), "measured")
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	done := make(chan int, 1)
+	var fout, ferr bytes.Buffer
+	go func() {
+		done <- runContext(ctx, append(fleetSearchArgs(dir), "--listen", addr, "--user", "fleet", "--password", "s3cret",
+			"--local-workers", "0", "--class", "fake"), &fout, &ferr)
+	}()
+	waitListening(t, addr, done)
+	stop := startWorkers(t, 3, "nats://"+addr, count)
+	rc = <-done
+	logs := stop()
+	if rc != 0 {
+		t.Fatalf("fleet run: exit %d: %s\n%s", rc, ferr.String(), logs)
+	}
+	got := readRecords(t, dir)
+	if len(got) != len(want) {
+		t.Fatalf("fleet run archived %d records, the single-process run %d", len(got), len(want))
+	}
+	for i := range want {
+		w, g := want[i], got[i]
+		if g.Seq != w.Seq || g.Iteration != w.Iteration || g.Key != w.Key || g.Feasible != w.Feasible ||
+			g.LatencyMS != w.LatencyMS || g.MemoryBytes != w.MemoryBytes || g.DecoderParams != w.DecoderParams ||
+			(w.Error == "") != (g.Error == "") || !strings.Contains(g.Error, w.Error) {
+			t.Fatalf("record %d differs:\nfleet  %d %d %s feasible %v %v ms %d B %q\nsingle %d %d %s feasible %v %v ms %d B %q",
+				i, g.Seq, g.Iteration, g.Key, g.Feasible, g.LatencyMS, g.MemoryBytes, g.Error,
+				w.Seq, w.Iteration, w.Key, w.Feasible, w.LatencyMS, w.MemoryBytes, w.Error)
+		}
+		if !g.Feasible && !strings.Contains(g.Error, "failed on class fake") {
+			t.Errorf("record %d: the failure does not say how the job ended: %q", i, g.Error)
+		}
+	}
+	// Each feasible architecture measured once; a failing one on each of its 3
+	// deliveries (--max-deliver's default), never more.
+	perKey, workers := countLines(t, count)
+	for _, r := range got {
+		if n, wantN := perKey[r.Key], map[bool]int{true: 1, false: 3}[r.Feasible]; n != wantN {
+			t.Errorf("%s (feasible %v) measured %d times, want %d", r.Key, r.Feasible, n, wantN)
+		}
+	}
+	if len(perKey) != len(got) {
+		t.Errorf("%d architectures measured, %d archived", len(perKey), len(got))
+	}
+	if len(workers) < 2 {
+		t.Errorf("one worker measured everything (%v): the jobs were not shared", workers)
+	}
+	if _, err := os.Stat(filepath.Join(dir, NATSDir)); err != nil {
+		t.Errorf("the embedded server's store is not in the run directory: %v", err)
+	}
+}
