@@ -101,16 +101,9 @@ func startWorkers(t *testing.T, n int, url, count string) (stop func() string) {
 	var logs []*bytes.Buffer
 	for i := range n {
 		id := fmt.Sprintf("w%d", i)
-		argv, _ := json.Marshal([]string{"ltsbench", "worker", "--nats", url, "--user", "fleet", "--password", "s3cret",
-			"--class", "fake", "--id", id, "--device", "cpu"})
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "LTSBENCH_TEST_WORKER="+string(argv), "LTSBENCH_TEST_COUNT="+count, "LTSBENCH_TEST_WORKER_ID="+id)
-		var buf bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds, logs = append(cmds, cmd), append(logs, &buf)
+		cmd, buf := startLtsbench(t, []string{"ltsbench", "worker", "--nats", url, "--user", "fleet", "--password", "s3cret",
+			"--class", "fake", "--id", id, "--device", "cpu"}, count, id)
+		cmds, logs = append(cmds, cmd), append(logs, buf)
 	}
 	stopped := false
 	stop = func() string {
@@ -127,6 +120,21 @@ func startWorkers(t *testing.T, n int, url, count string) (stop func() string) {
 	}
 	t.Cleanup(func() { stop() })
 	return stop
+}
+
+// startLtsbench starts this test binary as the ltsbench command argv, measuring with
+// fakeMeasure (logging to count as worker id).
+func startLtsbench(t *testing.T, argv []string, count, id string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	args, _ := json.Marshal(argv)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LTSBENCH_TEST_WORKER="+string(args), "LTSBENCH_TEST_COUNT="+count, "LTSBENCH_TEST_WORKER_ID="+id)
+	buf := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = buf, buf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, buf
 }
 
 // freeAddr is a 127.0.0.1 address with a port free a moment ago.
@@ -192,21 +200,7 @@ func TestFleetRunMatchesSingleProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts worker processes")
 	}
-	// The single-process run.
-	single := filepath.Join(t.TempDir(), "single")
-	saved := benchMeasure
-	benchMeasure = fakeMeasure("", "")
-	var out, errOut bytes.Buffer
-	rc := runContext(t.Context(), append(fleetSearchArgs(single), "--device", "cpu"), &out, &errOut)
-	benchMeasure = saved
-	if rc != 0 {
-		t.Fatalf("single-process run: exit %d: %s", rc, errOut.String())
-	}
-	want := readRecords(t, single)
-	infeasible := results.CountInfeasible(want)
-	if len(want) != 20 || infeasible == 0 || infeasible == len(want) {
-		t.Fatalf("single-process run: %d records, %d infeasible; want 20 with some (not all) infeasible", len(want), infeasible)
-	}
+	want := singleProcessArchive(t)
 
 	// The fleet run: the coordinator in this process, three worker processes.
 	dir := filepath.Join(t.TempDir(), "fleet")
@@ -222,12 +216,48 @@ func TestFleetRunMatchesSingleProcess(t *testing.T) {
 	}()
 	waitListening(t, addr, done)
 	stop := startWorkers(t, 3, "nats://"+addr, count)
-	rc = <-done
+	rc := <-done
 	logs := stop()
 	if rc != 0 {
 		t.Fatalf("fleet run: exit %d: %s\n%s", rc, ferr.String(), logs)
 	}
 	got := readRecords(t, dir)
+	sameArchive(t, got, want)
+	// Each feasible architecture measured once; a failing one on each of its 3
+	// deliveries (--max-deliver's default), never more.
+	workers := measuredOnce(t, count, got)
+	if len(workers) < 2 {
+		t.Errorf("one worker measured everything (%v): the jobs were not shared", workers)
+	}
+	if _, err := os.Stat(filepath.Join(dir, NATSDir)); err != nil {
+		t.Errorf("the embedded server's store is not in the run directory: %v", err)
+	}
+}
+
+// singleProcessArchive is the archive of fleetSearchArgs measured in this process
+// with fakeMeasure.
+func singleProcessArchive(t *testing.T) []results.Record {
+	t.Helper()
+	single := filepath.Join(t.TempDir(), "single")
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	var out, errOut bytes.Buffer
+	rc := runContext(t.Context(), append(fleetSearchArgs(single), "--device", "cpu"), &out, &errOut)
+	benchMeasure = saved
+	if rc != 0 {
+		t.Fatalf("single-process run: exit %d: %s", rc, errOut.String())
+	}
+	want := readRecords(t, single)
+	infeasible := results.CountInfeasible(want)
+	if len(want) != 20 || infeasible == 0 || infeasible == len(want) {
+		t.Fatalf("single-process run: %d records, %d infeasible; want 20 with some (not all) infeasible", len(want), infeasible)
+	}
+	return want
+}
+
+// sameArchive checks that a fleet run archived what the single-process run did.
+func sameArchive(t *testing.T, got, want []results.Record) {
+	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("fleet run archived %d records, the single-process run %d", len(got), len(want))
 	}
@@ -244,8 +274,12 @@ func TestFleetRunMatchesSingleProcess(t *testing.T) {
 			t.Errorf("record %d: the failure does not say how the job ended: %q", i, g.Error)
 		}
 	}
-	// Each feasible architecture measured once; a failing one on each of its 3
-	// deliveries (--max-deliver's default), never more.
+}
+
+// measuredOnce checks the measurement log against the archive and returns how many
+// measurements each worker took.
+func measuredOnce(t *testing.T, count string, got []results.Record) map[string]int {
+	t.Helper()
 	perKey, workers := countLines(t, count)
 	for _, r := range got {
 		if n, wantN := perKey[r.Key], map[bool]int{true: 1, false: 3}[r.Feasible]; n != wantN {
@@ -255,10 +289,124 @@ func TestFleetRunMatchesSingleProcess(t *testing.T) {
 	if len(perKey) != len(got) {
 		t.Errorf("%d architectures measured, %d archived", len(perKey), len(got))
 	}
-	if len(workers) < 2 {
-		t.Errorf("one worker measured everything (%v): the jobs were not shared", workers)
+	return workers
+}
+
+// The coordinator killed (SIGKILL, with its embedded server) in the second
+// generation and resumed with --resume loses nothing and measures nothing twice: the
+// workers keep the measurement they were taking until the server is back, the
+// resumed run takes the results the killed one had not archived from the server's
+// store, and the archive is the single-process run's.
+func TestFleetCoordinatorKilledAndResumed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts worker processes")
 	}
-	if _, err := os.Stat(filepath.Join(dir, NATSDir)); err != nil {
-		t.Errorf("the embedded server's store is not in the run directory: %v", err)
+	want := singleProcessArchive(t)
+	dir := filepath.Join(t.TempDir(), "fleet")
+	count := filepath.Join(t.TempDir(), "measured")
+	addr := freeAddr(t)
+	args := append(fleetSearchArgs(dir), "--listen", addr, "--user", "fleet", "--password", "s3cret", "--local-workers", "0", "--class", "fake")
+	coord, coordLog := startLtsbench(t, args, "", "")
+	exited := make(chan int, 1)
+	go func() { _ = coord.Wait(); exited <- coord.ProcessState.ExitCode() }()
+	waitListening(t, addr, exited)
+	stop := startWorkers(t, 3, "nats://"+addr, count)
+
+	// Kill it once the second generation is under way (8 + 3 measurements).
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if b, _ := os.ReadFile(count); bytes.Count(b, []byte("\n")) >= 11 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the second generation did not start in 2 minutes: %s\n%s", coordLog.String(), stop())
+		}
+	}
+	_ = coord.Process.Kill()
+	<-exited
+	killedAt := len(readRecords(t, dir))
+	if killedAt >= len(want) {
+		t.Fatalf("the coordinator finished (%d records) before it was killed", killedAt)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	rc := runContext(ctx, append(args, "--resume"), &out, &errOut)
+	logs := stop()
+	if rc != 0 {
+		t.Fatalf("resumed fleet run: exit %d: %s\n%s", rc, errOut.String(), logs)
+	}
+	got := readRecords(t, dir)
+	sameArchive(t, got, want)
+	measuredOnce(t, count, got)
+	t.Logf("killed with %d records archived; resumed: %s", killedAt, lastLine(errOut.String()))
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// Fleet flags that cannot work are refused before anything starts, in one line.
+func TestFleetFlagErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--listen", "127.0.0.1:0"}, "--listen 127.0.0.1:0 needs credentials"},
+		{[]string{"--listen", "127.0.0.1:0", "--user", "u"}, "--user and --password go together"},
+		{[]string{"--listen", "127.0.0.1:0", "--nats", "nats://127.0.0.1:4222", "--user", "u", "--password", "p"}, "either embed a server or use an existing one"},
+		{[]string{"--nats", "nats://127.0.0.1:4222"}, "--class: with no local worker"},
+		{[]string{"--class", "fake"}, "--class: only for a fleet run"},
+		{[]string{"--fleet", "--user", "u", "--password", "p"}, "opens no port"},
+		{[]string{"--fleet", "--max-deliver", "0"}, "--max-deliver: want 1 to 10"},
+		{[]string{"--fleet", "--class", "a b"}, `--class "a b"`},
+		{[]string{"--nats", "nats://127.0.0.1:4222", "--class", "x", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "with --nats give the server's roots with --ca"},
+	} {
+		var out, errOut bytes.Buffer
+		rc := runContext(t.Context(), append(fleetSearchArgs(dir), c.args...), &out, &errOut)
+		msg := strings.TrimSpace(errOut.String())
+		if rc != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") > 0 {
+			t.Errorf("%v: exit %d, %q; want exit 2 and one line with %q", c.args, rc, msg, c.want)
+		}
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("a refused run made its directory")
+	}
+}
+
+// A fleet run is resumed through the fleet and a run measured in its own process is
+// not resumed through one: the archive would mix devices.
+func TestFleetResumeKeepsTheWay(t *testing.T) {
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+	dir := filepath.Join(t.TempDir(), "single")
+	small := append(fleetSearchArgs(dir), "--iterations", "1", "--population", "2", "--parents", "1", "--mutations", "1", "--crossovers", "0")
+	var out, errOut bytes.Buffer
+	if rc := runContext(t.Context(), append(small, "--device", "cpu"), &out, &errOut); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	errOut.Reset()
+	if rc := runContext(t.Context(), append(small, "--resume", "--fleet"), &out, &errOut); rc != 2 || !strings.Contains(errOut.String(), "not through a fleet") {
+		t.Errorf("fleet resume of a single-process run: exit %d, %s", rc, errOut.String())
+	}
+	fdir := filepath.Join(t.TempDir(), "fleet")
+	fsmall := append(fleetSearchArgs(fdir), "--iterations", "1", "--population", "2", "--parents", "1", "--mutations", "1", "--crossovers", "0", "--fleet")
+	errOut.Reset()
+	if rc := runContext(t.Context(), fsmall, &out, &errOut); rc != 0 {
+		t.Fatalf("fleet run with a local worker: exit %d: %s", rc, errOut.String())
+	}
+	if n := len(readRecords(t, fdir)); n != 2 {
+		t.Errorf("fleet run with a local worker archived %d records, want 2", n)
+	}
+	errOut.Reset()
+	if rc := runContext(t.Context(), append(fleetSearchArgs(fdir), "--iterations", "1", "--population", "2", "--parents", "1", "--mutations", "1", "--crossovers", "0", "--resume"), &out, &errOut); rc != 2 || !strings.Contains(errOut.String(), "resume it with --fleet") {
+		t.Errorf("single-process resume of a fleet run: exit %d, %s", rc, errOut.String())
+	}
+	errOut.Reset()
+	if rc := runContext(t.Context(), append(fsmall, "--resume", "--class", "other"), &out, &errOut); rc != 2 || !strings.Contains(errOut.String(), "mix two devices") {
+		t.Errorf("fleet resume on another class: exit %d, %s", rc, errOut.String())
 	}
 }
