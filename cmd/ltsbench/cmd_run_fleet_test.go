@@ -19,6 +19,7 @@ import (
 
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/fleet"
 	"github.com/ltsbench/ltsbench/results"
 	"github.com/ltsbench/ltsbench/space"
 )
@@ -270,7 +271,7 @@ func sameArchive(t *testing.T, got, want []results.Record) {
 				i, g.Seq, g.Iteration, g.Key, g.Feasible, g.LatencyMS, g.MemoryBytes, g.Error,
 				w.Seq, w.Iteration, w.Key, w.Feasible, w.LatencyMS, w.MemoryBytes, w.Error)
 		}
-		if !g.Feasible && !strings.Contains(g.Error, "failed on class fake") {
+		if !g.Feasible && !strings.Contains(g.Error, "failed on class ") {
 			t.Errorf("record %d: the failure does not say how the job ended: %q", i, g.Error)
 		}
 	}
@@ -408,5 +409,33 @@ func TestFleetResumeKeepsTheWay(t *testing.T) {
 	errOut.Reset()
 	if rc := runContext(t.Context(), append(fsmall, "--resume", "--class", "other"), &out, &errOut); rc != 2 || !strings.Contains(errOut.String(), "mix two devices") {
 		t.Errorf("fleet resume on another class: exit %d, %s", rc, errOut.String())
+	}
+}
+
+// --nats measures through a server run elsewhere (here one in the test), with local
+// workers; the archive is the single-process run's.
+func TestFleetRunOnExistingServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole search")
+	}
+	want := singleProcessArchive(t)
+	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+	dir := filepath.Join(t.TempDir(), "fleet")
+	var out, errOut bytes.Buffer
+	rc := runContext(t.Context(), append(fleetSearchArgs(dir), "--nats", s.ClientURL(), "--user", "fleet", "--password", "s3cret",
+		"--local-workers", "2"), &out, &errOut)
+	if rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	sameArchive(t, readRecords(t, dir), want)
+	if _, err := os.Stat(filepath.Join(dir, NATSDir)); err == nil {
+		t.Error("a run on an existing server made an embedded server's store")
 	}
 }
