@@ -109,6 +109,9 @@ func fleetOptionsOf(c *cli.Context) (*fleetOptions, error) {
 	if o.localWorkers < 0 || o.localWorkers > 64 {
 		return nil, usagef("--local-workers: want 0 to 64, got %d", o.localWorkers)
 	}
+	if o.localWorkers == 0 && o.embedded && o.listen == "" {
+		return nil, usagef("--local-workers 0 with --fleet leaves no worker to measure: use --listen ADDR for remote workers")
+	}
 	if o.localWorkers == 0 && !c.Bool("resume") && o.class == "" {
 		return nil, usagef("--class: with no local worker, name the device class of the workers that measure (ltsbench worker prints it)")
 	}
@@ -174,15 +177,21 @@ type fleetRun struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	workers []*fleetMeasurer
+	// alone: no worker but the local ones can reach the server (--fleet); lost is
+	// closed when every one of them has stopped with an error, lostErr.
+	alone   bool
 	errMu   sync.Mutex
 	errs    []error
+	lost    chan struct{}
+	lostErr error
 }
 
 // startFleet connects run dir to its fleet: it starts the embedded server (store in
 // DIR/nats) or dials --nats, starts the local workers on dev, and the coordinator
-// of the run (fleet.json's id, made for a new run). proto and seed are the jobs'.
+// of the run (fleet.json's id, made anew for a new run, so that no result of an
+// earlier attempt in DIR is taken for one of this run).
 func startFleet(ctx context.Context, stderr io.Writer, dir string, o *fleetOptions, dev backend.Device, resume bool) (*fleetRun, error) {
-	f := &fleetRun{}
+	f := &fleetRun{alone: o.embedded && o.listen == "", lost: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -206,7 +215,7 @@ func startFleet(ctx context.Context, stderr io.Writer, dir string, o *fleetOptio
 		}
 	}
 	fi, err := readFleetInfo(dir)
-	if errors.Is(err, fs.ErrNotExist) && !resume {
+	if !resume {
 		fi = &fleetInfo{Run: fleet.Token(filepath.Base(dir)) + "-" + randomID(), Class: o.class}
 		if len(fi.Run) > 64 {
 			fi.Run = fi.Run[len(fi.Run)-64:]
@@ -215,7 +224,9 @@ func startFleet(ctx context.Context, stderr io.Writer, dir string, o *fleetOptio
 		if err := os.WriteFile(filepath.Join(dir, FleetFile), append(b, '\n'), 0o644); err != nil {
 			return nil, err
 		}
-	} else if err != nil {
+		err = nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	if o.embedded {
@@ -247,6 +258,10 @@ func startFleet(ctx context.Context, stderr io.Writer, dir string, o *fleetOptio
 			if err := w.Run(wctx, nc); err != nil && wctx.Err() == nil {
 				f.errMu.Lock()
 				f.errs = append(f.errs, fmt.Errorf("local worker %d: %w", i, err))
+				if f.alone && len(f.errs) == len(f.workers) {
+					f.lostErr = fmt.Errorf("every worker stopped: %w", errors.Join(f.errs...))
+					close(f.lost)
+				}
 				f.errMu.Unlock()
 				fmt.Fprintf(stderr, "local worker %d stopped: %v\n", i, err)
 			}
@@ -301,6 +316,7 @@ func randomID() string {
 // candidate on the run's class, the records in the order of the candidates. It is a
 // search.GenerationMeasurer.
 type fleetGenerations struct {
+	fleet    *fleetRun
 	coord    *fleet.Coordinator
 	class    string
 	protocol json.RawMessage // FleetProtocol
@@ -310,7 +326,7 @@ type fleetGenerations struct {
 
 func newFleetGenerations(f *fleetRun, o *fleetOptions, proto bench.Protocol, seed uint64, metric string) *fleetGenerations {
 	p, _ := json.Marshal(FleetProtocol{Protocol: proto, Seed: seed})
-	return &fleetGenerations{coord: f.coord, class: o.class, protocol: p, metric: metric, timeout: o.timeout}
+	return &fleetGenerations{fleet: f, coord: f.coord, class: o.class, protocol: p, metric: metric, timeout: o.timeout}
 }
 
 func (g *fleetGenerations) Measure(ctx context.Context, a *space.Arch) (*search.Measurement, error) {
@@ -334,9 +350,24 @@ func (g *fleetGenerations) MeasureGeneration(ctx context.Context, as []*space.Ar
 	if g.timeout > 0 {
 		deadline = time.Now().Add(g.timeout)
 	}
-	outs, err := g.coord.RunGeneration(ctx, jobs, deadline)
+	// Stop waiting when no worker is left to measure (--fleet, every local one failed).
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-g.fleet.lost:
+			cancel()
+		case <-gctx.Done():
+		}
+	}()
+	outs, err := g.coord.RunGeneration(gctx, jobs, deadline)
 	if err != nil {
-		return nil, err
+		select {
+		case <-g.fleet.lost:
+			return nil, g.fleet.lostErr
+		default:
+			return nil, err
+		}
 	}
 	atts := make([]search.Attempt, len(outs))
 	for i, o := range outs {

@@ -362,6 +362,7 @@ func TestFleetFlagErrors(t *testing.T) {
 		{[]string{"--class", "fake"}, "--class: only for a fleet run"},
 		{[]string{"--fleet", "--user", "u", "--password", "p"}, "opens no port"},
 		{[]string{"--fleet", "--max-deliver", "0"}, "--max-deliver: want 1 to 10"},
+		{[]string{"--fleet", "--local-workers", "0"}, "leaves no worker to measure"},
 		{[]string{"--fleet", "--class", "a b"}, `--class "a b"`},
 		{[]string{"--nats", "nats://127.0.0.1:4222", "--class", "x", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "with --nats give the server's roots with --ca"},
 	} {
