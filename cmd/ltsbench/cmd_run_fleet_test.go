@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net"
@@ -138,6 +139,23 @@ func startLtsbench(t *testing.T, argv []string, count, id string) (*exec.Cmd, *b
 	return cmd, buf
 }
 
+// selfExec says whether the test binary can start itself again: not under user-mode
+// emulation (qemu-user without binfmt), where exec fails with ENOEXEC.
+var selfExec = sync.OnceValue(func() error {
+	err := exec.Command(os.Args[0], "-test.run=^$").Run()
+	if errors.Is(err, syscall.ENOEXEC) {
+		return err
+	}
+	return nil
+})
+
+func needSelfExec(t *testing.T) {
+	t.Helper()
+	if err := selfExec(); err != nil {
+		t.Skipf("the test binary cannot run itself here: %v", err)
+	}
+}
+
 // freeAddr is a 127.0.0.1 address with a port free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -201,6 +219,7 @@ func TestFleetRunMatchesSingleProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts worker processes")
 	}
+	needSelfExec(t)
 	want := singleProcessArchive(t)
 
 	// The fleet run: the coordinator in this process, three worker processes.
@@ -302,6 +321,7 @@ func TestFleetCoordinatorKilledAndResumed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts worker processes")
 	}
+	needSelfExec(t)
 	want := singleProcessArchive(t)
 	dir := filepath.Join(t.TempDir(), "fleet")
 	count := filepath.Join(t.TempDir(), "measured")
