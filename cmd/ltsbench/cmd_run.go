@@ -32,7 +32,9 @@ func init() {
 			"(rewritten each iteration). A killed run continues with --resume, measuring nothing twice.\n\n" +
 			"--budget paper is the paper's search (population 100 = 20 parents + 40 mutations + 40\n" +
 			"crossovers, 30 iterations); --budget quick takes about a minute on two cores\n" +
-			"(population 20 = 4 + 8 + 8, 4 iterations, 64 tokens, 3 samples). Explicit flags override the budget.",
+			"(population 20 = 4 + 8 + 8, 4 iterations, 64 tokens, 3 samples). Explicit flags override the budget.\n\n" +
+			"--fleet, --listen ADDR or --nats URL hand each generation to `ltsbench worker`s (on other GPUs,\n" +
+			"boards or hosts) through NATS JetStream; the archive is the one this process would write.",
 		Flags:  append(append(append(append(runFlags(), spaceFlags()...), protocolFlags()...), confirmFlags()...), fleetFlags()...),
 		Action: runAction,
 	})
@@ -295,7 +297,7 @@ func runAction(c *cli.Context) error {
 			return err
 		}
 		defer fr.close()
-		m = newFleetGenerations(fr, fo, proto, cfg.Seed, metric)
+		m = newFleetGenerations(fr, fo, proto, cfg.Seed, metric, e.stderr)
 	}
 	prog := progress.New(e.stderr, cfg.Budget())
 	store, err := results.OpenStore(dir, resume)

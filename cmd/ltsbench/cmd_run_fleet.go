@@ -322,11 +322,12 @@ type fleetGenerations struct {
 	protocol json.RawMessage // FleetProtocol
 	metric   string
 	timeout  time.Duration
+	stderr   io.Writer
 }
 
-func newFleetGenerations(f *fleetRun, o *fleetOptions, proto bench.Protocol, seed uint64, metric string) *fleetGenerations {
+func newFleetGenerations(f *fleetRun, o *fleetOptions, proto bench.Protocol, seed uint64, metric string, stderr io.Writer) *fleetGenerations {
 	p, _ := json.Marshal(FleetProtocol{Protocol: proto, Seed: seed})
-	return &fleetGenerations{fleet: f, coord: f.coord, class: o.class, protocol: p, metric: metric, timeout: o.timeout}
+	return &fleetGenerations{fleet: f, coord: f.coord, class: o.class, protocol: p, metric: metric, timeout: o.timeout, stderr: stderr}
 }
 
 func (g *fleetGenerations) Measure(ctx context.Context, a *space.Arch) (*search.Measurement, error) {
@@ -370,9 +371,21 @@ func (g *fleetGenerations) MeasureGeneration(ctx context.Context, as []*space.Ar
 		}
 	}
 	atts := make([]search.Attempt, len(outs))
+	count := map[fleet.Status]int{}
+	measured, cached, workers := 0, 0, map[string]bool{}
 	for i, o := range outs {
 		atts[i] = g.attempt(o)
+		count[o.Status]++
+		switch {
+		case o.Cached:
+			cached++
+		case o.Status == fleet.Done:
+			measured++
+			workers[o.Worker] = true
+		}
 	}
+	fmt.Fprintf(g.stderr, "class %s: %d jobs: %d measured by %d workers, %d found in the results already, %d failed, %d timed out, %d refused\n",
+		g.class, len(outs), measured, len(workers), cached, count[fleet.Failed], count[fleet.TimedOut], count[fleet.Refused])
 	return atts, nil
 }
 
