@@ -291,13 +291,15 @@ func runAction(c *cli.Context) error {
 			cfg.Budget(), per, time.Duration(float64(cfg.Budget())*per*float64(time.Second)).Round(time.Minute), quickArchitectures(s))
 	}
 	var m search.Measurer = &benchMeasurer{be: be, proto: proto, seed: cfg.Seed, metric: metric}
+	var fg *fleetGenerations
 	if fo != nil {
 		fr, err := startFleet(e.ctx, e.stderr, dir, fo, dev, resume)
 		if err != nil {
 			return err
 		}
 		defer fr.close()
-		m = newFleetGenerations(fr, fo, proto, cfg.Seed, metric, e.stderr)
+		fg = newFleetGenerations(fr, fo, proto, cfg.Seed, metric, e.stderr)
+		m = fg
 	}
 	prog := progress.New(e.stderr, cfg.Budget())
 	store, err := results.OpenStore(dir, resume)
@@ -322,6 +324,9 @@ func runAction(c *cli.Context) error {
 	}
 	if err := results.WriteReport(e.stdout, results.FormatTable, []*results.Run{run}); err != nil {
 		return errors.Join(runErr, err)
+	}
+	if runErr == nil && fo != nil && len(fo.also) > 0 {
+		runErr = alsoMeasure(e.ctx, e.stdout, dir, fg, fo.also, out.Front)
 	}
 	if p := c.String("plot"); p != "" {
 		if err := results.WritePlot(p, []*results.Run{run}); err != nil {

@@ -12,12 +12,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/fleet"
+	"github.com/ltsbench/ltsbench/results"
 	"github.com/ltsbench/ltsbench/search"
 	"github.com/ltsbench/ltsbench/space"
 	"github.com/nats-io/nats.go"
@@ -47,6 +49,7 @@ func fleetFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tls-cert", Usage: "--listen: the server's TLS certificate `FILE` (PEM); workers then connect with tls://"},
 		&cli.StringFlag{Name: "tls-key", Usage: "--listen: the TLS certificate's key `FILE` (PEM)"},
 		&cli.DurationFlag{Name: "generation-timeout", Usage: "record a generation's architectures still unmeasured after this long as failed (0: wait for them)"},
+		&cli.StringSliceFlag{Name: "also-measure", Usage: "when the search ends, measure its front on these device `CLASS`es too (repeatable; DIR/devices.jsonl and a table of latency per device with Kendall's τ between devices)"},
 		&cli.IntFlag{Name: "max-deliver", Value: 3, Usage: "times a job is handed to a worker at most before it is recorded as failed (1 to 10)"},
 	}
 }
@@ -62,6 +65,7 @@ type fleetOptions struct {
 	tlsKey       string
 	timeout      time.Duration
 	maxDeliver   int
+	also         []string // --also-measure classes
 }
 
 // fleetOptionsOf reads the fleet flags; nil when none asks for a fleet run.
@@ -71,7 +75,7 @@ func fleetOptionsOf(c *cli.Context) (*fleetOptions, error) {
 			CredsFile: c.String("creds"), CAFile: c.String("ca")},
 		tlsCert: c.String("tls-cert"), tlsKey: c.String("tls-key"), timeout: c.Duration("generation-timeout"), maxDeliver: c.Int("max-deliver")}
 	if !c.Bool("fleet") && o.listen == "" && o.url == "" {
-		for _, f := range []string{"class", "local-workers", "user", "nkey", "creds", "ca", "tls-cert", "tls-key", "generation-timeout", "max-deliver"} {
+		for _, f := range []string{"also-measure", "class", "local-workers", "user", "nkey", "creds", "ca", "tls-cert", "tls-key", "generation-timeout", "max-deliver"} {
 			if c.IsSet(f) {
 				return nil, usagef("--%s: only for a fleet run (--fleet, --listen or --nats)", f)
 			}
@@ -119,6 +123,12 @@ func fleetOptionsOf(c *cli.Context) (*fleetOptions, error) {
 		if err := fleetToken("--class", o.class); err != nil {
 			return nil, err
 		}
+	}
+	for _, cl := range c.StringSlice("also-measure") {
+		if err := fleetToken("--also-measure", cl); err != nil {
+			return nil, err
+		}
+		o.also = append(o.also, cl)
 	}
 	return o, nil
 }
@@ -418,4 +428,46 @@ func workerFingerprint(m *fleetMeasurer) (fleet.Fingerprint, bench.Environment, 
 	envir := bench.CaptureEnvironment(runtime.NumCPU(), be)
 	fp, err := fleet.NewFingerprint(fingerprintJSON(envir))
 	return fp, envir, err
+}
+
+// alsoMeasure measures the front of a finished search on each --also-measure class
+// (through the same fleet, one generation per class), writes DIR/devices.jsonl with
+// the front on the run's class and on the others, and prints the table of latency
+// per device with Kendall's τ between devices. A resumed run finds the measurements
+// already taken in the results and does not take them again.
+func alsoMeasure(ctx context.Context, stdout io.Writer, dir string, g *fleetGenerations, also []string, front []results.Record) error {
+	classes := []string{g.class}
+	var ms []results.DeviceMeasurement
+	archs := make([]*space.Arch, len(front))
+	for i, r := range front {
+		archs[i] = r.Arch
+		ms = append(ms, results.DeviceMeasurement{Key: r.Key, Class: g.class, DecoderParams: r.DecoderParams, Feasible: r.Feasible,
+			LatencyMS: r.LatencyMS, MemoryBytes: r.MemoryBytes, Error: r.Error})
+	}
+	for _, cl := range also {
+		if slices.Contains(classes, cl) {
+			continue
+		}
+		classes = append(classes, cl)
+		other := *g
+		other.class = cl
+		atts, err := other.MeasureGeneration(ctx, archs)
+		if err != nil {
+			return fmt.Errorf("--also-measure %s: %w", cl, err)
+		}
+		for i, a := range atts {
+			m := results.DeviceMeasurement{Key: front[i].Key, Class: cl, DecoderParams: front[i].DecoderParams}
+			if a.Err != nil {
+				m.Error = a.Err.Error()
+			} else {
+				m.Feasible, m.LatencyMS, m.MemoryBytes = true, a.Measurement.LatencyMS, a.Measurement.MemoryBytes
+			}
+			ms = append(ms, m)
+		}
+	}
+	if err := results.WriteDevices(filepath.Join(dir, results.DevicesFile), ms); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nThe front on %d device classes (%s):\n", len(classes), results.DevicesFile)
+	return results.WriteDeviceTable(stdout, ms, classes)
 }

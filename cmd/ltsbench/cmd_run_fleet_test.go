@@ -380,6 +380,8 @@ func TestFleetFlagErrors(t *testing.T) {
 		{[]string{"--listen", "127.0.0.1:0", "--nats", "nats://127.0.0.1:4222", "--user", "u", "--password", "p"}, "either embed a server or use an existing one"},
 		{[]string{"--nats", "nats://127.0.0.1:4222"}, "--class: with no local worker"},
 		{[]string{"--class", "fake"}, "--class: only for a fleet run"},
+		{[]string{"--also-measure", "jetson"}, "--also-measure: only for a fleet run"},
+		{[]string{"--fleet", "--also-measure", "a.b"}, `--also-measure "a.b"`},
 		{[]string{"--fleet", "--user", "u", "--password", "p"}, "opens no port"},
 		{[]string{"--fleet", "--max-deliver", "0"}, "--max-deliver: want 1 to 10"},
 		{[]string{"--fleet", "--local-workers", "0"}, "leaves no worker to measure"},
@@ -459,4 +461,94 @@ func TestFleetRunOnExistingServer(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, NATSDir)); err == nil {
 		t.Error("a run on an existing server made an embedded server's store")
 	}
+}
+
+// --also-measure measures the final front on another class: a worker of class
+// "inverse" whose latencies rank the architectures in reverse gives Kendall's τ = −1
+// against the run's class, over every architecture of the front.
+func TestFleetAlsoMeasure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole search")
+	}
+	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+
+	nc, err := s.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fp, _ := fleet.NewFingerprint(json.RawMessage(`{"device":"inverse"}`))
+	measure := fakeMeasure("", "")
+	var inverse sync.Map // key → latency given
+	w := &fleet.Worker{Class: "inverse", Fingerprint: fp, ID: "inv", Measure: func(ctx context.Context, j fleet.Job) (json.RawMessage, error) {
+		var p FleetProtocol
+		if err := json.Unmarshal(j.Protocol, &p); err != nil {
+			return nil, err
+		}
+		a, err := space.ParseArch(j.Arch)
+		if err != nil {
+			return nil, err
+		}
+		res, err := measure(ctx, nil, a, p.Protocol, p.Seed)
+		if err != nil {
+			return nil, err
+		}
+		res.Latency.Median = 1000 / res.Latency.Median
+		inverse.Store(a.Key(), res.Latency.Median)
+		return json.Marshal(measureJSON{Result: res})
+	}}
+	wctx, stopWorker := context.WithCancel(t.Context())
+	defer stopWorker()
+	go func() { _ = w.Run(wctx, nc) }()
+
+	dir := filepath.Join(t.TempDir(), "fleet")
+	var out, errOut bytes.Buffer
+	rc := runContext(t.Context(), append(fleetSearchArgs(dir), "--nats", s.ClientURL(), "--user", "fleet", "--password", "s3cret",
+		"--local-workers", "1", "--class", "fake", "--also-measure", "inverse"), &out, &errOut)
+	if rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	front := readFrontFile(t, dir)
+	b, err := os.ReadFile(filepath.Join(dir, results.DevicesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []results.DeviceMeasurement
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m results.DeviceMeasurement
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	if len(front) < 3 || len(ms) != 2*len(front) {
+		t.Fatalf("front of %d, %d device measurements; want 2 per front architecture and a front of 3 or more", len(front), len(ms))
+	}
+	for i, r := range front {
+		m := ms[len(front)+i]
+		v, ok := inverse.Load(r.Key)
+		if m.Key != r.Key || m.Class != "inverse" || !m.Feasible || !ok || m.LatencyMS != v.(float64) {
+			t.Errorf("front architecture %d on inverse: %+v, want the worker's latency %v", i, m, v)
+		}
+	}
+	want := fmt.Sprintf("Kendall τ of latency, fake vs inverse: -1.000 over %d architectures", len(front))
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+}
+
+func readFrontFile(t *testing.T, dir string) []results.Record {
+	t.Helper()
+	recs, _, err := results.ReadArchive(filepath.Join(dir, results.ParetoFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }
