@@ -104,7 +104,11 @@ func (w *Worker) Run(ctx context.Context, nc *nats.Conn) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return err
+			if nc.IsClosed() || !transient(err) {
+				return err
+			}
+			// The server went away mid-job: the job is redelivered after the ack wait.
+			w.logf("worker %s: %v", w.ID, err)
 		}
 	}
 	return nil
@@ -195,7 +199,7 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, results je
 		rec.Status, rec.Result = RecordOK, res
 	}
 	b, _ := json.Marshal(rec)
-	if _, err := results.Create(ctx, key, b); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+	if err := w.writeRecord(ctx, results, key, b, ackWait); err != nil {
 		return fmt.Errorf("write result of %s on %s: %w", j.ArchKey, j.Class, err)
 	}
 	w.logf("worker %s: %s on %s %s in %s (delivery %d)", w.ID, j.ArchKey, j.Class, rec.Status, time.Since(start).Round(time.Millisecond), meta.NumDelivered)
@@ -203,6 +207,38 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, results je
 		return msg.TermWithReason("failed on its last delivery")
 	}
 	return msg.DoubleAck(ctx)
+}
+
+// writeRecord creates the job's record, trying again while the server is away (an
+// embedded server restarts with its coordinator): a measurement is not thrown away
+// for a lost connection. It gives up after 4·ackWait (at least a minute), when ctx
+// ends, or on an error that is not the server's absence.
+func (w *Worker) writeRecord(ctx context.Context, results jetstream.KeyValue, key string, b []byte, ackWait time.Duration) error {
+	giveUp := time.Now().Add(max(4*ackWait, time.Minute))
+	for logged := false; ; {
+		_, err := results.Create(ctx, key, b)
+		if err == nil || errors.Is(err, jetstream.ErrKeyExists) {
+			return nil
+		}
+		if ctx.Err() != nil || time.Now().After(giveUp) || !transient(err) {
+			return err
+		}
+		if !logged {
+			w.logf("worker %s: cannot write a result yet (%v); trying again until the server is back", w.ID, err)
+			logged = true
+		}
+		select {
+		case <-time.After(250 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// transient reports an error of a server that is away or restarting.
+func transient(err error) bool {
+	return errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected) ||
+		errors.Is(err, jetstream.ErrJetStreamNotEnabled)
 }
 
 func (w *Worker) logf(format string, args ...any) {

@@ -1,7 +1,8 @@
 // Package search is LTS's search: the evolutionary algorithm of LiteTransformerSearch
 // and a random baseline with the same budget, each a Proposer that proposes a
 // generation of architectures and observes their records; Run drives one over
-// iterations, measuring with a Measurer (the bench package on a device) and keeping
+// iterations, measuring with a Measurer (the bench package on a device, or a
+// GenerationMeasurer that measures each generation at once on a fleet) and keeping
 // the records in a Store (results.Store: the run directory). The Pareto front over
 // decoder parameters (↑), latency (↓) and memory (↓) and the bounds on the measured
 // objectives are the results package's (results.ParetoFront, results.Bounds); search

@@ -61,6 +61,10 @@ type Outcome struct {
 // Run searches cfg.Space with cfg's algorithm, measuring with m and keeping every
 // record in store (see Store; results.OpenStore keeps a run directory).
 //
+// A Measurer that is a GenerationMeasurer (a fleet of devices) is given each
+// generation's candidates together; their records are appended in the order
+// proposed, as one-by-one measurements would be.
+//
 // Each record is appended to the store the moment it is measured; the front is
 // written after each iteration and when the search ends or stops. An architecture
 // whose measurement fails is recorded as infeasible, with its error, and the search
@@ -124,12 +128,18 @@ func (r *runner) run(ctx context.Context) (*Outcome, error) {
 				it+1, cfg.Iterations, maxMisses, len(r.records), cfg.Budget())
 			break
 		}
-		measured := 0 // by this call, in this iteration
+		measured := 0          // by this call, in this iteration
+		var todo []*space.Arch // for a GenerationMeasurer: the candidates not stored yet
+		gm, batch := r.m.(GenerationMeasurer)
 		for _, a := range g.Candidates {
 			if n := len(r.records); n < len(r.prior) {
 				if err := r.replay(it, a); err != nil {
 					return r.finish(err)
 				}
+				continue
+			}
+			if batch {
+				todo = append(todo, a)
 				continue
 			}
 			if !r.started {
@@ -155,6 +165,34 @@ func (r *runner) run(ctx context.Context) (*Outcome, error) {
 				r.prog.Logf("%s: infeasible: %s", rec.Key, rec.Error)
 			}
 			r.prog.Measured(r.status(it))
+		}
+		if len(todo) > 0 {
+			if !r.started {
+				r.prog.Start(r.status(it))
+				r.started = true
+			}
+			r.note(it, g)
+			recs, err := r.measureGeneration(ctx, it, gm, todo)
+			if err != nil && ctx.Err() != nil {
+				r.out.Stopped = true
+				return r.finish(fmt.Errorf("search stopped in iteration %d/%d with %d of %d architectures measured; --resume continues it: %w",
+					it+1, cfg.Iterations, len(r.records), cfg.Budget(), ctx.Err()))
+			}
+			if err != nil {
+				return r.finish(fmt.Errorf("iteration %d/%d: measuring %d architectures: %w", it+1, cfg.Iterations, len(todo), err))
+			}
+			for _, rec := range recs {
+				if err := r.store.Append(rec); err != nil {
+					return r.finish(err)
+				}
+				r.observe(rec)
+				r.out.Measured++
+				measured++
+				if !rec.Feasible {
+					r.prog.Logf("%s: infeasible: %s", rec.Key, rec.Error)
+				}
+				r.prog.Measured(r.status(it))
+			}
 		}
 		r.out.Iterations = it + 1
 		if measured > 0 {
@@ -217,12 +255,38 @@ func (r *runner) measure(ctx context.Context, it int, a *space.Arch) (rec result
 	if ctx.Err() != nil {
 		return rec, true
 	}
-	rec = results.Record{Seq: len(r.records), Iteration: it, Key: a.Key(), Arch: a, DecoderParams: a.DecoderParams()}
 	meas, err := r.m.Measure(ctx, a)
 	if err != nil && ctx.Err() != nil {
 		// Cut short by the end of the run, not a property of a.
 		return rec, true
 	}
+	return record(len(r.records), it, a, meas, err), false
+}
+
+// measureGeneration measures the candidates as of iteration it together and returns
+// their records in the order of as, numbered from the next sequence number.
+func (r *runner) measureGeneration(ctx context.Context, it int, gm GenerationMeasurer, as []*space.Arch) ([]results.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	atts, err := gm.MeasureGeneration(ctx, as)
+	if err != nil {
+		return nil, err
+	}
+	if len(atts) != len(as) {
+		return nil, fmt.Errorf("the measurer reported %d results for %d architectures", len(atts), len(as))
+	}
+	recs := make([]results.Record, len(as))
+	for i, a := range as {
+		recs[i] = record(len(r.records)+i, it, a, atts[i].Measurement, atts[i].Err)
+	}
+	return recs, nil
+}
+
+// record is the archive record of architecture a, number seq, proposed in iteration
+// it: its measurement, or infeasible with err or with what is wrong with meas.
+func record(seq, it int, a *space.Arch, meas *Measurement, err error) results.Record {
+	rec := results.Record{Seq: seq, Iteration: it, Key: a.Key(), Arch: a, DecoderParams: a.DecoderParams()}
 	switch {
 	case err != nil:
 		rec.Error = err.Error()
@@ -233,7 +297,7 @@ func (r *runner) measure(ctx context.Context, it int, a *space.Arch) (rec result
 	default:
 		rec.Feasible, rec.LatencyMS, rec.MemoryBytes, rec.Result = true, meas.LatencyMS, meas.MemoryBytes, meas.Result
 	}
-	return rec, false
+	return rec
 }
 
 // finish writes the front of what was measured and fills the Outcome; err passes

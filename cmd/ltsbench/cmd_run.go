@@ -32,8 +32,10 @@ func init() {
 			"(rewritten each iteration). A killed run continues with --resume, measuring nothing twice.\n\n" +
 			"--budget paper is the paper's search (population 100 = 20 parents + 40 mutations + 40\n" +
 			"crossovers, 30 iterations); --budget quick takes about a minute on two cores\n" +
-			"(population 20 = 4 + 8 + 8, 4 iterations, 64 tokens, 3 samples). Explicit flags override the budget.",
-		Flags:  append(append(append(runFlags(), spaceFlags()...), protocolFlags()...), confirmFlags()...),
+			"(population 20 = 4 + 8 + 8, 4 iterations, 64 tokens, 3 samples). Explicit flags override the budget.\n\n" +
+			"--fleet, --listen ADDR or --nats URL hand each generation to `ltsbench worker`s (on other GPUs,\n" +
+			"boards or hosts) through NATS JetStream; the archive is the one this process would write.",
+		Flags:  append(append(append(append(runFlags(), spaceFlags()...), protocolFlags()...), confirmFlags()...), fleetFlags()...),
 		Action: runAction,
 	})
 }
@@ -135,6 +137,10 @@ func runProtocol(c *cli.Context) (bench.Protocol, error) {
 	return p, nil
 }
 
+// benchMeasure is bench.Measure, which the measurers of run and worker call (tests
+// put a deterministic fake in its place).
+var benchMeasure = bench.Measure
+
 // benchMeasurer measures architectures for the search with bench.Measure.
 type benchMeasurer struct {
 	be     backend.Backend
@@ -144,7 +150,7 @@ type benchMeasurer struct {
 }
 
 func (m *benchMeasurer) Measure(ctx context.Context, a *space.Arch) (*search.Measurement, error) {
-	res, err := bench.Measure(ctx, m.be, a, m.proto, m.seed)
+	res, err := benchMeasure(ctx, m.be, a, m.proto, m.seed)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +185,10 @@ func runAction(c *cli.Context) error {
 	}
 	if err != nil {
 		return usagef("--memory-metric: %v", err)
+	}
+	fo, err := fleetOptionsOf(c) // nil: measure in this process
+	if err != nil {
+		return err
 	}
 	s, err := spaceFromFlags(c)
 	if err != nil {
@@ -217,6 +227,9 @@ func runAction(c *cli.Context) error {
 		if err := search.CheckResume(prior, cfg); err != nil {
 			return usagef("%s: %v", filepath.Join(dir, results.RunFile), err)
 		}
+		if err := checkFleetResume(dir, fo); err != nil {
+			return err
+		}
 		if proto, metric, dev, err = resumeSettings(c, dir, prior, proto, metric, dev); err != nil {
 			return err
 		}
@@ -224,17 +237,21 @@ func runAction(c *cli.Context) error {
 		return fmt.Errorf("--out: %s already holds a run; continue it with --resume or choose another DIR", dir)
 	}
 
-	be, err := backend.Open(dev, backendOptions(proto))
-	if err != nil {
-		return err
+	// A fleet run measures in its workers (their class's fingerprint keeps the
+	// archive on one kind of device), not with a backend of its own.
+	var be backend.Backend
+	if fo == nil {
+		if be, err = backend.Open(dev, backendOptions(proto)); err != nil {
+			return err
+		}
+		defer be.Close()
 	}
-	defer be.Close()
 
-	if resume {
+	if resume && fo == nil {
 		if err := sameMachine(dir, prior.Environment, bench.CaptureEnvironment(proto.Threads, be)); err != nil {
 			return err
 		}
-	} else {
+	} else if !resume {
 		// The directory is made once the device is known to work, and locked before
 		// anything is written; the check for a run already there is repeated under the
 		// lock (another process may have started one meanwhile).
@@ -273,8 +290,18 @@ func runAction(c *cli.Context) error {
 		fmt.Fprintf(e.stderr, "the paper's budget: up to %d architectures at %.0f s or more each (the protocol's --min-time, plus warm-up and set-up) is %s or more; --budget quick searches %d architectures in a few minutes\n",
 			cfg.Budget(), per, time.Duration(float64(cfg.Budget())*per*float64(time.Second)).Round(time.Minute), quickArchitectures(s))
 	}
+	var m search.Measurer = &benchMeasurer{be: be, proto: proto, seed: cfg.Seed, metric: metric}
+	var fg *fleetGenerations
+	if fo != nil {
+		fr, err := startFleet(e.ctx, e.stderr, dir, fo, dev, resume)
+		if err != nil {
+			return err
+		}
+		defer fr.close()
+		fg = newFleetGenerations(fr, fo, proto, cfg.Seed, metric, e.stderr)
+		m = fg
+	}
 	prog := progress.New(e.stderr, cfg.Budget())
-	m := &benchMeasurer{be: be, proto: proto, seed: cfg.Seed, metric: metric}
 	store, err := results.OpenStore(dir, resume)
 	if err != nil {
 		return err
@@ -284,8 +311,10 @@ func runAction(c *cli.Context) error {
 	if out == nil {
 		return runErr
 	}
-	if runErr == nil {
+	if runErr == nil && fo == nil {
 		runErr = confirmAfterRun(c, dir, out, cfg, m)
+	} else if runErr == nil && (!c.IsSet("confirm-rounds") || c.Uint("confirm-rounds") > 0) {
+		fmt.Fprintln(e.stderr, "a fleet run does not confirm its front (the confirmation rounds measure on one device, interleaved)")
 	}
 
 	// Whatever happened, show the front of what was measured.
@@ -295,6 +324,9 @@ func runAction(c *cli.Context) error {
 	}
 	if err := results.WriteReport(e.stdout, results.FormatTable, []*results.Run{run}); err != nil {
 		return errors.Join(runErr, err)
+	}
+	if runErr == nil && fo != nil && len(fo.also) > 0 {
+		runErr = alsoMeasure(e.ctx, e.stdout, dir, fg, fo.also, out.Front)
 	}
 	if p := c.String("plot"); p != "" {
 		if err := results.WritePlot(p, []*results.Run{run}); err != nil {

@@ -62,12 +62,7 @@ func workerAction(c *cli.Context) error {
 	m := &fleetMeasurer{dev: dev}
 	defer m.close()
 	// The fingerprint is the device's environment under default backend options.
-	be, err := m.backend(backend.Options{Threads: runtime.NumCPU()})
-	if err != nil {
-		return err
-	}
-	envir := bench.CaptureEnvironment(runtime.NumCPU(), be)
-	fp, err := fleet.NewFingerprint(fingerprintJSON(envir))
+	fp, envir, err := workerFingerprint(m)
 	if err != nil {
 		return err
 	}
@@ -167,7 +162,7 @@ func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	res, err := bench.Measure(ctx, be, a, p, fp.Seed)
+	res, err := benchMeasure(ctx, be, a, p, fp.Seed)
 	if err != nil {
 		return nil, err
 	}

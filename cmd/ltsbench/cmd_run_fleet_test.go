@@ -1,0 +1,554 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/bench"
+	"github.com/ltsbench/ltsbench/fleet"
+	"github.com/ltsbench/ltsbench/results"
+	"github.com/ltsbench/ltsbench/space"
+)
+
+// A test binary started with $LTSBENCH_TEST_WORKER set to a JSON argument list is an
+// ltsbench process measuring with fakeMeasure (see startWorkers).
+func TestMain(m *testing.M) {
+	if args := os.Getenv("LTSBENCH_TEST_WORKER"); args != "" {
+		var argv []string
+		if err := json.Unmarshal([]byte(args), &argv); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		benchMeasure = fakeMeasure(os.Getenv("LTSBENCH_TEST_COUNT"), os.Getenv("LTSBENCH_TEST_WORKER_ID"))
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		rc := runContext(ctx, argv, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(rc)
+	}
+	os.Exit(m.Run())
+}
+
+// fakeFails is the fake's "out of memory": about one architecture in eight.
+func fakeFails(key string) bool {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return h.Sum32()%8 == 0
+}
+
+// fakeMeasure replaces bench.Measure with a pure function of the architecture:
+// latency and memory from its shape, an error for the architectures fakeFails picks.
+// Each call appends "worker key" to the file count (when given), so that a test sees
+// every measurement of every process.
+func fakeMeasure(count, worker string) func(context.Context, backend.Backend, *space.Arch, bench.Protocol, uint64) (*bench.Result, error) {
+	var mu sync.Mutex
+	return func(ctx context.Context, be backend.Backend, a *space.Arch, p bench.Protocol, seed uint64) (*bench.Result, error) {
+		key := a.Key()
+		if count != "" {
+			mu.Lock()
+			f, err := os.OpenFile(count, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err == nil {
+				_, err = f.WriteString(worker + " " + key + "\n")
+				f.Close()
+			}
+			mu.Unlock()
+			if err != nil {
+				return nil, err
+			}
+		}
+		select { // long enough for the workers to share a generation
+		case <-time.After(30 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if fakeFails(key) {
+			return nil, fmt.Errorf("fake device out of memory for %s", key)
+		}
+		lat := 0.5
+		mem := int64(1 << 20)
+		for l := range a.NLayer {
+			lat += float64(a.DModel*a.DModel)/1e5 + float64(a.DModel*a.DInner[l])/3e5 + 0.2*float64(a.NHead[l])
+			mem += 12*int64(a.DModel)*int64(a.DInner[l]) + 4*int64(a.DModel)*int64(a.DModel)
+		}
+		return &bench.Result{Device: "fake", Arch: a, Key: key, DecoderParams: a.DecoderParams(), Protocol: p, Seed: seed,
+			Latency: bench.Stats{N: 1, Median: lat, Mean: lat, Min: lat, Max: lat}, SamplesMS: []float64{lat}, AllocPeakBytes: mem}, nil
+	}
+}
+
+// fleetSearchArgs is a small quick search: 8 + 6 + 6 = 20 architectures.
+func fleetSearchArgs(dir string) []string {
+	return []string{"ltsbench", "run", "--space", "gpt2", "--budget", "quick", "--iterations", "3", "--population", "8",
+		"--parents", "2", "--mutations", "3", "--crossovers", "3", "--seq-len", "16", "--confirm-rounds", "0", "--seed", "7", "--out", dir}
+}
+
+// startWorkers starts n ltsbench worker processes (this test binary, measuring with
+// fakeMeasure) on class fake against url; stop ends them and returns their stderr.
+func startWorkers(t *testing.T, n int, url, count string) (stop func() string) {
+	t.Helper()
+	var cmds []*exec.Cmd
+	var logs []*bytes.Buffer
+	for i := range n {
+		id := fmt.Sprintf("w%d", i)
+		cmd, buf := startLtsbench(t, []string{"ltsbench", "worker", "--nats", url, "--user", "fleet", "--password", "s3cret",
+			"--class", "fake", "--id", id, "--device", "cpu"}, count, id)
+		cmds, logs = append(cmds, cmd), append(logs, buf)
+	}
+	stopped := false
+	stop = func() string {
+		var all strings.Builder
+		for i, cmd := range cmds {
+			if !stopped {
+				_ = cmd.Process.Signal(syscall.SIGTERM)
+				_ = cmd.Wait()
+			}
+			fmt.Fprintf(&all, "--- worker %d:\n%s", i, logs[i].String())
+		}
+		stopped = true
+		return all.String()
+	}
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+// startLtsbench starts this test binary as the ltsbench command argv, measuring with
+// fakeMeasure (logging to count as worker id).
+func startLtsbench(t *testing.T, argv []string, count, id string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	args, _ := json.Marshal(argv)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LTSBENCH_TEST_WORKER="+string(args), "LTSBENCH_TEST_COUNT="+count, "LTSBENCH_TEST_WORKER_ID="+id)
+	buf := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = buf, buf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, buf
+}
+
+// selfExec says whether the test binary can start itself again: not under user-mode
+// emulation (qemu-user without binfmt), where exec fails with ENOEXEC.
+var selfExec = sync.OnceValue(func() error {
+	err := exec.Command(os.Args[0], "-test.run=^$").Run()
+	if errors.Is(err, syscall.ENOEXEC) {
+		return err
+	}
+	return nil
+})
+
+func needSelfExec(t *testing.T) {
+	t.Helper()
+	if err := selfExec(); err != nil {
+		t.Skipf("the test binary cannot run itself here: %v", err)
+	}
+}
+
+// freeAddr is a 127.0.0.1 address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// waitListening waits until addr accepts TCP connections.
+func waitListening(t *testing.T, addr string, done <-chan int) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case rc := <-done:
+			t.Fatalf("run exited (%d) before listening on %s", rc, addr)
+		default:
+		}
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+	}
+	t.Fatalf("nothing listens on %s after 60 s", addr)
+}
+
+func readRecords(t *testing.T, dir string) []results.Record {
+	t.Helper()
+	recs, partial, err := results.ReadArchive(filepath.Join(dir, results.ArchiveFile))
+	if err != nil || partial != 0 {
+		t.Fatalf("%s: %v (partial %d)", dir, err, partial)
+	}
+	return recs
+}
+
+// countLines reads the measurement log: how often each key was measured, and by
+// which workers.
+func countLines(t *testing.T, file string) (perKey map[string]int, workers map[string]int) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perKey, workers = map[string]int{}, map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		w, k, _ := strings.Cut(line, " ")
+		perKey[k]++
+		workers[w]++
+	}
+	return perKey, workers
+}
+
+// The issue's check: three worker processes measuring through the embedded server
+// (over TCP on 127.0.0.1, with a password) finish a quick search whose archive is the
+// one a single-process run of the same seed writes with the same measurements: the
+// same architectures in the same order, the same values, the same failures; and no
+// architecture is measured more often than its deliveries allow.
+func TestFleetRunMatchesSingleProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts worker processes")
+	}
+	needSelfExec(t)
+	want := singleProcessArchive(t)
+
+	// The fleet run: the coordinator in this process, three worker processes.
+	dir := filepath.Join(t.TempDir(), "fleet")
+	count := filepath.Join(t.TempDir(), "measured")
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	done := make(chan int, 1)
+	var fout, ferr bytes.Buffer
+	go func() {
+		done <- runContext(ctx, append(fleetSearchArgs(dir), "--listen", addr, "--user", "fleet", "--password", "s3cret",
+			"--local-workers", "0", "--class", "fake"), &fout, &ferr)
+	}()
+	waitListening(t, addr, done)
+	stop := startWorkers(t, 3, "nats://"+addr, count)
+	rc := <-done
+	logs := stop()
+	if rc != 0 {
+		t.Fatalf("fleet run: exit %d: %s\n%s", rc, ferr.String(), logs)
+	}
+	got := readRecords(t, dir)
+	sameArchive(t, got, want)
+	// Each feasible architecture measured once; a failing one on each of its 3
+	// deliveries (--max-deliver's default), never more.
+	workers := measuredOnce(t, count, got)
+	if len(workers) < 2 {
+		t.Errorf("one worker measured everything (%v): the jobs were not shared", workers)
+	}
+	if _, err := os.Stat(filepath.Join(dir, NATSDir)); err != nil {
+		t.Errorf("the embedded server's store is not in the run directory: %v", err)
+	}
+}
+
+// singleProcessArchive is the archive of fleetSearchArgs measured in this process
+// with fakeMeasure.
+func singleProcessArchive(t *testing.T) []results.Record {
+	t.Helper()
+	single := filepath.Join(t.TempDir(), "single")
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	var out, errOut bytes.Buffer
+	rc := runContext(t.Context(), append(fleetSearchArgs(single), "--device", "cpu"), &out, &errOut)
+	benchMeasure = saved
+	if rc != 0 {
+		t.Fatalf("single-process run: exit %d: %s", rc, errOut.String())
+	}
+	want := readRecords(t, single)
+	infeasible := results.CountInfeasible(want)
+	if len(want) != 20 || infeasible == 0 || infeasible == len(want) {
+		t.Fatalf("single-process run: %d records, %d infeasible; want 20 with some (not all) infeasible", len(want), infeasible)
+	}
+	return want
+}
+
+// sameArchive checks that a fleet run archived what the single-process run did.
+func sameArchive(t *testing.T, got, want []results.Record) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("fleet run archived %d records, the single-process run %d", len(got), len(want))
+	}
+	for i := range want {
+		w, g := want[i], got[i]
+		if g.Seq != w.Seq || g.Iteration != w.Iteration || g.Key != w.Key || g.Feasible != w.Feasible ||
+			g.LatencyMS != w.LatencyMS || g.MemoryBytes != w.MemoryBytes || g.DecoderParams != w.DecoderParams ||
+			(w.Error == "") != (g.Error == "") || !strings.Contains(g.Error, w.Error) {
+			t.Fatalf("record %d differs:\nfleet  %d %d %s feasible %v %v ms %d B %q\nsingle %d %d %s feasible %v %v ms %d B %q",
+				i, g.Seq, g.Iteration, g.Key, g.Feasible, g.LatencyMS, g.MemoryBytes, g.Error,
+				w.Seq, w.Iteration, w.Key, w.Feasible, w.LatencyMS, w.MemoryBytes, w.Error)
+		}
+		if !g.Feasible && !strings.Contains(g.Error, "failed on class ") {
+			t.Errorf("record %d: the failure does not say how the job ended: %q", i, g.Error)
+		}
+	}
+}
+
+// measuredOnce checks the measurement log against the archive and returns how many
+// measurements each worker took.
+func measuredOnce(t *testing.T, count string, got []results.Record) map[string]int {
+	t.Helper()
+	perKey, workers := countLines(t, count)
+	for _, r := range got {
+		if n, wantN := perKey[r.Key], map[bool]int{true: 1, false: 3}[r.Feasible]; n != wantN {
+			t.Errorf("%s (feasible %v) measured %d times, want %d", r.Key, r.Feasible, n, wantN)
+		}
+	}
+	if len(perKey) != len(got) {
+		t.Errorf("%d architectures measured, %d archived", len(perKey), len(got))
+	}
+	return workers
+}
+
+// The coordinator killed (SIGKILL, with its embedded server) in the second
+// generation and resumed with --resume loses nothing and measures nothing twice: the
+// workers keep the measurement they were taking until the server is back, the
+// resumed run takes the results the killed one had not archived from the server's
+// store, and the archive is the single-process run's.
+func TestFleetCoordinatorKilledAndResumed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts worker processes")
+	}
+	needSelfExec(t)
+	want := singleProcessArchive(t)
+	dir := filepath.Join(t.TempDir(), "fleet")
+	count := filepath.Join(t.TempDir(), "measured")
+	addr := freeAddr(t)
+	args := append(fleetSearchArgs(dir), "--listen", addr, "--user", "fleet", "--password", "s3cret", "--local-workers", "0", "--class", "fake")
+	coord, coordLog := startLtsbench(t, args, "", "")
+	exited := make(chan int, 1)
+	go func() { _ = coord.Wait(); exited <- coord.ProcessState.ExitCode() }()
+	waitListening(t, addr, exited)
+	stop := startWorkers(t, 3, "nats://"+addr, count)
+
+	// Kill it once the second generation is under way (8 + 3 measurements).
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if b, _ := os.ReadFile(count); bytes.Count(b, []byte("\n")) >= 11 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the second generation did not start in 2 minutes: %s\n%s", coordLog.String(), stop())
+		}
+	}
+	_ = coord.Process.Kill()
+	<-exited
+	killedAt := len(readRecords(t, dir))
+	if killedAt >= len(want) {
+		t.Fatalf("the coordinator finished (%d records) before it was killed", killedAt)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	rc := runContext(ctx, append(args, "--resume"), &out, &errOut)
+	logs := stop()
+	if rc != 0 {
+		t.Fatalf("resumed fleet run: exit %d: %s\n%s", rc, errOut.String(), logs)
+	}
+	got := readRecords(t, dir)
+	sameArchive(t, got, want)
+	measuredOnce(t, count, got)
+	t.Logf("killed with %d records archived; resumed: %s", killedAt, lastLine(errOut.String()))
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// Fleet flags that cannot work are refused before anything starts, in one line.
+func TestFleetFlagErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--listen", "127.0.0.1:0"}, "--listen 127.0.0.1:0 needs credentials"},
+		{[]string{"--listen", "127.0.0.1:0", "--user", "u"}, "--user and --password go together"},
+		{[]string{"--listen", "127.0.0.1:0", "--nats", "nats://127.0.0.1:4222", "--user", "u", "--password", "p"}, "either embed a server or use an existing one"},
+		{[]string{"--nats", "nats://127.0.0.1:4222"}, "--class: with no local worker"},
+		{[]string{"--class", "fake"}, "--class: only for a fleet run"},
+		{[]string{"--also-measure", "jetson"}, "--also-measure: only for a fleet run"},
+		{[]string{"--fleet", "--also-measure", "a.b"}, `--also-measure "a.b"`},
+		{[]string{"--fleet", "--user", "u", "--password", "p"}, "opens no port"},
+		{[]string{"--fleet", "--max-deliver", "0"}, "--max-deliver: want 1 to 10"},
+		{[]string{"--fleet", "--local-workers", "0"}, "leaves no worker to measure"},
+		{[]string{"--fleet", "--class", "a b"}, `--class "a b"`},
+		{[]string{"--nats", "nats://127.0.0.1:4222", "--class", "x", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "with --nats give the server's roots with --ca"},
+	} {
+		var out, errOut bytes.Buffer
+		rc := runContext(t.Context(), append(fleetSearchArgs(dir), c.args...), &out, &errOut)
+		msg := strings.TrimSpace(errOut.String())
+		if rc != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") > 0 {
+			t.Errorf("%v: exit %d, %q; want exit 2 and one line with %q", c.args, rc, msg, c.want)
+		}
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("a refused run made its directory")
+	}
+}
+
+// A fleet run is resumed through the fleet and a run measured in its own process is
+// not resumed through one: the archive would mix devices.
+func TestFleetResumeKeepsTheWay(t *testing.T) {
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+	dir := filepath.Join(t.TempDir(), "single")
+	small := append(fleetSearchArgs(dir), "--iterations", "1", "--population", "2", "--parents", "1", "--mutations", "1", "--crossovers", "0")
+	var out, errOut bytes.Buffer
+	if rc := runContext(t.Context(), append(small, "--device", "cpu"), &out, &errOut); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	errOut.Reset()
+	if rc := runContext(t.Context(), append(small, "--resume", "--fleet"), &out, &errOut); rc != 2 || !strings.Contains(errOut.String(), "not through a fleet") {
+		t.Errorf("fleet resume of a single-process run: exit %d, %s", rc, errOut.String())
+	}
+	fdir := filepath.Join(t.TempDir(), "fleet")
+	fsmall := append(fleetSearchArgs(fdir), "--iterations", "1", "--population", "2", "--parents", "1", "--mutations", "1", "--crossovers", "0", "--fleet")
+	errOut.Reset()
+	if rc := runContext(t.Context(), fsmall, &out, &errOut); rc != 0 {
+		t.Fatalf("fleet run with a local worker: exit %d: %s", rc, errOut.String())
+	}
+	if n := len(readRecords(t, fdir)); n != 2 {
+		t.Errorf("fleet run with a local worker archived %d records, want 2", n)
+	}
+	errOut.Reset()
+	if rc := runContext(t.Context(), append(fleetSearchArgs(fdir), "--iterations", "1", "--population", "2", "--parents", "1", "--mutations", "1", "--crossovers", "0", "--resume"), &out, &errOut); rc != 2 || !strings.Contains(errOut.String(), "resume it with --fleet") {
+		t.Errorf("single-process resume of a fleet run: exit %d, %s", rc, errOut.String())
+	}
+	errOut.Reset()
+	if rc := runContext(t.Context(), append(fsmall, "--resume", "--class", "other"), &out, &errOut); rc != 2 || !strings.Contains(errOut.String(), "mix two devices") {
+		t.Errorf("fleet resume on another class: exit %d, %s", rc, errOut.String())
+	}
+}
+
+// --nats measures through a server run elsewhere (here one in the test), with local
+// workers; the archive is the single-process run's.
+func TestFleetRunOnExistingServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole search")
+	}
+	want := singleProcessArchive(t)
+	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+	dir := filepath.Join(t.TempDir(), "fleet")
+	var out, errOut bytes.Buffer
+	rc := runContext(t.Context(), append(fleetSearchArgs(dir), "--nats", s.ClientURL(), "--user", "fleet", "--password", "s3cret",
+		"--local-workers", "2"), &out, &errOut)
+	if rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	sameArchive(t, readRecords(t, dir), want)
+	if _, err := os.Stat(filepath.Join(dir, NATSDir)); err == nil {
+		t.Error("a run on an existing server made an embedded server's store")
+	}
+}
+
+// --also-measure measures the final front on another class: a worker of class
+// "inverse" whose latencies rank the architectures in reverse gives Kendall's τ = −1
+// against the run's class, over every architecture of the front.
+func TestFleetAlsoMeasure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole search")
+	}
+	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+
+	nc, err := s.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fp, _ := fleet.NewFingerprint(json.RawMessage(`{"device":"inverse"}`))
+	measure := fakeMeasure("", "")
+	var inverse sync.Map // key → latency given
+	w := &fleet.Worker{Class: "inverse", Fingerprint: fp, ID: "inv", Measure: func(ctx context.Context, j fleet.Job) (json.RawMessage, error) {
+		var p FleetProtocol
+		if err := json.Unmarshal(j.Protocol, &p); err != nil {
+			return nil, err
+		}
+		a, err := space.ParseArch(j.Arch)
+		if err != nil {
+			return nil, err
+		}
+		res, err := measure(ctx, nil, a, p.Protocol, p.Seed)
+		if err != nil {
+			return nil, err
+		}
+		res.Latency.Median = 1000 / res.Latency.Median
+		inverse.Store(a.Key(), res.Latency.Median)
+		return json.Marshal(measureJSON{Result: res})
+	}}
+	wctx, stopWorker := context.WithCancel(t.Context())
+	defer stopWorker()
+	go func() { _ = w.Run(wctx, nc) }()
+
+	dir := filepath.Join(t.TempDir(), "fleet")
+	var out, errOut bytes.Buffer
+	rc := runContext(t.Context(), append(fleetSearchArgs(dir), "--nats", s.ClientURL(), "--user", "fleet", "--password", "s3cret",
+		"--local-workers", "1", "--class", "fake", "--also-measure", "inverse"), &out, &errOut)
+	if rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	front := readFrontFile(t, dir)
+	b, err := os.ReadFile(filepath.Join(dir, results.DevicesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []results.DeviceMeasurement
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m results.DeviceMeasurement
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	if len(front) < 3 || len(ms) != 2*len(front) {
+		t.Fatalf("front of %d, %d device measurements; want 2 per front architecture and a front of 3 or more", len(front), len(ms))
+	}
+	for i, r := range front {
+		m := ms[len(front)+i]
+		v, ok := inverse.Load(r.Key)
+		if m.Key != r.Key || m.Class != "inverse" || !m.Feasible || !ok || m.LatencyMS != v.(float64) {
+			t.Errorf("front architecture %d on inverse: %+v, want the worker's latency %v", i, m, v)
+		}
+	}
+	want := fmt.Sprintf("Kendall τ of latency, fake vs inverse: -1.000 over %d architectures", len(front))
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+}
+
+func readFrontFile(t *testing.T, dir string) []results.Record {
+	t.Helper()
+	recs, _, err := results.ReadArchive(filepath.Join(dir, results.ParetoFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
