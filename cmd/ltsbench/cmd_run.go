@@ -334,8 +334,9 @@ func runAction(c *cli.Context) error {
 		}
 		fmt.Fprintf(e.stderr, "plot written to %s\n", p)
 	}
+	// The front as reported (after confirmation, when there was one), not the search's.
 	fmt.Fprintf(e.stderr, "%d measured (%d infeasible), front of %d; files in %s\n",
-		len(out.Records), out.Infeasible, len(out.Front), dir)
+		len(out.Records), out.Infeasible, len(run.Front), dir)
 	return runErr
 }
 
