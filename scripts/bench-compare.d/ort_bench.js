@@ -86,7 +86,8 @@ async function main() {
     let refMax = 0;
     for (let i = 0; i < ref.length; i++) {
       const d = Math.abs(got[i] - ref[i]);
-      if (!(d <= diff)) diff = d; // NaN propagates
+      if (Number.isNaN(d)) { diff = NaN; break; } // a NaN output fails the check
+      if (d > diff) diff = d;
       refMax = Math.max(refMax, Math.abs(ref[i]));
     }
     out({ ort: version, max_abs_diff: diff, ref_max_abs: refMax, values: ref.length, preallocated_output: preallocated });

@@ -27,9 +27,11 @@
 	ROW(aoff+40, Z20, Z21)       \
 	ROW(aoff+44, Z22, Z23)
 
-// Prefetch the 128 bytes of C row at R11 (two or three lines), then R11 to the next row.
+// Prefetch the 128 bytes of C row at R11 (two lines, three where the row is not 64-byte
+// aligned), then R11 to the next row.
 #define PFROW \
 	PREFETCHT0 (R11)    \
+	PREFETCHT0 64(R11)  \
 	PREFETCHT0 124(R11) \
 	ADDQ       R9, R11
 
