@@ -151,20 +151,12 @@ func (r *runner) run(ctx context.Context) (*Outcome, error) {
 			}
 			rec, stopped := r.measure(ctx, it, a)
 			if stopped {
-				r.out.Stopped = true
-				return r.finish(fmt.Errorf("search stopped in iteration %d/%d with %d of %d architectures measured; --resume continues it: %w",
-					it+1, cfg.Iterations, len(r.records), cfg.Budget(), ctx.Err()))
+				return r.stop(ctx, it)
 			}
-			if err := r.store.Append(rec); err != nil {
+			if err := r.record(it, rec); err != nil {
 				return r.finish(err)
 			}
-			r.observe(rec)
-			r.out.Measured++
 			measured++
-			if !rec.Feasible {
-				r.prog.Logf("%s: infeasible: %s", rec.Key, rec.Error)
-			}
-			r.prog.Measured(r.status(it))
 		}
 		if len(todo) > 0 {
 			if !r.started {
@@ -174,24 +166,16 @@ func (r *runner) run(ctx context.Context) (*Outcome, error) {
 			r.note(it, g)
 			recs, err := r.measureGeneration(ctx, it, gm, todo)
 			if err != nil && ctx.Err() != nil {
-				r.out.Stopped = true
-				return r.finish(fmt.Errorf("search stopped in iteration %d/%d with %d of %d architectures measured; --resume continues it: %w",
-					it+1, cfg.Iterations, len(r.records), cfg.Budget(), ctx.Err()))
+				return r.stop(ctx, it)
 			}
 			if err != nil {
 				return r.finish(fmt.Errorf("iteration %d/%d: measuring %d architectures: %w", it+1, cfg.Iterations, len(todo), err))
 			}
 			for _, rec := range recs {
-				if err := r.store.Append(rec); err != nil {
+				if err := r.record(it, rec); err != nil {
 					return r.finish(err)
 				}
-				r.observe(rec)
-				r.out.Measured++
 				measured++
-				if !rec.Feasible {
-					r.prog.Logf("%s: infeasible: %s", rec.Key, rec.Error)
-				}
-				r.prog.Measured(r.status(it))
 			}
 		}
 		r.out.Iterations = it + 1
@@ -215,6 +199,27 @@ func (r *runner) observe(rec results.Record) {
 	r.records = append(r.records, rec)
 	r.front.add(rec)
 	r.prop.Observe(&rec)
+}
+
+// record appends rec, measured now in iteration it, to the store and observes it.
+func (r *runner) record(it int, rec results.Record) error {
+	if err := r.store.Append(rec); err != nil {
+		return err
+	}
+	r.observe(rec)
+	r.out.Measured++
+	if !rec.Feasible {
+		r.prog.Logf("%s: infeasible: %s", rec.Key, rec.Error)
+	}
+	r.prog.Measured(r.status(it))
+	return nil
+}
+
+// stop ends a run interrupted in iteration it (ctx is done): what was recorded stays.
+func (r *runner) stop(ctx context.Context, it int) (*Outcome, error) {
+	r.out.Stopped = true
+	return r.finish(fmt.Errorf("search stopped in iteration %d/%d with %d of %d architectures measured; --resume continues it: %w",
+		it+1, r.cfg.Iterations, len(r.records), r.cfg.Budget(), ctx.Err()))
 }
 
 func (r *runner) status(it int) progress.Status {
