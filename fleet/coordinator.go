@@ -15,8 +15,8 @@ import (
 type CoordinatorConfig struct {
 	Run string // the run's id: a subject token, [A-Za-z0-9_-]
 	// AckWait is how long a worker may be silent on a job before the server hands
-	// it to another worker; workers report progress every AckWait/4. Take a few
-	// times the expected measurement time (default 30 s).
+	// it to another worker (default 30 s); workers report progress every AckWait/4
+	// while they measure, so it need not cover a measurement.
 	AckWait time.Duration
 	// MaxDeliver is how many times a job is handed out at most (default 3).
 	MaxDeliver int
@@ -34,6 +34,7 @@ type Coordinator struct {
 	adv      jetstream.ConsumeContext
 	advCh    chan jetstream.Msg
 	closed   chan struct{}
+	stopped  bool            // Close ran
 	consumer map[string]bool // classes whose consumer is configured
 }
 
@@ -72,9 +73,12 @@ func NewCoordinator(ctx context.Context, nc *nats.Conn, cfg CoordinatorConfig) (
 	// says so in an advisory, which ExhaustedStream keeps until this run's
 	// coordinator has seen it; the coordinator then writes the failed record.
 	adv, err := js.CreateOrUpdateConsumer(ctx, ExhaustedStream, jetstream.ConsumerConfig{
-		Durable:     "coordinator_" + cfg.Run,
+		Durable:     advisoryConsumer(cfg.Run),
 		Description: "the coordinator of run " + cfg.Run,
 		AckPolicy:   jetstream.AckExplicitPolicy,
+		// A run never finished (nor Finished) leaves no consumer behind for
+		// longer than the advisories it would read are kept.
+		InactiveThreshold: exhaustedMaxAge,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consumer of %s: %w", ExhaustedStream, err)
@@ -95,6 +99,10 @@ func NewCoordinator(ctx context.Context, nc *nats.Conn, cfg CoordinatorConfig) (
 // Close stops reading advisories; it leaves the connection open. Advisories that
 // arrive later wait in ExhaustedStream for the next coordinator of the run.
 func (c *Coordinator) Close() error {
+	if c.stopped {
+		return nil
+	}
+	c.stopped = true
 	c.adv.Stop()
 	close(c.closed)
 	for {
@@ -106,6 +114,20 @@ func (c *Coordinator) Close() error {
 		}
 	}
 }
+
+// Finish ends the run on the server: it stops reading advisories and deletes the
+// run's durable consumer of ExhaustedStream. Call it once the run needs no more
+// measurements (a resumed run makes a new consumer); Close is then a no-op.
+func (c *Coordinator) Finish(ctx context.Context) error {
+	_ = c.Close()
+	err := c.js.DeleteConsumer(ctx, ExhaustedStream, advisoryConsumer(c.cfg.Run))
+	if err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("delete consumer %s: %w", advisoryConsumer(c.cfg.Run), err)
+	}
+	return nil
+}
+
+func advisoryConsumer(run string) string { return "coordinator_" + run }
 
 // Pin sets the fingerprint every result of class must carry, replacing the one
 // the class's first worker registered.
@@ -119,9 +141,11 @@ func (c *Coordinator) Pin(ctx context.Context, class string, fp Fingerprint) err
 
 // RunGeneration is a barrier over jobs: the jobs without a record are published
 // (each (arch key, class) once, however often it appears), and it returns when each
-// has a record or when deadline passes (the rest are TimedOut and stay queued: a
-// later generation or a resumed run finds their records). Outcomes are in the order
-// of jobs. An error means the generation could not be run (bad job, lost server).
+// has a record or when deadline passes. The rest are TimedOut and their messages are
+// removed from the work queue, so that no worker takes them after the generation
+// gave up on them (a worker already measuring one finishes it and writes its record,
+// which nothing waits for). Outcomes are in the order of jobs. An error means the
+// generation could not be run (bad job, lost server).
 func (c *Coordinator) RunGeneration(ctx context.Context, jobs []Job, deadline time.Time) ([]Outcome, error) {
 	out := make([]Outcome, len(jobs))
 	byKey := map[string][]int{}
@@ -176,14 +200,17 @@ func (c *Coordinator) RunGeneration(ctx context.Context, jobs []Job, deadline ti
 			settle(key, rec, true)
 		}
 	}
-	for i, j := range jobs { // in the order given, each key once
+	seqs := map[string]uint64{} // stream sequence of each published job
+	for i, j := range jobs {    // in the order given, each key once
 		k := resultKey(j.Run, j.Class, j.ArchKey)
 		if byKey[k][0] != i || out[i].Status != "" {
 			continue
 		}
-		if _, err := c.publish(ctx, j); err != nil {
+		seq, err := c.publish(ctx, j)
+		if err != nil {
 			return nil, err
 		}
+		seqs[k] = seq
 	}
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
@@ -207,11 +234,17 @@ func (c *Coordinator) RunGeneration(ctx context.Context, jobs []Job, deadline ti
 			}
 			_ = m.Ack()
 		case <-timer.C:
-			for _, idx := range byKey {
-				if out[idx[0]].Status == "" {
-					for _, i := range idx {
-						out[i].Status = TimedOut
-						out[i].Reason = fmt.Sprintf("no result by the generation's deadline (%s)", deadline.Format(time.RFC3339))
+			for key, idx := range byKey {
+				if out[idx[0]].Status != "" {
+					continue
+				}
+				for _, i := range idx {
+					out[i].Status = TimedOut
+					out[i].Reason = fmt.Sprintf("no result by the generation's deadline (%s)", deadline.Format(time.RFC3339))
+				}
+				if seq, ok := seqs[key]; ok {
+					if err := c.stream.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+						return nil, fmt.Errorf("drop timed-out job %s on %s: %w", jobs[idx[0]].ArchKey, jobs[idx[0]].Class, err)
 					}
 				}
 			}
@@ -223,17 +256,18 @@ func (c *Coordinator) RunGeneration(ctx context.Context, jobs []Job, deadline ti
 	return out, nil
 }
 
-// publish queues j; a job already in the stream (same message id) is not stored again.
-func (c *Coordinator) publish(ctx context.Context, j Job) (duplicate bool, err error) {
+// publish queues j and returns its stream sequence; a job already in the stream
+// (same message id) is not stored again, and the sequence is the stored one's.
+func (c *Coordinator) publish(ctx context.Context, j Job) (seq uint64, err error) {
 	payload, err := json.Marshal(j)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	ack, err := c.js.Publish(ctx, jobSubject(j.Run, j.Class), payload, jetstream.WithMsgID(msgID(j)), jetstream.WithExpectStream(StreamName))
 	if err != nil {
-		return false, fmt.Errorf("publish job %s on %s: %w", j.ArchKey, j.Class, err)
+		return 0, fmt.Errorf("publish job %s on %s: %w", j.ArchKey, j.Class, err)
 	}
-	return ack.Duplicate, nil
+	return ack.Sequence, nil
 }
 
 func (c *Coordinator) ensureConsumer(ctx context.Context, class string) error {

@@ -16,11 +16,13 @@
 //     a job's message id is hash(run, arch key, class, protocol), so publishing a job
 //     twice within the de-duplication window (24 h) stores it once;
 //   - one durable pull consumer per class, ltsbench_<class>, shared by the class's
-//     workers: explicit ack, AckWait from the coordinator's expected measurement
-//     time, MaxDeliver deliveries at most;
+//     workers: explicit ack, MaxDeliver deliveries at most, and an AckWait (30 s by
+//     default) that bounds how long a worker may be silent, not how long it may
+//     measure: a worker reports progress every AckWait/4 while it measures;
 //   - stream LTSBENCH_EXHAUSTED keeps the server's max-deliveries advisories of
 //     LTSBENCH_JOBS for a week; each run's coordinator reads them through its durable
-//     consumer coordinator_<run>, so none is missed while the coordinator is down;
+//     consumer coordinator_<run>, so none is missed while the coordinator is down
+//     (Coordinator.Finish deletes it; unread for a week, the server does);
 //   - KV bucket ltsbench_results, key <run>.<class>.<sha256(arch key)>: one Record
 //     per job, written once (create, never overwrite) by the worker that measured it,
 //     or by the coordinator when the job's deliveries are exhausted;
@@ -30,7 +32,8 @@
 //
 // A generation (Coordinator.RunGeneration) is a barrier: jobs whose record is
 // already in the results bucket are not published again (resume), the others are
-// published, and it returns when each has a record or the deadline passes.
+// published, and it returns when each has a record or the deadline passes; the
+// jobs still unmeasured then are removed from the stream.
 //
 // Failures. A measurement error is a failed attempt: the worker naks the job with a
 // delay so that it is retried (by any worker of the class) and, on the last allowed

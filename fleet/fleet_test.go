@@ -390,14 +390,16 @@ func TestDuplicatePublishIsDeliveredOnce(t *testing.T) {
 	if err := c.ensureConsumer(ctx, "cpu"); err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []bool{false, true} {
-		dup, err := c.publish(ctx, job)
+	var seqs []uint64
+	for range 2 {
+		seq, err := c.publish(ctx, job)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if dup != want {
-			t.Fatalf("publish %d: duplicate %v, want %v", i+1, dup, want)
-		}
+		seqs = append(seqs, seq)
+	}
+	if seqs[0] == 0 || seqs[1] != seqs[0] {
+		t.Fatalf("publishing twice gave sequences %v, want the stored message's twice", seqs)
 	}
 	other := job
 	other.Protocol = json.RawMessage(`{"batch":2,"seq_len":192}`)
@@ -460,5 +462,73 @@ func TestExhaustedWhileCoordinatorDownIsFailed(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the failure took %s to be seen", d)
+	}
+}
+
+// A generation that gives up on its jobs at the deadline removes them from the work
+// queue: the worker finishes the job it holds but takes none of the others, and the
+// next generation does not wait behind them.
+func TestTimedOutJobsLeaveTheQueue(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	c := newCoordinator(t, connect(t, s), CoordinatorConfig{Run: "r1", AckWait: 5 * time.Second})
+	cnt := newCounter()
+	stop := runWorker(t, connect(t, s), &Worker{Class: "cpu", ID: "w", Fingerprint: testFingerprint("A"), Measure: cnt.measure("w", 300*time.Millisecond)})
+	jobs := []Job{testJob(0, "cpu"), testJob(1, "cpu"), testJob(2, "cpu")}
+	out, err := c.RunGeneration(context.Background(), jobs, soon(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range out {
+		if o.Status != TimedOut {
+			t.Fatalf("%s: %s, want timed out", o.Job.ArchKey, o.Status)
+		}
+	}
+	if st := streamState(t, c); st.Msgs != 0 {
+		t.Errorf("%d timed-out jobs left in the work queue, want none", st.Msgs)
+	}
+	next := testJob(3, "cpu")
+	start := time.Now()
+	out, err = c.RunGeneration(context.Background(), []Job{next}, soon(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDone(t, out[0])
+	if err := stop(); err != nil {
+		t.Errorf("worker: %v", err)
+	}
+	cnt.mu.Lock()
+	defer cnt.mu.Unlock()
+	if len(cnt.started) != 2 || cnt.started[next.ArchKey] != 1 {
+		t.Errorf("measured %v, want the job held at the deadline and the next generation's only", cnt.started)
+	}
+	// One job measured at a time: the next one waited for the held one only.
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("the next generation took %s, want about two measurements (600 ms)", d.Round(time.Millisecond))
+	}
+}
+
+// Each run's coordinator reads advisories through its own durable consumer, which
+// expires after a week without a reader and which Finish deletes.
+func TestFinishDeletesTheAdvisoryConsumer(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	nc := connect(t, s)
+	c := newCoordinator(t, nc, CoordinatorConfig{Run: "r1"})
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cons, err := js.Consumer(ctx, ExhaustedStream, "coordinator_r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cons.CachedInfo().Config.InactiveThreshold; got != 7*24*time.Hour {
+		t.Errorf("inactive threshold %s, want a week (the advisories' age limit)", got)
+	}
+	if err := c.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Consumer(ctx, ExhaustedStream, "coordinator_r1"); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		t.Errorf("after Finish: %v, want the consumer gone", err)
 	}
 }

@@ -77,9 +77,10 @@ type Outcome struct {
 	Cached bool            // the record existed before the generation started (resume)
 }
 
-// Fingerprint describes a worker's device and software (device description, driver,
-// clocks, ltsbench version, CPU kernel …) as opaque JSON. Every worker of a class
-// must have the same Hash, so that the class's latencies are comparable.
+// Fingerprint describes a worker's device (device description, driver, CPU kernel
+// …) as opaque JSON. Every worker of a class must have the same Hash, so that the
+// class's latencies are comparable; the caller chooses what goes in (ltsbench leaves
+// out clocks, which move with load, and its own build, which a result records).
 type Fingerprint struct {
 	Data json.RawMessage `json:"data"`
 	Hash string          `json:"hash"`

@@ -72,6 +72,9 @@ func compactJSON(raw json.RawMessage) []byte {
 	return b.Bytes()
 }
 
+// exhaustedMaxAge is how long ExhaustedStream keeps an advisory.
+const exhaustedMaxAge = 7 * 24 * time.Hour
+
 // ensure creates (or confirms) the stream and the buckets. Coordinator and workers
 // both call it with the same configuration, so either may start first.
 func ensure(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, map[string]jetstream.KeyValue, error) {
@@ -91,7 +94,7 @@ func ensure(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, map[
 		Description: "max-deliveries advisories of " + StreamName,
 		Subjects:    []string{maxDeliveriesAdvisory + "." + StreamName + ".*"},
 		Storage:     jetstream.FileStorage,
-		MaxAge:      7 * 24 * time.Hour,
+		MaxAge:      exhaustedMaxAge,
 	}); err != nil {
 		return nil, nil, fmt.Errorf("jetstream stream %s: %w", ExhaustedStream, err)
 	}

@@ -35,7 +35,7 @@ type FingerprintError struct {
 }
 
 func (e *FingerprintError) Error() string {
-	return fmt.Sprintf("worker %s refused: its fingerprint %s is not class %s's %s (another device, driver, clock or ltsbench version; use another --class)",
+	return fmt.Sprintf("worker %s refused: its fingerprint %s is not class %s's %s (another device, driver or CPU kernel; use another --class)",
 		e.Worker, e.Have, e.Class, e.Want)
 }
 

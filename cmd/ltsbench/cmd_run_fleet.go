@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -40,9 +41,9 @@ func fleetFlags() []cli.Flag {
 		&cli.StringFlag{Name: "listen", Usage: "embed a NATS JetStream server listening on `ADDR` (host:port) that remote `ltsbench worker`s join; needs --user/--password or --nkey"},
 		&cli.StringFlag{Name: "nats", Usage: "measure through the existing NATS server at `URL` (nats://host:4222, tls://…) and the workers connected to it"},
 		&cli.StringFlag{Name: "class", Usage: "device class `NAME` of the workers that measure (default: the local --device's, as ltsbench worker names it)"},
-		&cli.IntFlag{Name: "local-workers", Usage: "workers on --device in this process (default 1 with --fleet and --listen, 0 with --nats)"},
+		&cli.IntFlag{Name: "local-workers", Usage: "workers on --device in this process: 0 or 1 (default 1 with --fleet and --listen, 0 with --nats); two on one device would measure at once and disturb each other, so more workers are more devices, each with ltsbench worker"},
 		&cli.StringFlag{Name: "user", Usage: "NATS user (--listen: the one workers log in as; --nats: this process's)"},
-		&cli.StringFlag{Name: "password", Usage: "NATS password (or $LTSBENCH_NATS_PASSWORD)", EnvVars: []string{"LTSBENCH_NATS_PASSWORD"}},
+		&cli.StringFlag{Name: "password", Usage: "NATS password of --user (default: $" + passwordEnv + " when --user is given)"},
 		&cli.StringFlag{Name: "nkey", Usage: "NATS user NKey seed `FILE` (--listen: workers holding it are admitted; --nats: this process's key)"},
 		&cli.StringFlag{Name: "creds", Usage: "--nats: NATS credentials `FILE` (JWT and seed)"},
 		&cli.StringFlag{Name: "ca", Usage: "--nats: PEM `FILE` of the roots that sign the server's TLS certificate"},
@@ -71,7 +72,7 @@ type fleetOptions struct {
 // fleetOptionsOf reads the fleet flags; nil when none asks for a fleet run.
 func fleetOptionsOf(c *cli.Context) (*fleetOptions, error) {
 	o := &fleetOptions{listen: c.String("listen"), url: c.String("nats"), class: c.String("class"),
-		cred: fleet.Credentials{User: c.String("user"), Password: c.String("password"), NKeySeedFile: c.String("nkey"),
+		cred: fleet.Credentials{User: c.String("user"), Password: natsPassword(c), NKeySeedFile: c.String("nkey"),
 			CredsFile: c.String("creds"), CAFile: c.String("ca")},
 		tlsCert: c.String("tls-cert"), tlsKey: c.String("tls-key"), timeout: c.Duration("generation-timeout"), maxDeliver: c.Int("max-deliver")}
 	if !c.Bool("fleet") && o.listen == "" && o.url == "" {
@@ -90,7 +91,7 @@ func fleetOptionsOf(c *cli.Context) (*fleetOptions, error) {
 		return nil, usagef("--tls-cert and --tls-key are the embedded server's (--listen); with --nats give the server's roots with --ca")
 	case o.embedded && (o.cred.CredsFile != "" || o.cred.CAFile != ""):
 		return nil, usagef("--creds and --ca are for connecting to an existing server (--nats)")
-	case o.listen == "" && o.embedded && (o.cred.User != "" || o.cred.NKeySeedFile != "" || o.tlsCert != "" || o.tlsKey != ""):
+	case o.listen == "" && o.embedded && (o.cred.User != "" || o.cred.Password != "" || o.cred.NKeySeedFile != "" || o.tlsCert != "" || o.tlsKey != ""):
 		return nil, usagef("--user, --password, --nkey and --tls-*: the embedded server of --fleet opens no port; use --listen ADDR for remote workers")
 	case (o.cred.User == "") != (o.cred.Password == ""):
 		return nil, usagef("--user and --password go together")
@@ -110,8 +111,8 @@ func fleetOptionsOf(c *cli.Context) (*fleetOptions, error) {
 	if c.IsSet("local-workers") {
 		o.localWorkers = c.Int("local-workers")
 	}
-	if o.localWorkers < 0 || o.localWorkers > 64 {
-		return nil, usagef("--local-workers: want 0 to 64, got %d", o.localWorkers)
+	if o.localWorkers < 0 || o.localWorkers > 1 {
+		return nil, usagef("--local-workers: want 0 or 1, got %d (workers on one device would measure at once and disturb each other's latency and memory; run ltsbench worker on each further device)", o.localWorkers)
 	}
 	if o.localWorkers == 0 && o.embedded && o.listen == "" {
 		return nil, usagef("--local-workers 0 with --fleet leaves no worker to measure: use --listen ADDR for remote workers")
@@ -130,7 +131,23 @@ func fleetOptionsOf(c *cli.Context) (*fleetOptions, error) {
 		}
 		o.also = append(o.also, cl)
 	}
+	if len(o.also) > 0 && o.embedded && o.listen == "" {
+		return nil, usagef("--also-measure %s: no worker of another class can join the embedded server of --fleet (it opens no port); use --listen ADDR or --nats URL", o.also[0])
+	}
 	return o, nil
+}
+
+// passwordEnv holds the NATS password of --user when --password is not given.
+const passwordEnv = "LTSBENCH_NATS_PASSWORD"
+
+// natsPassword is --password, or $LTSBENCH_NATS_PASSWORD when --user is given
+// without it: the environment's password belongs to a user, so that it does not
+// stand in the way of --nkey or --creds, or of --fleet, which needs none.
+func natsPassword(c *cli.Context) string {
+	if p := c.String("password"); p != "" || c.String("user") == "" {
+		return p
+	}
+	return os.Getenv(passwordEnv)
 }
 
 func fleetToken(flag, s string) error {
@@ -261,7 +278,7 @@ func startFleet(ctx context.Context, stderr io.Writer, dir string, o *fleetOptio
 				return nil, err
 			}
 		}
-		w := &fleet.Worker{Class: fi.Class, Fingerprint: fp, ID: fmt.Sprintf("%s-local%d", fi.Run, i), Measure: m.measure}
+		w := &fleet.Worker{Class: fi.Class, Fingerprint: fp, ID: localWorkerID(fi.Run, i), Measure: m.measure}
 		f.wg.Add(1)
 		go func() {
 			defer f.wg.Done()
@@ -314,6 +331,18 @@ func (f *fleetRun) close() {
 	for _, m := range f.workers {
 		m.close()
 	}
+}
+
+// localWorkerID names local worker i of run: "<run>-local<i>" when that fits a
+// token (64 bytes), else the run's first 40 bytes and a hash of the whole run id,
+// so that two long run ids with a common start do not give the same worker id.
+func localWorkerID(run string, i int) string {
+	id := fmt.Sprintf("%s-local%d", run, i)
+	if len(id) <= 64 {
+		return id
+	}
+	h := sha256.Sum256([]byte(run))
+	return fmt.Sprintf("%s-%s-local%d", run[:40], hex.EncodeToString(h[:6]), i)
 }
 
 func randomID() string {

@@ -387,6 +387,10 @@ func TestFleetFlagErrors(t *testing.T) {
 		{[]string{"--fleet", "--local-workers", "0"}, "leaves no worker to measure"},
 		{[]string{"--fleet", "--class", "a b"}, `--class "a b"`},
 		{[]string{"--nats", "nats://127.0.0.1:4222", "--class", "x", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "with --nats give the server's roots with --ca"},
+		{[]string{"--fleet", "--local-workers", "2"}, "--local-workers: want 0 or 1, got 2"},
+		{[]string{"--fleet", "--also-measure", "jetson"}, "--also-measure jetson: no worker of another class can join"},
+		{[]string{"--fleet", "--password", "p"}, "opens no port"},
+		{[]string{"--nats", "nats://127.0.0.1:4222", "--class", "x", "--password", "p"}, "--user and --password go together"},
 	} {
 		var out, errOut bytes.Buffer
 		rc := runContext(t.Context(), append(fleetSearchArgs(dir), c.args...), &out, &errOut)
@@ -453,7 +457,7 @@ func TestFleetRunOnExistingServer(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "fleet")
 	var out, errOut bytes.Buffer
 	rc := runContext(t.Context(), append(fleetSearchArgs(dir), "--nats", s.ClientURL(), "--user", "fleet", "--password", "s3cret",
-		"--local-workers", "2"), &out, &errOut)
+		"--local-workers", "1"), &out, &errOut)
 	if rc != 0 {
 		t.Fatalf("exit %d: %s", rc, errOut.String())
 	}
@@ -551,4 +555,66 @@ func readFrontFile(t *testing.T, dir string) []results.Record {
 		t.Fatal(err)
 	}
 	return recs
+}
+
+// $LTSBENCH_NATS_PASSWORD is --user's password: exported, it is no --password for a
+// run or a worker that logs in without a user, and it is the password of --user.
+func TestNATSPasswordFromTheEnvironment(t *testing.T) {
+	t.Setenv(passwordEnv, "s3cret")
+	dir := filepath.Join(t.TempDir(), "r")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--fleet", "--max-deliver", "0"}, "--max-deliver: want 1 to 10"},
+		{[]string{"--listen", "127.0.0.1:0", "--nkey", "seed.nk", "--max-deliver", "0"}, "--max-deliver: want 1 to 10"},
+		{[]string{"--listen", "127.0.0.1:0", "--user", "fleet", "--max-deliver", "0"}, "--max-deliver: want 1 to 10"},
+	} {
+		var out, errOut bytes.Buffer
+		rc := runContext(t.Context(), append(fleetSearchArgs(dir), c.args...), &out, &errOut)
+		if msg := strings.TrimSpace(errOut.String()); rc != 2 || !strings.Contains(msg, c.want) {
+			t.Errorf("%v with $%s: exit %d, %q; want exit 2 with %q", c.args, passwordEnv, rc, msg, c.want)
+		}
+	}
+	var out, errOut bytes.Buffer
+	rc := runContext(t.Context(), []string{"ltsbench", "worker", "--nats", "nats://127.0.0.1:1", "--nkey", filepath.Join(t.TempDir(), "none.nk")}, &out, &errOut)
+	if strings.Contains(errOut.String(), "go together") {
+		t.Errorf("worker --nkey with $%s: exit %d, %s", passwordEnv, rc, errOut.String())
+	}
+}
+
+// Local worker ids stay distinct and valid tokens for run ids of any length.
+func TestLocalWorkerIDs(t *testing.T) {
+	long := strings.Repeat("a", 60)
+	ids := map[string]bool{}
+	for _, run := range []string{"r1", long + "-0000aaaa", long + "-1111bbbb"} {
+		for i := range 2 {
+			id := localWorkerID(run, i)
+			if fleet.Token(id) != id || ids[id] {
+				t.Errorf("run %s, worker %d: id %q is not a token or is taken", run, i, id)
+			}
+			ids[id] = true
+		}
+	}
+	if got := localWorkerID("r1", 0); got != "r1-local0" {
+		t.Errorf("short run id: %q, want r1-local0", got)
+	}
+}
+
+// A class's fingerprint describes the device, not the ltsbench build: a rebuilt
+// ltsbench resumes the class's runs; another CPU kernel is another device.
+func TestFingerprintIgnoresTheBuild(t *testing.T) {
+	a := bench.Environment{Ltsbench: bench.VersionInfo{Version: "v1", Commit: "aaa"}, OS: "linux", Arch: "amd64",
+		CPUModel: "Some CPU", CPUCores: 8, CPUKernel: "amd64 AVX2+FMA 4×24", Threads: 8}
+	b := a
+	b.Ltsbench = bench.VersionInfo{Version: "v2", Commit: "bbb"}
+	b.Threads = 2
+	if string(fingerprintJSON(a)) != string(fingerprintJSON(b)) {
+		t.Errorf("two builds on one device: %s vs %s", fingerprintJSON(a), fingerprintJSON(b))
+	}
+	c := a
+	c.CPUKernel = "generic"
+	if string(fingerprintJSON(a)) == string(fingerprintJSON(c)) {
+		t.Error("another CPU kernel has the same fingerprint")
+	}
 }

@@ -21,7 +21,7 @@ func init() {
 		Usage:     "measure a fleet run's jobs on one device, pulled from a NATS JetStream server",
 		UsageText: "ltsbench worker --nats URL [--device cpu|cuda:N] [--class NAME] [--user U --password P | --nkey FILE | --creds FILE] [--ca FILE]",
 		Description: "Connects to the coordinator's NATS server (outbound only: the device needs no open\n" +
-			"port), registers its fingerprint (device, driver, ltsbench version, CPU kernel) for its\n" +
+			"port), registers its fingerprint (device, driver, CPU and CPU kernel) for its\n" +
 			"device class, then measures the class's jobs one at a time until interrupted. Every\n" +
 			"worker of a class must have the same fingerprint; a worker that differs is refused.\n" +
 			"A job a worker does not finish (crash, lost network) goes to another after the ack wait.",
@@ -31,7 +31,7 @@ func init() {
 			&cli.StringFlag{Name: "class", Usage: "device class `NAME` whose jobs to take (default: the device's model, e.g. NVIDIA_H200)"},
 			&cli.StringFlag{Name: "id", Usage: "this worker's name in the results (default: host-pid)"},
 			&cli.StringFlag{Name: "user", Usage: "NATS user"},
-			&cli.StringFlag{Name: "password", Usage: "NATS password (or $LTSBENCH_NATS_PASSWORD)", EnvVars: []string{"LTSBENCH_NATS_PASSWORD"}},
+			&cli.StringFlag{Name: "password", Usage: "NATS password of --user (default: $" + passwordEnv + " when --user is given)"},
 			&cli.StringFlag{Name: "nkey", Usage: "NATS user NKey seed `FILE`"},
 			&cli.StringFlag{Name: "creds", Usage: "NATS credentials `FILE` (JWT and seed)"},
 			&cli.StringFlag{Name: "ca", Usage: "PEM `FILE` of the roots that sign the server's TLS certificate"},
@@ -56,7 +56,8 @@ func workerAction(c *cli.Context) error {
 	if err != nil {
 		return usagef("--device: %v", err)
 	}
-	if (c.String("user") == "") != (c.String("password") == "") {
+	password := natsPassword(c)
+	if (c.String("user") == "") != (password == "") {
 		return usagef("--user and --password go together")
 	}
 	m := &fleetMeasurer{dev: dev}
@@ -70,7 +71,7 @@ func workerAction(c *cli.Context) error {
 	if class == "" {
 		class = fleet.Token(defaultClass(envir))
 	}
-	nc, err := fleet.Dial(c.String("nats"), fleet.Credentials{User: c.String("user"), Password: c.String("password"),
+	nc, err := fleet.Dial(c.String("nats"), fleet.Credentials{User: c.String("user"), Password: password,
 		NKeySeedFile: c.String("nkey"), CredsFile: c.String("creds"), CAFile: c.String("ca")})
 	if err != nil {
 		return err
@@ -82,12 +83,14 @@ func workerAction(c *cli.Context) error {
 	return w.Run(e.ctx, nc)
 }
 
-// fingerprintJSON keeps what makes latencies comparable: the device, its driver and
-// GEMM library, the CPU and its SGEMM kernel, the ltsbench build. Clocks and
-// temperature are left out: NVML reports the current ones, which move with load.
+// fingerprintJSON keeps what describes the device: the accelerator, its driver and
+// GEMM library, the CPU and its SGEMM kernel. Clocks and temperature are left out
+// (NVML reports the current ones, which move with load), and so is the ltsbench
+// build, so that a rebuilt ltsbench resumes its class's runs: each result carries
+// the build that measured it in its environment.
 func fingerprintJSON(env bench.Environment) json.RawMessage {
 	fp := map[string]any{
-		"ltsbench": env.Ltsbench.Version + "+" + env.Ltsbench.Commit, "os": env.OS, "arch": env.Arch,
+		"os": env.OS, "arch": env.Arch,
 		"cpu_model": env.CPUModel, "cpu_cores": env.CPUCores, "cpu_kernel": env.CPUKernel,
 	}
 	if g := env.GPU; g != nil {
