@@ -243,7 +243,7 @@ func (c *Coordinator) RunGeneration(ctx context.Context, jobs []Job, deadline ti
 					out[i].Reason = fmt.Sprintf("no result by the generation's deadline (%s)", deadline.Format(time.RFC3339))
 				}
 				if seq, ok := seqs[key]; ok {
-					if err := c.stream.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+					if err := c.stream.DeleteMsg(ctx, seq); err != nil && !msgGone(err) {
 						return nil, fmt.Errorf("drop timed-out job %s on %s: %w", jobs[idx[0]].ArchKey, jobs[idx[0]].Class, err)
 					}
 				}
@@ -257,17 +257,29 @@ func (c *Coordinator) RunGeneration(ctx context.Context, jobs []Job, deadline ti
 }
 
 // publish queues j and returns its stream sequence; a job already in the stream
-// (same message id) is not stored again, and the sequence is the stored one's.
+// (same message id) is not stored again, and the sequence is the stored one's. A
+// job whose message is gone although the server still knows its id (removed when a
+// generation gave up on it, or taken by a worker that has not written its record
+// yet) is queued again under a new id: a worker that finds its record only acks it.
 func (c *Coordinator) publish(ctx context.Context, j Job) (seq uint64, err error) {
 	payload, err := json.Marshal(j)
 	if err != nil {
 		return 0, err
 	}
-	ack, err := c.js.Publish(ctx, jobSubject(j.Run, j.Class), payload, jetstream.WithMsgID(msgID(j)), jetstream.WithExpectStream(StreamName))
-	if err != nil {
-		return 0, fmt.Errorf("publish job %s on %s: %w", j.ArchKey, j.Class, err)
+	id := msgID(j)
+	for again := 0; ; again++ {
+		ack, err := c.js.Publish(ctx, jobSubject(j.Run, j.Class), payload, jetstream.WithMsgID(id), jetstream.WithExpectStream(StreamName))
+		if err != nil {
+			return 0, fmt.Errorf("publish job %s on %s: %w", j.ArchKey, j.Class, err)
+		}
+		if !ack.Duplicate || again > 0 {
+			return ack.Sequence, nil
+		}
+		if _, err := c.stream.GetMsg(ctx, ack.Sequence); !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return ack.Sequence, nil
+		}
+		id = fmt.Sprintf("%s.%d", msgID(j), time.Now().UnixNano())
 	}
-	return ack.Sequence, nil
 }
 
 func (c *Coordinator) ensureConsumer(ctx context.Context, class string) error {
@@ -358,8 +370,16 @@ func (c *Coordinator) deliveriesExhausted(ctx context.Context, data []byte) erro
 	if _, err := c.results.Create(ctx, resultKey(j.Run, j.Class, j.ArchKey), b); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
 		return fmt.Errorf("record failure of %s on %s: %w", j.ArchKey, j.Class, err)
 	}
-	if err := c.stream.DeleteMsg(ctx, adv.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+	if err := c.stream.DeleteMsg(ctx, adv.StreamSeq); err != nil && !msgGone(err) {
 		return fmt.Errorf("drop exhausted job %s on %s: %w", j.ArchKey, j.Class, err)
 	}
 	return nil
+}
+
+// msgGone reports an error of deleting a message that is not in the stream (any
+// more): the server answers "no message found" (JSStreamMsgDeleteFailed), not
+// ErrMsgNotFound.
+func msgGone(err error) bool {
+	var api *jetstream.APIError
+	return errors.Is(err, jetstream.ErrMsgNotFound) || errors.As(err, &api) && api.ErrorCode == 10057
 }

@@ -61,8 +61,20 @@ func memoryUnit(metric string) string {
 // environment and protocol keys every benchfmt writer uses (bench.BenchfmtEnvironment,
 // bench.BenchfmtProtocol), the run's folder and space, and its memory metric.
 func writeBenchConfig(c *bench.BenchfmtConfig, r *Run) {
-	c.Set(bench.BenchfmtEnvironment(r.Info.Environment)...)
+	// A fleet run's environment is its class's device once a worker reported it; the
+	// coordinator's machine is not described, as it measured nothing.
+	env := bench.BenchfmtEnvironment(r.Info.Environment)
+	if !r.Info.ClassEnvironment() {
+		for i := range env {
+			env[i][1] = "" // unknown, not another run's
+		}
+	}
+	c.Set(env...)
 	c.Set([2]string{"run", r.Dir}, [2]string{"space", r.spaceLabel()})
-	c.Set(bench.BenchfmtProtocol(r.Info.Device, r.Info.Protocol)...)
+	device := r.Info.Device
+	if r.Info.Fleet != nil {
+		device = "class " + r.Info.Fleet.Class
+	}
+	c.Set(bench.BenchfmtProtocol(device, r.Info.Protocol)...)
 	c.Set([2]string{"memory-metric", r.Info.MemoryMetric})
 }

@@ -227,3 +227,25 @@ func TestRunInfoOldLayout(t *testing.T) {
 		t.Errorf("written back:\n%s\nwant\n%s", data, want)
 	}
 }
+
+// A fleet run is labelled by its device class and its workers' device, never by the
+// coordinator's machine, which measured nothing; before a worker's environment is in
+// run.json the label names the class alone and benchfmt describes no machine.
+func TestFleetRunDeviceLabel(t *testing.T) {
+	r := loadFixtures(t)[1] // a cuda run: its environment describes an RTX 3060
+	r.Info.Fleet = &FleetInfo{Class: "NVIDIA_H200"}
+	if got, want := r.DeviceLabel(), "class NVIDIA_H200"; got != want {
+		t.Errorf("before a worker's environment: %q, want %q", got, want)
+	}
+	var b strings.Builder
+	if err := WriteBenchfmt(&b, []*Run{r}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "RTX 3060") || !strings.Contains(b.String(), "device: class NVIDIA_H200") {
+		t.Errorf("benchfmt of a fleet run without its class's environment:\n%s", b.String())
+	}
+	r.Info.Fleet.Worker = "h200-1"
+	if got, want := r.DeviceLabel(), "class NVIDIA_H200 (NVIDIA GeForce RTX 3060)"; got != want {
+		t.Errorf("with a worker's environment: %q, want %q", got, want)
+	}
+}

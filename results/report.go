@@ -134,8 +134,17 @@ func identity(s string) string { return s }
 
 // DeviceLabel names the device of a run with what identifies it: the accelerator's name
 // where the environment describes one, else the CPU model and the number of threads.
+// A fleet run is named by its device class, described by its workers' environment
+// (the coordinator's machine measured nothing).
 func (r *Run) DeviceLabel() string {
 	env := &r.Info.Environment
+	device := r.Info.Device
+	if f := r.Info.Fleet; f != nil {
+		device = "class " + f.Class
+		if !r.Info.ClassEnvironment() {
+			return device
+		}
+	}
 	var parts []string
 	if env.GPU != nil && env.GPU.Name != "" {
 		parts = append(parts, env.GPU.Name)
@@ -148,9 +157,9 @@ func (r *Run) DeviceLabel() string {
 		}
 	}
 	if len(parts) == 0 {
-		return r.Info.Device
+		return device
 	}
-	return r.Info.Device + " (" + strings.Join(parts, ", ") + ")"
+	return device + " (" + strings.Join(parts, ", ") + ")"
 }
 
 // threads is the number of threads the measurements used.

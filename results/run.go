@@ -21,7 +21,24 @@ type RunInfo struct {
 	Protocol     bench.Protocol    `json:"protocol"`
 	Environment  bench.Environment `json:"environment"`
 	Started      string            `json:"started"` // RFC 3339
+	// Fleet is set when the run was measured by the workers of a device class
+	// (run --fleet, --listen, --nats); Device is then the coordinator's --device.
+	Fleet *FleetInfo `json:"fleet,omitempty"`
 }
+
+// FleetInfo is run.json's "fleet": the device class that measured the run and the
+// worker whose environment run.json's Environment is (the class's device, as the
+// first result measured on it says). Before the first result Worker is empty and
+// Environment describes the coordinator, not the class.
+type FleetInfo struct {
+	Class  string `json:"class"`
+	Worker string `json:"worker,omitempty"`
+}
+
+// ClassEnvironment reports whether Environment describes the device that measured
+// the run: always for a run in one process, for a fleet run once a worker's
+// environment replaced the coordinator's.
+func (ri *RunInfo) ClassEnvironment() bool { return ri.Fleet == nil || ri.Fleet.Worker != "" }
 
 // SearchInfo is run.json's "search": the settings every search algorithm has, and
 // the algorithm's own parameters under its name:

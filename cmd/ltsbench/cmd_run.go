@@ -202,6 +202,9 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if fo != nil && !c.IsSet("threads") {
+		proto.Threads = 0 // each worker uses all of its cores and records how many
+	}
 	if s.ModelType().Positions && proto.SeqLen > s.TgtLen {
 		// Every GPT-2 of the space has tgt_len learned positions: longer sequences
 		// cannot run, and silently shortening them would misstate the protocol.
@@ -298,7 +301,7 @@ func runAction(c *cli.Context) error {
 			return err
 		}
 		defer fr.close()
-		fg = newFleetGenerations(fr, fo, proto, cfg.Seed, metric, e.stderr)
+		fg = newFleetGenerations(fr, fo, proto, cfg.Seed, metric, dir, e.stderr)
 		m = fg
 	}
 	prog := progress.New(e.stderr, cfg.Budget())
@@ -327,6 +330,9 @@ func runAction(c *cli.Context) error {
 	}
 	if runErr == nil && fo != nil && len(fo.also) > 0 {
 		runErr = alsoMeasure(e.ctx, e.stdout, dir, fg, fo.also, out.Front)
+	}
+	if runErr == nil && fg != nil {
+		runErr = fg.coord.Finish(e.ctx)
 	}
 	if p := c.String("plot"); p != "" {
 		if err := results.WritePlot(p, []*results.Run{run}); err != nil {

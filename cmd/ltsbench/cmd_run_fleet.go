@@ -302,6 +302,9 @@ func startFleet(ctx context.Context, stderr io.Writer, dir string, o *fleetOptio
 		return nil, err
 	}
 	o.class = fi.Class
+	if err := recordFleetClass(dir, fi.Class); err != nil {
+		return nil, err
+	}
 	where := "the embedded server (no port)"
 	if o.listen != "" {
 		where = fmt.Sprintf("%s; workers join with: ltsbench worker --nats %s --class %s and the credentials", f.server.ClientURL(), f.server.ClientURL(), fi.Class)
@@ -311,6 +314,42 @@ func startFleet(ctx context.Context, stderr io.Writer, dir string, o *fleetOptio
 	fmt.Fprintf(stderr, "fleet run %s on class %s: %d local worker(s), jobs through %s\n", fi.Run, fi.Class, len(f.workers), where)
 	ok = true
 	return f, nil
+}
+
+// recordFleetClass notes in run.json that class measures the run (a run.json
+// written before fleet runs recorded it gets it on resume).
+func recordFleetClass(dir, class string) error {
+	ri, err := results.ReadRunInfo(dir)
+	if err != nil {
+		return err
+	}
+	if ri.Fleet != nil && ri.Fleet.Class == class {
+		return nil
+	}
+	ri.Fleet = &results.FleetInfo{Class: class}
+	return results.WriteRunInfo(dir, ri)
+}
+
+// recordClassEnvironment puts the environment of a result of the run's class into
+// run.json, in place of the coordinator's, once: reports then name the class's
+// device. It reports whether run.json has a class environment now.
+func recordClassEnvironment(dir string, o fleet.Outcome) (bool, error) {
+	var r measureJSON
+	if o.Status != fleet.Done || json.Unmarshal(o.Result, &r) != nil || r.Environment.OS == "" {
+		return false, nil
+	}
+	ri, err := results.ReadRunInfo(dir)
+	if err != nil {
+		return false, err
+	}
+	if ri.Fleet == nil {
+		ri.Fleet = &results.FleetInfo{Class: o.Job.Class}
+	}
+	if ri.Fleet.Worker != "" {
+		return true, nil
+	}
+	ri.Fleet.Worker, ri.Environment = o.Worker, r.Environment
+	return true, results.WriteRunInfo(dir, ri)
 }
 
 // close stops the local workers, the coordinator and the embedded server.
@@ -362,11 +401,18 @@ type fleetGenerations struct {
 	metric   string
 	timeout  time.Duration
 	stderr   io.Writer
+	// runDir is the run whose run.json takes the environment of the class's first
+	// result ("" once it has it, and for --also-measure's classes).
+	runDir string
 }
 
-func newFleetGenerations(f *fleetRun, o *fleetOptions, proto bench.Protocol, seed uint64, metric string, stderr io.Writer) *fleetGenerations {
+func newFleetGenerations(f *fleetRun, o *fleetOptions, proto bench.Protocol, seed uint64, metric, dir string, stderr io.Writer) *fleetGenerations {
 	p, _ := json.Marshal(FleetProtocol{Protocol: proto, Seed: seed})
-	return &fleetGenerations{fleet: f, coord: f.coord, class: o.class, protocol: p, metric: metric, timeout: o.timeout, stderr: stderr}
+	g := &fleetGenerations{fleet: f, coord: f.coord, class: o.class, protocol: p, metric: metric, timeout: o.timeout, stderr: stderr, runDir: dir}
+	if ri, err := results.ReadRunInfo(dir); err == nil && ri.Fleet != nil && ri.Fleet.Worker != "" {
+		g.runDir = ""
+	}
+	return g
 }
 
 func (g *fleetGenerations) Measure(ctx context.Context, a *space.Arch) (*search.Measurement, error) {
@@ -407,6 +453,18 @@ func (g *fleetGenerations) MeasureGeneration(ctx context.Context, as []*space.Ar
 			return nil, g.fleet.lostErr
 		default:
 			return nil, err
+		}
+	}
+	for _, o := range outs {
+		if g.runDir == "" {
+			break
+		}
+		done, err := recordClassEnvironment(g.runDir, o)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			g.runDir = ""
 		}
 	}
 	atts := make([]search.Attempt, len(outs))
@@ -479,7 +537,7 @@ func alsoMeasure(ctx context.Context, stdout io.Writer, dir string, g *fleetGene
 		}
 		classes = append(classes, cl)
 		other := *g
-		other.class = cl
+		other.class, other.runDir = cl, ""
 		atts, err := other.MeasureGeneration(ctx, archs)
 		if err != nil {
 			return fmt.Errorf("--also-measure %s: %w", cl, err)

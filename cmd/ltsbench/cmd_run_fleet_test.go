@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -616,5 +617,49 @@ func TestFingerprintIgnoresTheBuild(t *testing.T) {
 	c.CPUKernel = "generic"
 	if string(fingerprintJSON(a)) == string(fingerprintJSON(c)) {
 		t.Error("another CPU kernel has the same fingerprint")
+	}
+}
+
+// A fleet run's run.json names its class and, from the first result on, describes
+// the class's device as a worker measured it (not the coordinator's machine); an
+// unset --threads travels as 0 and each worker measures on all of its cores, which
+// its results record.
+func TestFleetRunRecordsTheClassDevice(t *testing.T) {
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+	dir := filepath.Join(t.TempDir(), "fleet")
+	var out, errOut bytes.Buffer
+	args := append(fleetSearchArgs(dir), "--iterations", "1", "--population", "2", "--parents", "1", "--mutations", "1", "--crossovers", "0",
+		"--fleet", "--class", "fakeclass")
+	if rc := runContext(t.Context(), args, &out, &errOut); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	ri, err := results.ReadRunInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := readFleetInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ri.Fleet == nil || ri.Fleet.Class != "fakeclass" || ri.Fleet.Worker != localWorkerID(fi.Run, 0) {
+		t.Fatalf("run.json fleet %+v, want class fakeclass measured by %s", ri.Fleet, localWorkerID(fi.Run, 0))
+	}
+	n := runtime.NumCPU()
+	if ri.Protocol.Threads != 0 || ri.Environment.Threads != n {
+		t.Errorf("run.json: protocol threads %d, environment threads %d; want 0 (the worker's cores) and %d", ri.Protocol.Threads, ri.Environment.Threads, n)
+	}
+	for _, r := range readRecords(t, dir) {
+		if r.Result != nil && r.Result.Protocol.Threads != n {
+			t.Errorf("%s measured on %d threads, want the worker's %d", r.Key, r.Result.Protocol.Threads, n)
+		}
+	}
+	run, err := results.LoadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := run.DeviceLabel(); !strings.HasPrefix(got, "class fakeclass (") {
+		t.Errorf("report label %q, want the class and its device", got)
 	}
 }

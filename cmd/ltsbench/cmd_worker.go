@@ -28,7 +28,7 @@ func init() {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "nats", Usage: "NATS server `URL` (nats://host:4222, tls://…; comma-separated for a cluster)", Required: true},
 			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to measure: " + deviceNames()},
-			&cli.StringFlag{Name: "class", Usage: "device class `NAME` whose jobs to take (default: the device's model, e.g. NVIDIA_H200)"},
+			&cli.StringFlag{Name: "class", Usage: "device class `NAME` whose jobs to take (default: the GPU's name, e.g. NVIDIA_H200, or on a CPU cpu-<first word of its model>-<cores>, e.g. cpu-AMD-64)"},
 			&cli.StringFlag{Name: "id", Usage: "this worker's name in the results (default: host-pid)"},
 			&cli.StringFlag{Name: "user", Usage: "NATS user"},
 			&cli.StringFlag{Name: "password", Usage: "NATS password of --user (default: $" + passwordEnv + " when --user is given)"},
