@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -377,9 +378,9 @@ func (c *Coordinator) deliveriesExhausted(ctx context.Context, data []byte) erro
 }
 
 // msgGone reports an error of deleting a message that is not in the stream (any
-// more): the server answers "no message found" (JSStreamMsgDeleteFailed), not
-// ErrMsgNotFound.
+// more): the server answers "no message found" (error code 10057), which the client
+// turns into ErrMsgDeleteUnsuccessful with the code in its text.
 func msgGone(err error) bool {
-	var api *jetstream.APIError
-	return errors.Is(err, jetstream.ErrMsgNotFound) || errors.As(err, &api) && api.ErrorCode == 10057
+	return errors.Is(err, jetstream.ErrMsgNotFound) ||
+		errors.Is(err, jetstream.ErrMsgDeleteUnsuccessful) && strings.Contains(err.Error(), "err_code=10057")
 }
