@@ -331,7 +331,7 @@ func (c *Coordinator) outcome(ctx context.Context, j Job, rec Record, pins map[s
 		}
 		return o
 	}
-	o.Status, o.Result = Done, rec.Result
+	o.Status, o.Result, o.Fingerprint = Done, rec.Result, rec.Fingerprint
 	return o
 }
 

@@ -74,7 +74,9 @@ type Outcome struct {
 	Result json.RawMessage // when Done
 	Reason string          // when not Done
 	Worker string          // who measured it, when a worker did
-	Cached bool            // the record existed before the generation started (resume)
+	// Fingerprint is the worker's fingerprint hash (the class's), when Done.
+	Fingerprint string
+	Cached      bool // the record existed before the generation started (resume)
 }
 
 // Fingerprint describes a worker's device (device description, driver, CPU kernel

@@ -23,10 +23,22 @@ type Record struct {
 	LatencyMS   float64       `json:"latency_ms"`
 	MemoryBytes int64         `json:"memory_bytes"`
 	Result      *bench.Result `json:"result,omitempty"`
+	// Worker is the fleet worker that measured it, in a run measured through a fleet
+	// (run --fleet, --listen, --nats); absent otherwise.
+	Worker *WorkerInfo `json:"worker,omitempty"`
 	// Confirmed is the architecture's latest confirmation (DIR/confirmed.jsonl), when
 	// it was re-measured with the front: LatencyMS is then the confirmed latency.
 	// Archive lines never carry it; pareto.jsonl and reports do.
 	Confirmed *Confirmation `json:"confirmed,omitempty"`
+}
+
+// WorkerInfo names the fleet worker of a measurement: its id, the hash of its
+// fingerprint (its class's: the device, driver and CPU kernel) and the ltsbench
+// build it ran, which the fingerprint leaves out.
+type WorkerInfo struct {
+	ID          string            `json:"id"`
+	Fingerprint string            `json:"fingerprint,omitempty"`
+	Ltsbench    bench.VersionInfo `json:"ltsbench"`
 }
 
 // Latency is the latency statistics of r in milliseconds: those of its confirmation

@@ -18,6 +18,7 @@ type Measurement struct {
 	LatencyMS   float64 // > 0: the latency objective (the median, unless --lts-compat)
 	MemoryBytes int64   // > 0: the memory objective (the run's memory metric)
 	Result      *bench.Result
+	Worker      *results.WorkerInfo // the fleet worker that measured it, if one did
 }
 
 // Measurer measures architectures on a device. The search never measures anything
@@ -300,7 +301,7 @@ func record(seq, it int, a *space.Arch, meas *Measurement, err error) results.Re
 	case !(meas.LatencyMS > 0) || math.IsInf(meas.LatencyMS, 0) || meas.MemoryBytes <= 0:
 		rec.Error = fmt.Sprintf("the measurer returned latency %v ms and memory %d bytes; both must be positive and finite", meas.LatencyMS, meas.MemoryBytes)
 	default:
-		rec.Feasible, rec.LatencyMS, rec.MemoryBytes, rec.Result = true, meas.LatencyMS, meas.MemoryBytes, meas.Result
+		rec.Feasible, rec.LatencyMS, rec.MemoryBytes, rec.Result, rec.Worker = true, meas.LatencyMS, meas.MemoryBytes, meas.Result, meas.Worker
 	}
 	return rec
 }

@@ -500,7 +500,8 @@ func (g *fleetGenerations) attempt(o fleet.Outcome) search.Attempt {
 	if err != nil {
 		return search.Attempt{Err: err}
 	}
-	return search.Attempt{Measurement: &search.Measurement{LatencyMS: r.LatencyMS(), MemoryBytes: mem, Result: r.Result}}
+	return search.Attempt{Measurement: &search.Measurement{LatencyMS: r.LatencyMS(), MemoryBytes: mem, Result: r.Result,
+		Worker: &results.WorkerInfo{ID: o.Worker, Fingerprint: o.Fingerprint, Ltsbench: r.Environment.Ltsbench}}}
 }
 
 var _ search.GenerationMeasurer = (*fleetGenerations)(nil)

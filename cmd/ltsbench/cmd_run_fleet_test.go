@@ -651,8 +651,14 @@ func TestFleetRunRecordsTheClassDevice(t *testing.T) {
 		t.Errorf("run.json: protocol threads %d, environment threads %d; want 0 (the worker's cores) and %d", ri.Protocol.Threads, ri.Environment.Threads, n)
 	}
 	for _, r := range readRecords(t, dir) {
-		if r.Result != nil && r.Result.Protocol.Threads != n {
-			t.Errorf("%s measured on %d threads, want the worker's %d", r.Key, r.Result.Protocol.Threads, n)
+		if !r.Feasible {
+			continue
+		}
+		if r.Result == nil || r.Result.Protocol.Threads != n {
+			t.Errorf("%s: result %+v, want it measured on the worker's %d threads", r.Key, r.Result, n)
+		}
+		if w := r.Worker; w == nil || w.ID != ri.Fleet.Worker || w.Fingerprint == "" || w.Ltsbench != ri.Environment.Ltsbench {
+			t.Errorf("%s: worker %+v, want %s with its fingerprint and build", r.Key, w, ri.Fleet.Worker)
 		}
 	}
 	run, err := results.LoadRun(dir)
