@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/space"
 )
 
@@ -63,6 +64,9 @@ func JSONReport(runs []*Run) []JSONRun {
 	out := make([]JSONRun, len(runs))
 	for i, r := range runs {
 		env, p := &r.Info.Environment, &r.Info.Protocol
+		if !r.Info.ClassEnvironment() {
+			env = &bench.Environment{} // a fleet run's class not described yet: not the coordinator's machine
+		}
 		jr := JSONRun{
 			Dir: r.Dir, Device: r.Info.Device, DeviceLabel: r.DeviceLabel(), CPU: env.CPUModel,
 			Ltsbench: strings.TrimSpace(env.Ltsbench.Version + " " + env.Ltsbench.Commit),

@@ -244,6 +244,9 @@ func TestFleetRunDeviceLabel(t *testing.T) {
 	if strings.Contains(b.String(), "RTX 3060") || !strings.Contains(b.String(), "device: class NVIDIA_H200") {
 		t.Errorf("benchfmt of a fleet run without its class's environment:\n%s", b.String())
 	}
+	if jr := JSONReport([]*Run{r})[0]; jr.GPU != "" || jr.CPU != "" {
+		t.Errorf("JSON report of a fleet run without its class's environment: gpu %q, cpu %q; want neither", jr.GPU, jr.CPU)
+	}
 	r.Info.Fleet.Worker = "h200-1"
 	if got, want := r.DeviceLabel(), "class NVIDIA_H200 (NVIDIA GeForce RTX 3060)"; got != want {
 		t.Errorf("with a worker's environment: %q, want %q", got, want)

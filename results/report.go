@@ -167,6 +167,9 @@ func (r *Run) threads() int {
 	if r.Info.Protocol.Threads > 0 {
 		return r.Info.Protocol.Threads
 	}
+	if !r.Info.ClassEnvironment() {
+		return 0
+	}
 	return r.Info.Environment.Threads
 }
 
