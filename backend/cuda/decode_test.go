@@ -4,22 +4,110 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/backend/backendtest"
 	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/space"
 )
 
-// TestDecodeRefused: a cached forward pass has no kernels on this backend yet; lowering
-// it is a clear error, not a panic.
-func TestDecodeRefused(t *testing.T) {
-	a, err := space.ParseArch([]byte(`{"model_type": "gpt2", "n_layer": 1, "d_model": 8, "n_head": 2, "d_inner": 16, "vocab_size": 11, "n_positions": 6}`))
-	if err != nil {
-		t.Fatal(err)
+// TestDecodeEmulated runs the conformance suite of the cached forward pass through the
+// CUDA backend's lowering and kernels on the CPU emulator: generating token by token
+// (and after a prefill) equals the float64 reference and the backend's own full
+// forward pass, for GPT-2 (heterogeneous heads), GPT-2 flex and Transformer-XL (a
+// memory shorter than the sequence, so the cache ring wraps), and the golden bundles.
+func TestDecodeEmulated(t *testing.T) {
+	t.Parallel()
+	h := harness(t)
+	backendtest.RunDecode(t, func() (backend.Backend, error) {
+		return &emuBackend{h: h, order: "shuffle", seed: 3}, nil
+	})
+}
+
+// The decode ops lower to one launch each, with the geometry the kernels assume: a
+// thread per appended element with the sequences along y; a warp per query, the
+// heads along y and the sequences along z, and the relative term's extra shared
+// memory only for Transformer-XL.
+func TestDecodeLowering(t *testing.T) {
+	for _, c := range []struct {
+		name, js string
+		s        model.DecodeShape
+		smem     int // per warp, floats
+	}{
+		{"gpt2", `{"model_type": "gpt2", "n_layer": 1, "d_model": 8, "n_head": 2, "d_inner": 16, "vocab_size": 11, "n_positions": 6}`,
+			model.DecodeShape{Batch: 3, Seq: 1, Start: 2, Cap: 6}, 2*4 + 32},
+		{"txl", `{"model_type": "transformer_xl", "n_layer": 1, "d_model": 12, "n_head": 3, "d_inner": 16, "vocab_size": 11, "tgt_len": 4, "mem_len": 3}`,
+			model.DecodeShape{Batch: 2, Seq: 5, Start: 7, Cap: 8}, 3*4 + 32},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := space.ParseArch([]byte(c.js))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := model.BuildDecode(a, c.s, model.BuildOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps, err := lower(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var app, att *launchStep
+			for _, s := range steps {
+				switch l := s.launch; {
+				case l == nil:
+				case l.k == kKVAppend:
+					app = l
+				case l.k == kCachedAttention:
+					att = l
+				}
+			}
+			if app == nil || att == nil {
+				t.Fatalf("no kv_append_f32 (%v) or cached_attention_f32 (%v) launch", app != nil, att != nil)
+			}
+			d := a.DModel
+			if want := [3]uint32{uint32((c.s.Seq*2*d + elementBlock - 1) / elementBlock), uint32(c.s.Batch), 1}; app.grid != want {
+				t.Errorf("kv_append_f32 grid %v, want %v", app.grid, want)
+			}
+			if want := [3]uint32{uint32((c.s.Seq + attWarps - 1) / attWarps), uint32(a.NHead[0]), uint32(c.s.Batch)}; att.grid != want {
+				t.Errorf("cached_attention_f32 grid %v, want %v", att.grid, want)
+			}
+			if want := uint32(attWarps * c.smem * 4); att.smem != want {
+				t.Errorf("cached_attention_f32 shared memory %d bytes, want %d", att.smem, want)
+			}
+			if want := int32(c.s.Past(a)); att.args[11].int32() != want {
+				t.Errorf("cached_attention_f32 past %d, want %d", att.args[11].int32(), want)
+			}
+			for i, want := range []int{c.s.Start, c.s.Cap} {
+				if got := att.args[12+i].int32(); got != int32(want) {
+					t.Errorf("cached_attention_f32 argument %d = %d, want %d", 12+i, got, want)
+				}
+				if got := app.args[8+i].int32(); got != int32(want) {
+					t.Errorf("kv_append_f32 argument %d = %d, want %d", 8+i, got, want)
+				}
+			}
+			if att.args[3].ref.reg == regNone != (c.name == "gpt2") {
+				t.Errorf("relative position table %v for %s", att.args[3].ref, c.name)
+			}
+			if app.args[0].ref.reg != regState || att.args[2].ref.reg != regState {
+				t.Errorf("the cache is not in the state region: %v, %v", app.args[0].ref, att.args[2].ref)
+			}
+		})
 	}
-	g, err := model.BuildDecode(a, model.DecodeShape{Batch: 1, Seq: 1, Start: 2, Cap: 6}, model.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := lower(g); err == nil || !strings.Contains(err.Error(), "not supported on cuda yet") {
-		t.Errorf("lowering a decode step: %v, want an error saying decode is not supported on cuda yet", err)
+}
+
+// A shape the kernels cannot serve (a cache too small for the window) is a clear
+// lowering error, not a launch that reads past the cache.
+func TestDecodeLoweringRejectsBadShapes(t *testing.T) {
+	g := &model.Graph{}
+	for _, op := range []model.Op{
+		&model.CachedAttention{Q: -1, Cache: -1, R: -1, RWBias: -1, RRBias: -1, Out: -1, B: 1, T: 2, H: 1, Dh: 4, LDQ: 12, Past: 5, Start: 5, Cap: 6},
+		&model.CachedAttention{Q: -1, Cache: -1, R: -1, RWBias: -1, RRBias: -1, Out: -1, B: 1, T: 1, H: 1, Dh: 4, LDQ: 12, Past: 3, Start: 2, Cap: 6},
+		&model.KVAppend{Src: -1, Cache: -1, B: 1, T: 1, LD: 12, KOff: 4, VOff: 10, HD: 4, Start: 0, Cap: 4},
+	} {
+		l := &lowering{g: g, label: "op 0 " + op.Name()}
+		l.op(op)
+		if l.err == nil || !strings.Contains(l.err.Error(), "bad shape") {
+			t.Errorf("%+v: %v, want a bad shape error", op, l.err)
+		}
 	}
 }

@@ -46,8 +46,8 @@ func (e *Executable) addr(r devRef) uint64 {
 }
 
 // setUp runs on the owner thread: opt the kernels in to the shared memory their
-// launches need, allocate the three regions, upload the weights, zero the arena and
-// the state, place the steps in C memory, run every graph once eagerly (errors then
+// launches need, allocate the three regions, upload the weights, zero the state, place
+// the steps in C memory, run every graph once eagerly from a zeroed arena (errors then
 // name their op), zero the state again and capture the graphs.
 func (e *Executable) setUp() error {
 	b := e.b
@@ -73,9 +73,6 @@ func (e *Executable) setUp() error {
 			return err
 		}
 	}
-	if err := drvZero(b.name, "zeroing the arena", e.base[regArena], e.sizes.Arena, b.stream); err != nil {
-		return err
-	}
 	if err := drvZero(b.name, "zeroing the state", e.base[regState], e.sizes.State, b.stream); err != nil {
 		return err
 	}
@@ -84,6 +81,12 @@ func (e *Executable) setUp() error {
 		e.compiled = append(e.compiled, newCSteps(steps, fn, e.addr))
 	}
 	for i, cs := range e.compiled {
+		// The graphs share the arena: what an earlier graph left where this one keeps
+		// its token ids would be gathered as out-of-range rows, so each first run starts
+		// from a zeroed arena (token 0 everywhere).
+		if err := drvZero(b.name, "zeroing the arena", e.base[regArena], e.sizes.Arena, b.stream); err != nil {
+			return err
+		}
 		if _, err := drvExec(b.name, fmt.Sprintf("first run of graph %d", i), cs, nil, b.stream, b.blas, e.opts(), nil, nil); err != nil {
 			return err
 		}

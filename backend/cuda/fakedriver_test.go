@@ -18,15 +18,15 @@ import (
 // loader, symbol lookups, argument marshalling into void*[], step arrays, stream
 // capture and replay, events, out-of-memory clean-up and error paths of the cgo layer,
 // with the kernels emulated on the CPU and cuBLAS checked against its documented
-// contract; threads are visited in shuffled order. The conformance suite runs its golden
-// part (ops and models run through the same lowering and kernels in
-// TestConformanceEmulated).
+// contract; threads are visited in shuffled order. The conformance suites (the full
+// forward and the cached passes) run their golden parts (ops and models run through the
+// same lowering and kernels in TestConformanceEmulated and TestDecodeEmulated).
 func TestCgoPathOnFakeDriver(t *testing.T) {
 	t.Parallel()
 	dir, blas := fakeDriver(t)
 	// TestConformanceGPUNoGraph is left out: every Compile runs its graphs once without
 	// capture, and TestGraphReplayMatchesLaunches compares the two paths.
-	gpuTests := []string{"TestConformanceGPU", "TestGraphReplayMatchesLaunches", "TestTF32",
+	gpuTests := []string{"TestConformanceGPU", "TestDecodeGPU", "TestGraphReplayMatchesLaunches", "TestTF32",
 		"TestOutOfMemoryIsAnError", "TestWideHeadAttention", "TestMemorySampling", "TestSetIDsChecksTheVocabulary", "TestProbe"}
 	cmd := exec.Command(os.Args[0], "-test.v", "-test.count=1",
 		"-test.run", "^("+strings.Join(gpuTests, "|")+")$/^golden$")
@@ -73,7 +73,7 @@ func grep(s, sub string) string {
 func TestCgoPathWithoutCublas(t *testing.T) {
 	t.Parallel()
 	dir, _ := fakeDriver(t)
-	gpuTests := []string{"TestConformanceGPU", "TestGraphReplayMatchesLaunches", "TestMemorySampling", "TestProbe"}
+	gpuTests := []string{"TestConformanceGPU", "TestDecodeGPU", "TestGraphReplayMatchesLaunches", "TestMemorySampling", "TestProbe"}
 	cmd := exec.Command(os.Args[0], "-test.v", "-test.count=1",
 		"-test.run", "^("+strings.Join(gpuTests, "|")+")$/^golden$")
 	// A cuBLAS path that does not exist: nothing else is tried.

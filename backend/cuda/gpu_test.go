@@ -49,6 +49,14 @@ func TestConformanceGPUNoGraph(t *testing.T) {
 	})
 }
 
+// TestDecodeGPU is the cached forward pass's conformance suite on the GPU: each pass
+// (a prefill, every decode step) is its own compiled graph and so its own captured
+// CUDA graph, all sharing the KV cache in the state region.
+func TestDecodeGPU(t *testing.T) {
+	openGPU(t, Options{}).Close()
+	backendtest.RunDecode(t, func() (backend.Backend, error) { return Open(backend.Device{Kind: "cuda"}, Options{}) })
+}
+
 func testArch(t *testing.T, js string) *space.Arch {
 	t.Helper()
 	a, err := space.ParseArch([]byte(js))

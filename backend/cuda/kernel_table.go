@@ -63,6 +63,10 @@ var (
 	kCausalAttention = &kernelSig{"causal_attention_f32", "attention", params("ppiiiif"), 128}
 	// rel_attention_f32(out, q, kv, r, rwb, rrb, B, T, K, H, Dh, scale)
 	kRelAttention = &kernelSig{"rel_attention_f32", "rel_attention", params("ppppppiiiiif"), 128}
+	// kv_append_f32(cache, src, B, T, LD, koff, voff, HD, start, cap)
+	kKVAppend = &kernelSig{"kv_append_f32", "decode", params("ppiiiiiiii"), 256}
+	// cached_attention_f32(out, q, cache, r, rwb, rrb, B, T, H, Dh, ldq, past, start, cap, scale)
+	kCachedAttention = &kernelSig{"cached_attention_f32", "decode", params("ppppppiiiiiiiif"), 128}
 	// log_softmax_f32(out, x, rows, V)
 	kLogSoftmax = &kernelSig{"log_softmax_f32", "softmax", params("ppii"), 1024}
 	// adaptive_log_softmax_f32(logits, cluster, N, V, nc, e1, .., e7)
@@ -79,12 +83,12 @@ var (
 // allKernels lists every kernel the executor may launch; Open loads them all.
 var allKernels = []*kernelSig{
 	kEmbed, kAdaptiveEmbed, kLayerNorm, kBiasAct, kCausalAttention, kRelAttention,
-	kLogSoftmax, kAdaptiveLogSoftmax, kCopyRows, kSinusoid, kSgemmTiled,
+	kKVAppend, kCachedAttention, kLogSoftmax, kAdaptiveLogSoftmax, kCopyRows, kSinusoid, kSgemmTiled,
 }
 
 // Launch geometry shared with the .cu files.
 const (
-	attWarps         = 4   // ATT_WARPS in attention.cu and RATT_WARPS in rel_attention.cu: queries per block
+	attWarps         = 4   // ATT_WARPS in attention.cu, RATT_WARPS in rel_attention.cu and DEC_WARPS in decode.cu: queries per block
 	maxAdaptiveTails = 6   // tail clusters adaptive_log_softmax_f32 takes (e1..e7)
 	elementBlock     = 256 // threads per block of the elementwise kernels
 	gemmTile         = 64  // GEMM_TILE in gemm.cu: rows and columns of C per block of sgemm_tiled_f32

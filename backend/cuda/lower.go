@@ -13,7 +13,7 @@ type region uint8
 const (
 	regWeights region = iota // the weight slab, model.Weights.Data
 	regArena                 // inputs and activations, placed by model.Plan
-	regState                 // the Transformer-XL memory
+	regState                 // the Transformer-XL memory, the KV cache of a cached forward pass
 	numRegions
 	regNone region = 255 // the null pointer
 )
@@ -247,8 +247,10 @@ func (l *lowering) op(op model.Op) {
 			l.ptr(o.Out), l.ptr(o.X), l.i32(o.Rows), l.i32(o.V))
 	case *model.AdaptiveLogSoftmax:
 		l.adaptiveLogSoftmax(o)
-	case *model.KVAppend, *model.CachedAttention:
-		l.fail("decode (%s, a cached forward pass) is not supported on cuda yet", op.Name())
+	case *model.KVAppend:
+		l.kvAppend(o)
+	case *model.CachedAttention:
+		l.cachedAttention(o)
 	default:
 		l.fail("the CUDA backend has no kernel for %T", op)
 	}
@@ -269,6 +271,46 @@ func (l *lowering) relAttention(out, q, kv, r, rwb, rrb devRef, B, T, K, H, dh i
 		attWarps*(3*dh+32)*4,
 		ptrArg(out), ptrArg(q), ptrArg(kv), ptrArg(r), ptrArg(rwb), ptrArg(rrb),
 		l.i32(B), l.i32(T), l.i32(K), l.i32(H), l.i32(dh), f32Arg(attnScale(dh)))
+}
+
+// kvAppend launches kv_append_f32: one thread per element of the T new keys and values
+// of each sequence, the sequences along y.
+func (l *lowering) kvAppend(o *model.KVAppend) {
+	if o.B < 1 || o.T < 1 || o.HD < 1 || o.Cap < o.T || o.Start < 0 ||
+		o.KOff < 0 || o.VOff < 0 || o.KOff+o.HD > o.LD || o.VOff+o.HD > o.LD {
+		l.fail("bad shape B=%d T=%d LD=%d K@%d V@%d HD=%d Cap=%d", o.B, o.T, o.LD, o.KOff, o.VOff, o.HD, o.Cap)
+		return
+	}
+	l.launch(kKVAppend, [3]uint32{l.blocks(int64(o.T)*2*int64(o.HD), elementBlock), l.gridYZ(o.B), 1}, elementBlock, 0,
+		l.ptr(o.Cache), l.ptr(o.Src), l.i32(o.B), l.i32(o.T), l.i32(o.LD), l.i32(o.KOff), l.i32(o.VOff), l.i32(o.HD),
+		l.i32(o.Start), l.i32(o.Cap))
+}
+
+// cachedAttention launches cached_attention_f32: B·H·⌈T/4⌉ blocks of four warps, one
+// query a warp, each warp with 2·Dh+32 floats of shared memory (3·Dh+32 with
+// Transformer-XL's relative term).
+func (l *lowering) cachedAttention(o *model.CachedAttention) {
+	if o.B < 1 || o.T < 1 || o.H < 1 || o.Dh < 1 || o.LDQ < o.H*o.Dh || o.Past < 0 || o.Past > o.Start || o.Cap < o.Past+o.T {
+		l.fail("bad shape B=%d T=%d H=%d Dh=%d LDQ=%d Past=%d Start=%d Cap=%d", o.B, o.T, o.H, o.Dh, o.LDQ, o.Past, o.Start, o.Cap)
+		return
+	}
+	if int64(o.Start)+int64(o.T) > math.MaxInt32 {
+		l.fail("positions up to %d do not fit in a 32-bit kernel argument", int64(o.Start)+int64(o.T))
+		return
+	}
+	per := 2*o.Dh + 32
+	if o.R >= 0 {
+		if o.RWBias < 0 || o.RRBias < 0 {
+			l.fail("a relative position table without both biases")
+			return
+		}
+		per += o.Dh
+	}
+	l.launch(kCachedAttention, [3]uint32{l.blocks(int64(o.T), attWarps), l.gridYZ(o.H), l.gridYZ(o.B)}, 32*attWarps,
+		attWarps*per*4,
+		l.ptr(o.Out), l.ptr(o.Q), l.ptr(o.Cache), l.ptr(o.R), l.ptr(o.RWBias), l.ptr(o.RRBias),
+		l.i32(o.B), l.i32(o.T), l.i32(o.H), l.i32(o.Dh), l.i32(o.LDQ), l.i32(o.Past), l.i32(o.Start), l.i32(o.Cap),
+		f32Arg(attnScale(o.Dh)))
 }
 
 // attnScale is 1/√Dh in float32.

@@ -121,7 +121,7 @@ func TestKernelTableMatchesSourcePrototypes(t *testing.T) {
 
 // The launch geometry the lowering assumes is what the kernels were written for.
 func TestLaunchConstantsMatchSources(t *testing.T) {
-	for file, macro := range map[string]string{"attention.cu": "ATT_WARPS", "rel_attention.cu": "RATT_WARPS"} {
+	for file, macro := range map[string]string{"attention.cu": "ATT_WARPS", "rel_attention.cu": "RATT_WARPS", "decode.cu": "DEC_WARPS"} {
 		b, err := fs.ReadFile(kernels.Sources(), file)
 		if err != nil {
 			t.Fatal(err)
