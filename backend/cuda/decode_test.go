@@ -1,11 +1,13 @@
 package cuda
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/backend/backendtest"
+	"github.com/ltsbench/ltsbench/internal/golden"
 	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/space"
 )
@@ -21,6 +23,64 @@ func TestDecodeEmulated(t *testing.T) {
 	backendtest.RunDecode(t, func() (backend.Backend, error) {
 		return &emuBackend{h: h, order: "shuffle", seed: 3}, nil
 	})
+}
+
+// Transformer-XL's segments as cached passes of tgt_len tokens, with a memory shorter
+// than the sequence and a cache of mem_len + tgt_len = 7 slots: the third pass writes
+// positions 6, 7, 8 to slots 6, 0, 1 (the ring wraps inside a pass) and the fourth reads
+// positions 5..11 from slots 5, 6, 0, ..., 4. Its outputs equal, segment by segment,
+// the backend's own forward pass with the memory (ConcatMem, rel_attention_f32), a
+// different kernel path that the conformance suite checks against the float64 reference.
+func TestDecodeRingWrapsInsideAPassEmulated(t *testing.T) {
+	t.Parallel()
+	h := harness(t)
+	be := &emuBackend{h: h, order: "shuffle", seed: 4}
+	a, err := space.ParseArch([]byte(`{"model_type": "transformer_xl", "n_layer": 2, "d_model": 16, "n_head": [1, 4], "d_inner": [24, 20], "vocab_size": 19, "tgt_len": 3, "mem_len": 4}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := backendtest.StressWeights(a, 9)
+	const B, T, S = 2, 3, 4
+	rng := rand.New(rand.NewPCG(5, 6))
+	segs := make([][]int32, S)
+	ids := make([]int32, B*T*S) // [B, S·T]
+	for s := range segs {
+		for b := range B {
+			for t := range T {
+				v := int32(rng.IntN(a.NToken))
+				segs[s] = append(segs[s], v)
+				ids[b*S*T+s*T+t] = v
+			}
+		}
+	}
+	full, err := backendtest.RunSegments(be, w, B, T, segs, model.BuildOptions{Output: model.OutputFull})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := backendtest.Generate(be, w, B, S*T, []int{T, T, T, T}, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := model.CacheCap(a, S*T, T); c != 7 {
+		t.Fatalf("cache of %d slots, this test is written for 7", c)
+	}
+	V := a.NToken
+	worst := 0.0
+	for s := range S {
+		want := full[s]["log_probs"].Data // [B, T, V]
+		for i := range T {
+			var e []float32
+			for b := range B {
+				e = append(e, want[(b*T+i)*V:(b*T+i+1)*V]...)
+			}
+			d := golden.MaxDiff(got[s*T+i], e)
+			worst = max(worst, d)
+			if d > 1e-4 {
+				t.Errorf("segment %d position %d: the cached pass differs from the forward pass with memory by %.3g", s+1, i, d)
+			}
+		}
+	}
+	t.Logf("max |cached passes - forward pass with memory| %.3g", worst)
 }
 
 // The decode ops lower to one launch each, with the geometry the kernels assume: a
