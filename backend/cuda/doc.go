@@ -6,14 +6,21 @@
 // 11.8 for compute_80, which older drivers cannot JIT-compile. cuBLAS 11, 12 or 13 is
 // used, never a major newer than the driver's CUDA.
 //
-// How a graph runs: the weights, the planned arena and the Transformer-XL state are
-// three device allocations (exactly model.Graph.AllocPeakBytes); every op becomes
-// launches of the kernels embedded from package kernels (PTX, JIT-compiled by the
-// driver) or a cuBLAS GEMM, with pointers = region base + Tensor.Off (lower.go). At
-// Compile the whole op sequence is run once eagerly (so cuBLAS does its lazy set-up
-// outside a capture) and then captured into a CUDA graph per model graph; RunTimed
+// How a graph runs: the weights, the planned arena and the state (Transformer-XL's
+// memory, a KV cache) are three device allocations (exactly
+// model.Graph.AllocPeakBytes); every op becomes launches of the kernels embedded from
+// package kernels (PTX, JIT-compiled by the driver) or a cuBLAS GEMM, with pointers =
+// region base + Tensor.Off (lower.go). At Compile the whole op sequence is run once
+// eagerly (so cuBLAS does its lazy set-up outside a capture) and then captured into a
+// CUDA graph per model graph; RunTimed
 // replays it between two CUDA events (with Options.NoGraph, the kind's "no-graph"
 // setting, it launches op by op).
+//
+// A cached forward pass (model.BuildDecode: a prefill, a decode step) is a model graph
+// like any other: its KV cache lives in the state region, every pass of a generation is
+// compiled together with the others and so gets its own CUDA graph, with its start
+// position and cache window fixed in the captured launches of kv_append_f32 and
+// cached_attention_f32 (kernels/decode.cu).
 //
 // Threading: a CUDA context is current per OS thread, so one goroutine, locked to its
 // OS thread for the backend's life, owns the primary context and makes every driver
