@@ -40,12 +40,25 @@ func TestCgoPathOnFakeDriver(t *testing.T) {
 			t.Errorf("%s did not pass on the fake driver:\n%s", name, tail(string(out), 40))
 		}
 	}
+	checkGoldenRan(t, string(out))
 	t.Log(grep(string(out), "--- "))
 	if strings.Contains(string(out), "fake CUDA:") || strings.Contains(string(out), "fake cuBLAS:") {
 		t.Errorf("the fake driver reported misuse:\n%s", grep(string(out), "fake CU"))
 	}
 	if !strings.Contains(string(out), "Fake CUDA device (CPU emulation)") {
 		t.Error("the child did not run on the fake device")
+	}
+}
+
+// checkGoldenRan fails unless the conformance suites of the child (the full forward
+// and the cached passes) ran their golden part: a suite without a "golden" subtest
+// would pass the child's filter having checked nothing.
+func checkGoldenRan(t *testing.T, out string) {
+	t.Helper()
+	for _, name := range []string{"TestConformanceGPU", "TestDecodeGPU"} {
+		if !regexp.MustCompile(`(?m)^\s+--- PASS: ` + name + `/golden `).MatchString(out) {
+			t.Errorf("%s ran no golden part in the child:\n%s", name, grep(out, name))
+		}
 	}
 }
 
@@ -88,6 +101,7 @@ func TestCgoPathWithoutCublas(t *testing.T) {
 			t.Errorf("%s did not pass without cuBLAS:\n%s", name, tail(string(out), 40))
 		}
 	}
+	checkGoldenRan(t, string(out))
 	if !strings.Contains(string(out), "ltsbench tiled SGEMM, no cuBLAS (no usable cuBLAS") {
 		t.Errorf("the backend's summary does not name the fallback GEMM:\n%s", grep(string(out), "cuda:0:"))
 	}
