@@ -31,35 +31,56 @@ func RunDecode(t *testing.T, open func() (backend.Backend, error)) {
 	for i, c := range modelCases {
 		t.Run(c.name, func(t *testing.T) {
 			a := c.arch(t)
-			w := StressWeights(a, uint64(200+i))
 			L := decodeLen(a, c)
-			ids := randomIDs(rand.New(rand.NewPCG(uint64(i), 2)), a.NToken, c.batch, L, 1)[0]
-			full := fullForward(t, be, w, c.batch, L, ids)
-			for _, prompt := range []int{0, L / 2} {
-				got, err := Generate(be, w, c.batch, L, Passes(L, prompt), ids)
-				if err != nil {
-					t.Fatalf("prompt %d: %v", prompt, err)
-				}
-				want := referenceGenerate(w, c.batch, L, prompt, ids)
-				where := fmt.Sprintf("%s prompt %d of %d", c.name, prompt, L)
-				worst := 0.0
-				for p := range L {
-					e := make([]float32, len(want[p]))
-					for j, v := range want[p] {
-						e[j] = float32(v)
-					}
-					d, tol := golden.MaxDiff(got[p], e), golden.Tolerance(e)
-					worst = max(worst, d)
-					if d > tol {
-						t.Errorf("%s: position %d differs from the float64 reference by %.3g > %.3g", where, p, d, tol)
-					}
-				}
-				same, differ := compareFull(t, a, where, got, full, c.batch)
-				t.Logf("%s: max |decode - float64 reference| %.3g; equal to the full forward at %d positions, beyond mem_len at %d", where, worst, same, differ)
-			}
+			checkGenerate(t, be, a, StressWeights(a, uint64(200+i)), c.name, c.batch, L, []int{0, L / 2}, uint64(i))
 		})
 	}
-	t.Run("golden", func(t *testing.T) { testDecodeGolden(t, be) })
+	// Contexts longer than a CPU key chunk (128): the attention over the cache folds
+	// several chunks into its softmax, for plain and relative positions, and a head
+	// wider than the CPU's stack copy of Transformer-XL's biased queries (256).
+	for i, c := range longCases {
+		t.Run(c.name, func(t *testing.T) {
+			a := c.arch(t)
+			checkGenerate(t, be, a, StressWeights(a, uint64(300+i)), c.name, c.batch, c.seq, []int{c.seq - 6}, uint64(100+i))
+		})
+	}
+}
+
+// longCases are the long-context cases of RunDecode: seq is the sequence length L,
+// generated after a prompt of L-6 tokens.
+var longCases = []modelCase{
+	{"gpt2_long", `{"model_type": "gpt2", "n_layer": 1, "d_model": 16, "n_head": [2], "d_inner": [24], "vocab_size": 19, "n_positions": 300}`, 1, 300, 1},
+	{"txl_long_wide_head", `{"model_type": "transformer_xl", "n_layer": 2, "d_model": 264, "n_head": [1, 4], "d_inner": [16, 16], "vocab_size": 17, "tgt_len": 150, "mem_len": 140}`, 1, 150, 1},
+}
+
+// checkGenerate generates sequences of L random tokens after each prompt length and
+// checks every position against the float64 reference and the full forward pass.
+func checkGenerate(t *testing.T, be backend.Backend, a *space.Arch, w *model.Weights, name string, batch, L int, prompts []int, seed uint64) {
+	t.Helper()
+	ids := randomIDs(rand.New(rand.NewPCG(seed, 2)), a.NToken, batch, L, 1)[0]
+	full := fullForward(t, be, w, batch, L, ids)
+	for _, prompt := range prompts {
+		got, err := Generate(be, w, batch, L, Passes(L, prompt), ids)
+		if err != nil {
+			t.Fatalf("prompt %d: %v", prompt, err)
+		}
+		want := referenceGenerate(w, batch, L, prompt, ids)
+		where := fmt.Sprintf("%s prompt %d of %d", name, prompt, L)
+		worst := 0.0
+		for p := range L {
+			e := make([]float32, len(want[p]))
+			for j, v := range want[p] {
+				e[j] = float32(v)
+			}
+			d, tol := golden.MaxDiff(got[p], e), golden.Tolerance(e)
+			worst = max(worst, d)
+			if d > tol {
+				t.Errorf("%s: position %d differs from the float64 reference by %.3g > %.3g", where, p, d, tol)
+			}
+		}
+		same, differ := compareFull(t, a, where, got, full, batch)
+		t.Logf("%s: max |decode - float64 reference| %.3g; equal to the full forward at %d positions, beyond mem_len at %d", where, worst, same, differ)
+	}
 }
 
 // testDecodeGolden runs the golden bundles with cached passes and compares with their

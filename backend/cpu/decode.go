@@ -8,6 +8,10 @@ import (
 	"github.com/ltsbench/ltsbench/model"
 )
 
+// biasedMax is the widest head whose Transformer-XL biased queries cachedAttention
+// keeps on its task's stack (2 KiB for the two).
+const biasedMax = 256
+
 // decodeStep returns the closure of an op of the cached forward pass (model.KVAppend,
 // model.CachedAttention), or the error for an op this backend does not know.
 func (e *Executable) decodeStep(g *model.Graph, op model.Op) (func(), error) {
@@ -49,10 +53,16 @@ func (e *Executable) kvAppend(g *model.Graph, o *model.KVAppend) (func(), error)
 }
 
 // cachedAttention runs the new queries over the cache. A task is one (batch, query,
-// head): it scores the visible keys into its own row of a scratch buffer made here
-// (so that nothing allocates while running), takes the softmax and adds up the value
-// rows. Keys and values are read in slot order, one or two contiguous runs of the
-// ring.
+// head): it scores the visible keys a chunk of keyChunk at a time into an array on its
+// stack and folds each chunk into an online softmax (running maximum and sum, the
+// output row rescaled when the maximum grows), adding the value rows to the output as
+// it goes. So the op needs no memory beyond the arena, the state and the task's fixed
+// stack frame, whatever the number of cached positions, and a run allocates nothing.
+// Keys and values are read in position order, slot p mod Cap of the ring.
+//
+// Transformer-XL's score of key p is (q+u)·k_p + (q+w)·R(now-p); the biased queries
+// q+u and q+w live on the stack too for heads up to biasedMax wide, and wider heads
+// add u·k_p and w·R(now-p) as dot products of their own.
 func (e *Executable) cachedAttention(g *model.Graph, o *model.CachedAttention) (func(), error) {
 	B, T, H, Dh, LDQ, Past, Cap := o.B, o.T, o.H, o.Dh, o.LDQ, o.Past, o.Cap
 	HD := H * Dh
@@ -84,47 +94,65 @@ func (e *Executable) cachedAttention(g *model.Graph, o *model.CachedAttention) (
 			return nil, err
 		}
 	}
-	// Per task: K scores, then the two biased queries (Transformer-XL).
-	width := K + 2*Dh
 	tasks := B * T * H
-	scratch := make([]float32, tasks*width)
 	scale := float32(1 / math.Sqrt(float64(Dh)))
 	run := func(task int) {
 		b, t, h := task/(T*H), task/H%T, task%H
-		buf := scratch[task*width : (task+1)*width]
 		qh := q[(b*T+t)*LDQ+h*Dh:][:Dh]
+		var qb [2 * biasedMax]float32
 		qk, qr := qh, qh
+		var u, w []float32 // the biases, for heads too wide for qb
 		if r != nil {
-			qk, qr = buf[K:K+Dh], buf[K+Dh:K+2*Dh]
-			for c := range Dh {
-				qk[c] = qh[c] + rw[h*Dh+c]
-				qr[c] = qh[c] + rr[h*Dh+c]
+			if Dh <= biasedMax {
+				qk, qr = qb[:Dh], qb[biasedMax:biasedMax+Dh]
+				for c := range Dh {
+					qk[c] = qh[c] + rw[h*Dh+c]
+					qr[c] = qh[c] + rr[h*Dh+c]
+				}
+			} else {
+				u, w = rw[h*Dh:][:Dh], rr[h*Dh:][:Dh]
 			}
 		}
 		now := o.Start + t   // this query's absolute position
 		lo := o.Start - Past // the first visible key
 		n := now - lo + 1    // visible keys
-		s := buf[:n]
 		base := b * Cap * 2 * HD
-		for j := range n {
-			p := lo + j
-			k := cache[base+(p%Cap)*2*HD+h*Dh:][:Dh]
-			v := kern.Dot(qk, k)
-			if r != nil {
-				v += kern.Dot(qr, r[(now-p)*HD+h*Dh:][:Dh])
-			}
-			s[j] = v * scale
-		}
-		kern.Scale(1/expScaleShift(s, 1, maxOf(s)), s)
 		dst := out[(b*T+t)*HD+h*Dh:][:Dh]
 		clear(dst)
-		for j := range n {
-			p := lo + j
-			w := s[j]
-			for c, x := range cache[base+(p%Cap)*2*HD+HD+h*Dh:][:Dh] {
-				dst[c] += w * x
+		var s [keyChunk]float32
+		m, sum := float32(math.Inf(-1)), float32(0)
+		for j0 := 0; j0 < n; j0 += keyChunk {
+			row := s[:min(keyChunk, n-j0)]
+			for j := range row {
+				p := lo + j0 + j
+				k := cache[base+(p%Cap)*2*HD+h*Dh:][:Dh]
+				v := kern.Dot(qk, k)
+				if r != nil {
+					rp := r[(now-p)*HD+h*Dh:][:Dh]
+					v += kern.Dot(qr, rp)
+					if u != nil {
+						v += kern.Dot(u, k) + kern.Dot(w, rp)
+					}
+				}
+				row[j] = v
+			}
+			if cm := maxOf(row) * scale; cm > m {
+				if sum > 0 {
+					f := exp32(m - cm)
+					kern.Scale(f, dst)
+					sum *= f
+				}
+				m = cm
+			}
+			sum += expScaleShift(row, scale, m)
+			for j, pw := range row {
+				p := lo + j0 + j
+				for c, x := range cache[base+(p%Cap)*2*HD+HD+h*Dh:][:Dh] {
+					dst[c] += pw * x
+				}
 			}
 		}
+		kern.Scale(1/sum, dst)
 	}
 	pool := e.pool
 	return func() { pool.Run(tasks, run) }, nil
