@@ -12,18 +12,23 @@ import (
 	"unicode/utf8"
 
 	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/internal/stats"
 	"github.com/ltsbench/ltsbench/model"
 )
 
+// ProfileKind is the device kind whose ops ProfileForward times: this package's
+// registered kind.
+const ProfileKind = "cpu"
+
 // OpKind is one kind of op's share of a forward (Profile): the ops of that kind, their
-// time and, for matrix products and causal attention, their arithmetic rate.
+// time and, for matrix products and attention, their arithmetic rate.
 type OpKind struct {
 	Kind  string  `json:"kind"`            // e.g. "matmul qkv", "attention", "layernorm"
 	Count int     `json:"count"`           // ops of this kind per forward
 	Shape string  `json:"shape,omitempty"` // M×N×K of the matmuls when they all have one shape
 	Ms    float64 `json:"ms"`              // the sum over these ops of each op's median time
 	Share float64 `json:"share"`           // Ms / Profile.OpsMs
-	FLOPs float64 `json:"flops,omitempty"` // per forward (matmul: 2·M·N·K; attention: QKᵀ and PV over the causal triangle)
+	FLOPs float64 `json:"flops,omitempty"` // per forward (matmul: 2·M·N·K; attention: QKᵀ and PV over the visible keys, and Transformer-XL's position term)
 	// GFLOPS is FLOPs / Ms: the rate these ops ran at.
 	GFLOPS float64 `json:"gflops,omitempty"`
 }
@@ -101,7 +106,7 @@ func ProfileForward(w *model.Weights, g *model.Graph, threads, warmup, forwards 
 		}
 		profiled = append(profiled, ms(sum))
 	}
-	p := &Profile{Forwards: forwards, Threads: e.pool.Threads(), ProfiledMs: median(profiled), ForwardMs: median(whole),
+	p := &Profile{Forwards: forwards, Threads: e.pool.Threads(), ProfiledMs: stats.Median(profiled), ForwardMs: stats.Median(whole),
 		ProfiledMinMs: slices.Min(profiled), ForwardMinMs: slices.Min(whole)}
 	byKind := map[string]*OpKind{}
 	shapes := map[string]map[string]bool{}
@@ -113,7 +118,7 @@ func ProfileForward(w *model.Weights, g *model.Graph, threads, warmup, forwards 
 			byKind[kind] = k
 			shapes[kind] = map[string]bool{}
 		}
-		t := median(per[j])
+		t := stats.Median(per[j])
 		k.Count++
 		k.Ms += t
 		k.FLOPs += flops
@@ -196,7 +201,12 @@ func opKind(g *model.Graph, op model.Op) (kind, shape string, flops float64) {
 		dh := o.D / o.H
 		return "attention", fmt.Sprintf("B%d T%d H%d", o.B, o.T, o.H), 4 * float64(o.B*o.H) * float64(o.T*(o.T+1)/2) * float64(dh)
 	case *model.RelAttention:
-		return "rel attention", fmt.Sprintf("B%d T%d K%d H%d", o.B, o.T, o.K, o.H), 0
+		// Per (batch, head): query t sees M+t+1 keys (M = K-T), T·M + T(T+1)/2 scores in
+		// all, each a content term (q+u)·k and a position term (q+w)·R(δ) of Dh products,
+		// and as many Dh-long PV sums: 3 · 2·Dh per score.
+		m := float64(o.K - o.T)
+		scores := float64(o.T)*m + float64(o.T*(o.T+1)/2)
+		return "rel attention", fmt.Sprintf("B%d T%d K%d H%d", o.B, o.T, o.K, o.H), 6 * float64(o.B*o.H) * scores * float64(o.Dh)
 	case *model.LayerNorm:
 		return "layernorm", fmt.Sprintf("%d×%d", o.Rows, o.D), 0
 	case *model.Embed:
@@ -251,16 +261,3 @@ func (p *Profile) WriteTable(w io.Writer) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func median(x []float64) float64 {
-	if len(x) == 0 {
-		return 0
-	}
-	s := slices.Clone(x)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}

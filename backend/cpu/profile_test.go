@@ -6,11 +6,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/backend/cpu"
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/space"
 )
+
+// ProfileKind is the registered kind of this package: a host device, no accelerator.
+func TestProfileKind(t *testing.T) {
+	if k, ok := backend.KindOf(cpu.ProfileKind); !ok || k.Accelerator {
+		t.Errorf("kind %q: registered %v, accelerator %v", cpu.ProfileKind, ok, k.Accelerator)
+	}
+}
 
 func profileOf(t *testing.T, a *space.Arch, s model.Shape, out model.Output, forwards int) (*cpu.Profile, *model.Graph) {
 	t.Helper()
@@ -114,6 +122,15 @@ func TestProfileKindsTXL(t *testing.T) {
 	}
 	if n != len(g.Ops) {
 		t.Errorf("the kinds count %d ops, the graph has %d", n, len(g.Ops))
+	}
+	// Relative attention, by hand: per layer H·Dh = 64 (2×32, 4×16); query t of 32
+	// sees the 32 memory positions and t+1 new ones, 32·32 + 32·33/2 = 1552 scores per
+	// head, each 3 products of Dh (q+u)·k, (q+w)·R and the PV sum, 2 FLOPs apiece.
+	const relFLOPs = 2 * 6 * 64 * 1552
+	for _, k := range p.Kinds {
+		if k.Kind == "rel attention" && (k.FLOPs != relFLOPs || !(k.GFLOPS > 0)) {
+			t.Errorf("rel attention: %g FLOPs at %g GFLOP/s, want %d", k.FLOPs, k.GFLOPS, relFLOPs)
+		}
 	}
 	for _, kind := range []string{"rel attention", "concat_mem", "mem_update", "matmul kv", "adaptive log-softmax"} {
 		found := false
