@@ -41,17 +41,116 @@ func ParseMode(s string) (string, error) {
 }
 
 // GenerationProtocol is what a generation measurement runs, beside the sampling of its
-// Protocol.
+// Protocol. A length left 0 is the default that fits the model (Resolve).
 type GenerationProtocol struct {
 	Mode      string `json:"mode"`
 	PromptLen int    `json:"prompt_len,omitempty"` // P: prefill, generate
 	Context   int    `json:"context,omitempty"`    // C: decode
-	NewTokens int    `json:"new_tokens,omitempty"` // N: generate
+	NewTokens int    `json:"new_tokens,omitempty"` // N ≥ 2: generate
 }
 
-// DefaultGeneration is mode with the default lengths.
-func DefaultGeneration(mode string) GenerationProtocol {
-	return GenerationProtocol{Mode: mode, PromptLen: DefaultPromptLen, Context: DefaultContext, NewTokens: DefaultNewTokens}
+// Resolve sets the lengths mode uses and clears the others. A length left 0 takes its
+// default (DefaultPromptLen, DefaultContext, DefaultNewTokens), cut to what a model
+// with learned positions can reach — a sequence's passes cover positions 0..P-1
+// (prefill), 0..C (decode) or 0..P+N-2 (generate: the last new token is computed,
+// never fed back), all below n_positions — and each cut is said in a note. A length
+// given that does not fit, or is below its minimum, is a *FieldError on it
+// ("prompt_len", "context", "new_tokens").
+func (gp GenerationProtocol) Resolve(a *space.Arch) (GenerationProtocol, []string, error) {
+	t := a.ModelType()
+	limit := 0 // positions a sequence may reach; 0: no bound (a memory, not a table)
+	if m := t.MaxSeqLen(a); !t.Memory && m > 0 {
+		limit = m
+	}
+	var notes []string
+	cut := func(field string, from, to int, why string) {
+		notes = append(notes, fmt.Sprintf("%s: the default %d is cut to %d: %s", field, from, to, why))
+	}
+	atLeast := func(field string, v, min int) error {
+		return fieldErrorf(field, nil, "must be at least %d, got %d", min, v)
+	}
+	switch gp.Mode {
+	case ModePrefill:
+		gp.Context, gp.NewTokens = 0, 0
+		switch {
+		case gp.PromptLen < 0:
+			return gp, nil, atLeast("prompt_len", gp.PromptLen, 1)
+		case gp.PromptLen == 0:
+			gp.PromptLen = DefaultPromptLen
+			if limit > 0 && gp.PromptLen > limit {
+				cut("prompt_len", gp.PromptLen, limit, fmt.Sprintf("n_positions is %d", limit))
+				gp.PromptLen = limit
+			}
+		case limit > 0 && gp.PromptLen > limit:
+			return gp, nil, fieldErrorf("prompt_len", nil, "%d tokens exceed n_positions %d of this %s", gp.PromptLen, limit, a.Backbone.Label())
+		}
+	case ModeDecode:
+		gp.PromptLen, gp.NewTokens = 0, 0
+		switch {
+		case gp.Context < 0:
+			return gp, nil, atLeast("context", gp.Context, 1)
+		case limit > 0 && limit < 2:
+			return gp, nil, fieldErrorf("context", nil, "n_positions %d leaves no position for a step after a context", limit)
+		case gp.Context == 0:
+			gp.Context = DefaultContext
+			if limit > 0 && gp.Context+1 > limit {
+				cut("context", gp.Context, limit-1, fmt.Sprintf("the step at position C needs C + 1 ≤ n_positions %d", limit))
+				gp.Context = limit - 1
+			}
+		case limit > 0 && gp.Context+1 > limit:
+			return gp, nil, fieldErrorf("context", nil, "%d: the step at position %d needs %d positions, n_positions is %d (at most %d)", gp.Context, gp.Context, gp.Context+1, limit, limit-1)
+		}
+	case ModeGenerate:
+		gp.Context = 0
+		promptSet, newSet := gp.PromptLen != 0, gp.NewTokens != 0
+		switch {
+		case gp.PromptLen < 0:
+			return gp, nil, atLeast("prompt_len", gp.PromptLen, 1)
+		case gp.NewTokens < 0 || newSet && gp.NewTokens < 2:
+			return gp, nil, fieldErrorf("new_tokens", nil, "must be at least 2 (the first comes from the prefill, the rest from the decode steps that are timed), got %d", gp.NewTokens)
+		case limit > 0 && limit < 2:
+			return gp, nil, fieldErrorf("prompt_len", nil, "n_positions %d leaves no position for a decode step after a prompt", limit)
+		}
+		if !promptSet {
+			gp.PromptLen = DefaultPromptLen
+		}
+		if !newSet {
+			gp.NewTokens = DefaultNewTokens
+		}
+		reach := func() int { return gp.PromptLen + gp.NewTokens - 1 }
+		if limit == 0 || reach() <= limit {
+			break
+		}
+		why := func() string {
+			return fmt.Sprintf("prompt %d + %d new tokens reach %d positions, n_positions is %d", gp.PromptLen, gp.NewTokens, reach(), limit)
+		}
+		switch {
+		case !promptSet && !newSet && limit-(gp.NewTokens-1) < 1:
+			// Too few positions for the default new tokens: half of them each.
+			n := max(limit/2, 2)
+			cut("new_tokens", gp.NewTokens, n, why())
+			gp.NewTokens = n
+			fallthrough
+		case !promptSet && limit-(gp.NewTokens-1) >= 1:
+			p := limit - (gp.NewTokens - 1)
+			cut("prompt_len", gp.PromptLen, p, why())
+			gp.PromptLen = p
+		case promptSet && !newSet && limit-gp.PromptLen+1 >= 2:
+			n := limit - gp.PromptLen + 1
+			cut("new_tokens", gp.NewTokens, n, why())
+			gp.NewTokens = n
+		default:
+			field := "prompt_len"
+			if newSet {
+				field = "new_tokens"
+			}
+			return gp, nil, fieldErrorf(field, []string{"prompt_len", "new_tokens"}, "prompt_len %d + new_tokens %d reach position %d, n_positions is %d: at most prompt_len + new_tokens - 1 = %d",
+				gp.PromptLen, gp.NewTokens, reach()-1, limit, limit)
+		}
+	default:
+		return gp, nil, fmt.Errorf("mode %q is not prefill, decode or generate", gp.Mode)
+	}
+	return gp, notes, nil
 }
 
 // Generation is what a generation measurement found beside Result's fields.
@@ -111,6 +210,11 @@ type GenerationResult struct {
 //     generations are repeated until p's sampling bounds hold (p.MinSamples and
 //     p.MinTimeS, at most p.MaxSamples or p.MaxTimeS), after p.Warmup untimed ones.
 //
+// The lengths are gp's after Resolve (0: the default that fits a). The cache holds
+// what the passes need (model.CacheCap), counted in alloc_peak_bytes; rss_peak_bytes
+// is the resident peak over the timed passes (the timed steps in decode, the timed
+// generations in generate), as Measure's over its timed forwards.
+//
 // Transformer-XL decodes with its memory as the cache: a step sees the last
 // min(mem_len, position) positions.
 func MeasureGeneration(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol, gp GenerationProtocol, seed uint64) (res *GenerationResult, err error) {
@@ -118,41 +222,31 @@ func MeasureGeneration(ctx context.Context, be backend.Backend, a *space.Arch, p
 	fail := func(step string, e error) error {
 		return fmt.Errorf("measure %s %s: %s: %w", gp.Mode, key, step, e)
 	}
-	var shapes []model.DecodeShape
-	B := p.Batch
+	gp, _, err = gp.Resolve(a)
+	if err != nil {
+		return nil, fail("protocol", err)
+	}
+	// The passes of one sequence, in order.
+	var passes []int
 	switch gp.Mode {
 	case ModePrefill:
-		if gp.PromptLen < 1 {
-			return nil, fail("protocol", fmt.Errorf("prompt length %d: must be at least 1", gp.PromptLen))
-		}
 		p.SeqLen = gp.PromptLen
-		cap := model.CacheCap(a, gp.PromptLen, gp.PromptLen)
-		shapes = []model.DecodeShape{{Batch: B, Seq: gp.PromptLen, Cap: cap}}
-		gp.Context, gp.NewTokens = 0, 0
+		passes = []int{gp.PromptLen}
 	case ModeDecode:
-		if gp.Context < 1 {
-			return nil, fail("protocol", fmt.Errorf("context %d: must be at least 1", gp.Context))
-		}
 		p.SeqLen = 1
-		cap := model.CacheCap(a, gp.Context+1, gp.Context)
-		shapes = []model.DecodeShape{
-			{Batch: B, Seq: gp.Context, Cap: cap},           // fills the cache (untimed)
-			{Batch: B, Seq: 1, Start: gp.Context, Cap: cap}, // the timed step
-		}
-		gp.PromptLen, gp.NewTokens = 0, 0
+		passes = []int{gp.Context, 1} // the untimed fill, then the timed step
 	case ModeGenerate:
-		if gp.PromptLen < 1 || gp.NewTokens < 1 {
-			return nil, fail("protocol", fmt.Errorf("prompt length %d and new tokens %d: both must be at least 1", gp.PromptLen, gp.NewTokens))
-		}
 		p.SeqLen = gp.PromptLen
-		cap := model.CacheCap(a, gp.PromptLen+gp.NewTokens-1, gp.PromptLen)
-		shapes = []model.DecodeShape{{Batch: B, Seq: gp.PromptLen, Cap: cap}}
-		for pos := gp.PromptLen; pos < gp.PromptLen+gp.NewTokens-1; pos++ {
-			shapes = append(shapes, model.DecodeShape{Batch: B, Seq: 1, Start: pos, Cap: cap})
+		passes = []int{gp.PromptLen}
+		for range gp.NewTokens - 1 {
+			passes = append(passes, 1)
 		}
-		gp.Context = 0
-	default:
-		return nil, fail("protocol", fmt.Errorf("mode %q is not prefill, decode or generate", gp.Mode))
+	}
+	B, cap, start := p.Batch, model.CacheCap(a, passes), 0
+	shapes := make([]model.DecodeShape, len(passes))
+	for i, n := range passes {
+		shapes[i] = model.DecodeShape{Batch: B, Seq: n, Start: start, Cap: cap}
+		start += n
 	}
 	p.Output = model.OutputLast
 	// Resolve checks the prompt against the learned positions; BuildDecode checks the
@@ -252,7 +346,8 @@ func MeasureGeneration(ctx context.Context, be backend.Backend, a *space.Arch, p
 			sb := StepBytes(graphs[1])
 			res.Generation.StepBytes = sb
 			res.Generation.StepGBPerS = float64(sb) / (lat.Median / 1000) / 1e9
-			if be.Device().Kind == "cpu" {
+			if k, ok := backend.KindOf(be.Device().Kind); ok && !k.Accelerator {
+				// The step reads host memory: the host's bandwidth is its bound.
 				res.Generation.CopyGBPerS = CopyBandwidth(p.Threads, copyBytes, 5)
 			}
 		}
@@ -275,16 +370,34 @@ func measureOne(ctx context.Context, exe backend.Executable, g int, p Protocol, 
 	}
 	debug.FreeOSMemory()
 	r.WarmupRuns, r.WarmupSettled = wu.runs, wu.settled
+	rss := trackPeakRSS()
 	s, dist, err := sampleLeastDisturbed(ctx, exe, g, p, pr)
 	if err != nil {
 		return err
 	}
+	rss(r)
 	r.SamplesMS, r.DisturbedMS = s.split(p)
 	if dist.Measured {
 		r.Disturbance = &dist
 	}
 	r.Latency = Summarize(r.SamplesMS)
 	return nil
+}
+
+// trackPeakRSS resets the process's resident peak (see rss.go) and returns what records
+// it, or why it could not be read, in r once the timed passes are done.
+func trackPeakRSS() func(r *Result) {
+	err := resetPeakRSS()
+	return func(r *Result) {
+		if err == nil {
+			var peak int64
+			if peak, err = readPeakRSS(); err == nil {
+				r.RSSPeakBytes = &peak
+				return
+			}
+		}
+		r.RSSNote = rssNote(err)
+	}
 }
 
 // passRetakes bounds how often a disturbed pass of a generation is run again.
@@ -348,6 +461,7 @@ func measureGenerations(ctx context.Context, exe backend.Executable, ids [][]int
 	}
 	res.WarmupRuns = p.Warmup
 	debug.FreeOSMemory()
+	rss := trackPeakRSS()
 	var ttft, steps, tps []float64
 	minTime, maxTime := seconds(p.MinTimeS), seconds(p.MaxTimeS)
 	start := time.Now()
@@ -362,6 +476,7 @@ func measureGenerations(ctx context.Context, exe backend.Executable, ids [][]int
 			break
 		}
 	}
+	rss(res.Result)
 	res.SamplesMS = steps
 	res.Latency = Summarize(steps)
 	t, s, r := Summarize(ttft), Summarize(steps), Summarize(tps)

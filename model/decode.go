@@ -30,15 +30,22 @@ func (s DecodeShape) Past(a *space.Arch) int {
 	return s.Start
 }
 
-// CacheCap is the cache capacity for sequences of up to context tokens processed in
-// passes of at most maxSeq new tokens: context for GPT-2; mem_len + maxSeq for a model
-// with a memory (the memory and the new positions, so that a pass never overwrites a
-// slot it still reads).
-func CacheCap(a *space.Arch, context, maxSeq int) int {
-	if a.ModelType().Memory {
-		return a.MemLen + maxSeq
+// CacheCap is the cache capacity a sequence processed in passes of the given lengths,
+// in order from an empty cache, needs: every position for GPT-2 (the sum of the
+// passes); for a model with a memory, the most any one pass sees at once, its cached
+// positions (Past: min(mem_len, its start)) and its new ones, so that a pass never
+// overwrites a slot it still reads — the first pass needs only its own length, a later
+// one at most mem_len + its length. 0 for no passes.
+func CacheCap(a *space.Arch, passes []int) int {
+	start, need := 0, 0
+	for _, n := range passes {
+		need = max(need, DecodeShape{Seq: n, Start: start}.Past(a)+n)
+		start += n
 	}
-	return context
+	if a.ModelType().Memory {
+		return need
+	}
+	return start
 }
 
 // CacheBytesPerToken is the size of the KV cache per position and sequence: a key

@@ -29,7 +29,7 @@ func TestCacheBytesPerToken(t *testing.T) {
 func TestDecodeCacheInPeak(t *testing.T) {
 	for _, js := range []string{decodeGPT2, decodeTXL} {
 		a := mustArch(t, js)
-		cap := CacheCap(a, 10, 4)
+		cap := CacheCap(a, []int{4, 3, 1, 1, 1}) // GPT-2: 10; Transformer-XL: mem_len 4 + 3
 		pre, err := BuildDecode(a, DecodeShape{Batch: 2, Seq: 4, Start: 0, Cap: cap}, BuildOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -62,12 +62,30 @@ func TestDecodeCacheInPeak(t *testing.T) {
 			}
 		}
 	}
-	// Transformer-XL keeps mem_len + the longest pass; GPT-2 the whole context.
-	if c := CacheCap(mustArch(t, decodeTXL), 100, 6); c != 10 {
-		t.Errorf("transformer_xl cache of %d positions, want mem_len 4 + 6", c)
-	}
-	if c := CacheCap(mustArch(t, decodeGPT2), 10, 6); c != 10 {
-		t.Errorf("gpt2 cache of %d positions, want the context 10", c)
+}
+
+// TestCacheCap sizes caches by hand: GPT-2 keeps every position; Transformer-XL
+// (mem_len 4) what one pass sees at once, min(4, start) cached positions and its own.
+func TestCacheCap(t *testing.T) {
+	gpt2, txl := mustArch(t, decodeGPT2), mustArch(t, decodeTXL)
+	for _, c := range []struct {
+		passes    []int
+		gpt2, txl int
+	}{
+		{nil, 0, 0},
+		{[]int{6}, 6, 6},             // a prefill alone: its own 6 positions, no memory yet
+		{[]int{6, 1}, 7, 6},          // then a step at 6: 4 + 1 ≤ the prefill's 6
+		{[]int{2, 1, 1}, 4, 4},       // steps at 2 and 3: 2 + 1, then 3 + 1
+		{[]int{3, 1, 1, 1, 1}, 7, 5}, // steps at 3..6: 3+1, 4+1, 4+1, 4+1
+		{[]int{1, 6}, 7, 7},          // a long pass after one token: 1 + 6
+		{[]int{10, 6}, 16, 10},       // 10 alone, then 4 + 6
+	} {
+		if got := CacheCap(gpt2, c.passes); got != c.gpt2 {
+			t.Errorf("gpt2, passes %v: cache of %d positions, want %d", c.passes, got, c.gpt2)
+		}
+		if got := CacheCap(txl, c.passes); got != c.txl {
+			t.Errorf("transformer_xl, passes %v: cache of %d positions, want %d", c.passes, got, c.txl)
+		}
 	}
 }
 
@@ -95,7 +113,7 @@ func TestDecodeOutputLast(t *testing.T) {
 		t.Errorf("a step at 5 sees %d cached positions", g.Shape.Mem)
 	}
 	tx := mustArch(t, decodeTXL)
-	g, err = BuildDecode(tx, DecodeShape{Batch: 1, Seq: 1, Start: 50, Cap: CacheCap(tx, 51, 1)}, BuildOptions{})
+	g, err = BuildDecode(tx, DecodeShape{Batch: 1, Seq: 1, Start: 50, Cap: CacheCap(tx, []int{50, 1})}, BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

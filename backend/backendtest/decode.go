@@ -208,11 +208,8 @@ func Passes(L, prompt int) []int {
 func Generate(be backend.Backend, w *model.Weights, batch, L int, passes []int, ids []int32) ([][]float32, error) {
 	a := w.Arch
 	var shapes []model.DecodeShape
-	start, longest := 0, 1
-	for _, n := range passes {
-		longest = max(longest, n)
-	}
-	cap := model.CacheCap(a, L, longest)
+	start := 0
+	cap := model.CacheCap(a, passes)
 	for _, n := range passes {
 		shapes = append(shapes, model.DecodeShape{Batch: batch, Seq: n, Start: start, Cap: cap})
 		start += n

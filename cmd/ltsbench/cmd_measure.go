@@ -21,10 +21,17 @@ func init() {
 		Name:      "measure",
 		Usage:     "measure the inference latency and peak memory of one architecture on a device",
 		UsageText: "ltsbench measure [--device D] (--arch FILE | --preset NAME) [--batch N --seq-len T --threads N …] [--format table|json|benchfmt]",
-		Description: "Runs one decoder forward pass of batch × seq-len tokens (Transformer-XL with a full\n" +
-			"memory) until warm, then times single forwards until --min-samples and --min-time both\n" +
-			"hold (at most --max-samples or --max-time), and reports the latency (median, p10, p90,\n" +
-			"mean, std, CV, n), alloc_peak_bytes (exact) and the resident peak.\n\n" +
+		Description: "--mode forward (the default): runs one decoder forward pass of batch × seq-len tokens\n" +
+			"(Transformer-XL with a full memory) until warm, then times single forwards until\n" +
+			"--min-samples and --min-time both hold (at most --max-samples or --max-time), and reports\n" +
+			"the latency (median, p10, p90, mean, std, CV, n), alloc_peak_bytes (exact) and the\n" +
+			"resident peak.\n\n" +
+			"--mode prefill|decode|generate: times generation with a KV cache under the same sampling\n" +
+			"bounds: a prefill of --prompt-len tokens; a decode step at --context; or whole\n" +
+			"generations (prefill + --new-tokens - 1 steps: time to first token, per-token latency,\n" +
+			"tokens/s). Lengths not given are cut to fit n_positions (said on stderr). Reports the KV\n" +
+			"cache, alloc_peak_bytes (exact, the cache included) and the resident peak over the timed\n" +
+			"passes.\n\n" +
 			"Presets: " + presetNames(),
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to run: " + deviceNames()},
@@ -89,7 +96,7 @@ func measureAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Bool("profile-ops") && (dev.Kind != "cpu" || format == "benchfmt") {
+	if c.Bool("profile-ops") && (dev.Kind != cpu.ProfileKind || format == "benchfmt") {
 		return usagef("--profile-ops: only on the cpu device, with --format table or json")
 	}
 	mode, err := measureMode(c)
@@ -111,6 +118,12 @@ func measureAction(c *cli.Context) error {
 	if _, err := p.Resolve(a); err != nil {
 		return flagError(err)
 	}
+	var gp bench.GenerationProtocol
+	if mode != bench.ModeForward {
+		if gp, err = generationProtocol(c, a, mode, format); err != nil {
+			return err
+		}
+	}
 
 	be, err := backend.Open(dev, backendOptions(p))
 	if err != nil {
@@ -126,7 +139,7 @@ func measureAction(c *cli.Context) error {
 		fmt.Fprintf(e.stderr, "backend: %s\n", s.Summary())
 	}
 	if mode != bench.ModeForward {
-		return measureGeneration(c, be, a, p, mode, presetName, format)
+		return measureGeneration(c, be, a, p, gp, presetName, format)
 	}
 	res, err := bench.Measure(e.ctx, be, a, p, c.Uint64("seed"))
 	if err != nil {

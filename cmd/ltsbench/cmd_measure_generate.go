@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/ltsbench/ltsbench/backend"
@@ -17,13 +19,28 @@ func generationFlags() []cli.Flag {
 		&cli.StringFlag{Name: "mode", Value: bench.ModeForward, Usage: "what is timed: forward (one forward pass of batch × seq-len tokens, the paper's latency), " +
 			"prefill (a forward over --prompt-len tokens that fills the KV cache), decode (one new token per sequence with the cache filled to --context: " +
 			"the steady-state per-token latency) or generate (prefill + --new-tokens tokens: time to first token, per-token latency, tokens/s)"},
-		&cli.IntFlag{Name: "prompt-len", Value: bench.DefaultPromptLen, Usage: "prefill and generate: prompt tokens per sequence"},
-		&cli.IntFlag{Name: "context", Value: bench.DefaultContext, Usage: "decode: cached positions before the timed step"},
-		&cli.IntFlag{Name: "new-tokens", Value: bench.DefaultNewTokens, Usage: "generate: new tokens per sequence (the first from the prefill, then one decode step each)"},
+		&cli.IntFlag{Name: "prompt-len", Value: bench.DefaultPromptLen, Usage: "prefill and generate: prompt tokens per sequence (when not given: cut to fit n_positions, with a note)"},
+		&cli.IntFlag{Name: "context", Value: bench.DefaultContext, Usage: "decode: cached positions before the timed step (when not given: at most n_positions - 1)"},
+		&cli.IntFlag{Name: "new-tokens", Value: bench.DefaultNewTokens, Usage: "generate: new tokens per sequence, at least 2 (the first from the prefill, then one decode step each)"},
 	}
 }
 
-// measureMode reads --mode and refuses the flags a generation mode sets itself.
+// generationLengths are the length flags and the modes that read each; minLength
+// their least values.
+var (
+	generationLengths = []struct {
+		flag  string
+		modes []string
+	}{
+		{"prompt-len", []string{bench.ModePrefill, bench.ModeGenerate}},
+		{"context", []string{bench.ModeDecode}},
+		{"new-tokens", []string{bench.ModeGenerate}},
+	}
+	minLength = map[string]int{"prompt-len": 1, "context": 1, "new-tokens": 2}
+)
+
+// measureMode reads --mode and refuses the flags the mode does not read: those a
+// generation mode sets itself, and the lengths of the other modes.
 func measureMode(c *cli.Context) (string, error) {
 	mode, err := bench.ParseMode(c.String("mode"))
 	if err != nil {
@@ -36,17 +53,52 @@ func measureMode(c *cli.Context) (string, error) {
 			}
 		}
 	}
+	for _, l := range generationLengths {
+		if c.IsSet(l.flag) && !slices.Contains(l.modes, mode) {
+			return "", usagef("--%s: only with --mode %s, not %s; drop --%s", l.flag, strings.Join(l.modes, " or "), mode, l.flag)
+		}
+	}
 	return mode, nil
 }
 
-// measureGeneration is measure in a generation mode, on an open backend.
-func measureGeneration(c *cli.Context, be backend.Backend, a *space.Arch, p bench.Protocol, mode, name, format string) error {
-	e := envOf(c)
+// generationProtocol reads the length flags of a generation mode for a: the lengths
+// not given take the defaults that fit a (each cut said on stderr), a length given
+// that does not fit is a usage error.
+func generationProtocol(c *cli.Context, a *space.Arch, mode, format string) (bench.GenerationProtocol, error) {
+	gp := bench.GenerationProtocol{Mode: mode} // lengths left 0: Resolve's defaults
 	if format == "benchfmt" {
-		return usagef("--format benchfmt: --mode %s writes table or json", mode)
+		return gp, usagef("--format benchfmt: --mode %s writes table or json", mode)
 	}
-	gp := bench.DefaultGeneration(mode)
-	gp.PromptLen, gp.Context, gp.NewTokens = c.Int("prompt-len"), c.Int("context"), c.Int("new-tokens")
+	for _, l := range generationLengths {
+		if !c.IsSet(l.flag) {
+			continue
+		}
+		v := c.Int(l.flag)
+		if v < minLength[l.flag] {
+			return gp, usagef("--%s: must be at least %d, got %d", l.flag, minLength[l.flag], v)
+		}
+		switch l.flag {
+		case "prompt-len":
+			gp.PromptLen = v
+		case "context":
+			gp.Context = v
+		case "new-tokens":
+			gp.NewTokens = v
+		}
+	}
+	gp, notes, err := gp.Resolve(a)
+	if err != nil {
+		return gp, flagError(err)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(envOf(c).stderr, "note: %s\n", flagNames(n))
+	}
+	return gp, nil
+}
+
+// measureGeneration is measure in a generation mode, on an open backend.
+func measureGeneration(c *cli.Context, be backend.Backend, a *space.Arch, p bench.Protocol, gp bench.GenerationProtocol, name, format string) error {
+	e := envOf(c)
 	res, err := bench.MeasureGeneration(e.ctx, be, a, p, gp, c.Uint64("seed"))
 	if err != nil {
 		return err
@@ -57,6 +109,11 @@ func measureGeneration(c *cli.Context, be backend.Backend, a *space.Arch, p benc
 		return writeJSON(e.stdout, generationJSON{res, env})
 	}
 	return writeGenerationTable(e.stdout, res, env)
+}
+
+// flagNames writes a note of bench's about generation lengths with the flags' names.
+func flagNames(s string) string {
+	return strings.NewReplacer("prompt_len", "--prompt-len", "new_tokens", "--new-tokens", "context:", "--context:").Replace(s)
 }
 
 // generationJSON is the JSON of measure in a generation mode.
@@ -107,6 +164,11 @@ func writeGenerationTable(w io.Writer, r *bench.GenerationResult, env bench.Envi
 	row("alloc peak", "%s, exact (weights + arena + KV cache)", measureMiB(r.AllocPeakBytes))
 	if r.WorkspaceBytes > 0 {
 		row("workspace", "%s, the backend's own buffers (GEMM packing, cuBLAS)", measureMiB(r.WorkspaceBytes))
+	}
+	if r.RSSPeakBytes != nil {
+		row("resident peak", "%s, whole process (VmHWM) over the timed passes", measureMiB(*r.RSSPeakBytes))
+	} else if r.RSSNote != "" {
+		row("resident peak", "%s", r.RSSNote)
 	}
 	cpu := env.CPUModel
 	if env.GPU != nil {

@@ -55,7 +55,7 @@ func TestMeasureGenerationModes(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("table: exit %d: %s", code, errOut)
 	}
-	for _, k := range []string{"TTFT", "per token", "tokens/s", "KV cache"} {
+	for _, k := range []string{"TTFT", "per token", "tokens/s", "KV cache", "resident peak"} {
 		if !strings.Contains(out, k) {
 			t.Errorf("the generate table lacks %q:\n%s", k, out)
 		}
@@ -71,11 +71,41 @@ func TestMeasureGenerationUsage(t *testing.T) {
 		{[]string{"--mode", "decode", "--seq-len", "10"}, "--seq-len"},
 		{[]string{"--mode", "decode", "--output", "full"}, "--output"},
 		{[]string{"--mode", "decode", "--format", "benchfmt"}, "benchfmt"},
-		{[]string{"--mode", "decode", "--context", "64"}, "n_positions 64"},
+		{[]string{"--mode", "decode", "--context", "64"}, "n_positions is 64"},
 	} {
 		code, _, errOut := runMeasure(t, append(append([]string{"--preset", "gpt2-tiny"}, tc.args...), quick...)...)
 		if code == 0 || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want an error with %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// The default lengths are cut to fit the model's positions, each cut said on stderr:
+// gpt2-tiny has 64, so a decode step defaults to context 63 and a generation of 64 new
+// tokens to a prompt of 1 (1 + 64 - 1 = 64 positions).
+func TestMeasureGenerationDefaultsFit(t *testing.T) {
+	for _, tc := range []struct {
+		mode, note string
+		check      func(g bench.Generation) bool
+	}{
+		{"decode", "note: --context: the default 192 is cut to 63", func(g bench.Generation) bool { return g.Context == 63 }},
+		{"generate", "note: --prompt-len: the default 192 is cut to 1", func(g bench.Generation) bool { return g.PromptLen == 1 && g.NewTokens == 64 }},
+	} {
+		code, out, errOut := runMeasure(t, append([]string{"--preset", "gpt2-tiny", "--format", "json", "--mode", tc.mode}, quick...)...)
+		if code != 0 {
+			t.Fatalf("%s with the defaults: exit %d: %s", tc.mode, code, errOut)
+		}
+		if !strings.Contains(errOut, tc.note) {
+			t.Errorf("%s: stderr %q lacks %q", tc.mode, errOut, tc.note)
+		}
+		var got struct {
+			Generation bench.Generation `json:"generation"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		if !tc.check(got.Generation) {
+			t.Errorf("%s: lengths %+v", tc.mode, got.Generation.GenerationProtocol)
 		}
 	}
 }
