@@ -36,8 +36,8 @@ func RunDecode(t *testing.T, open func() (backend.Backend, error)) {
 		})
 	}
 	// Contexts longer than a CPU key chunk (128): the attention over the cache folds
-	// several chunks into its softmax, for plain and relative positions, and a head
-	// wider than the CPU's stack copy of Transformer-XL's biased queries (256).
+	// several chunks into its softmax, for plain and relative positions; and a head
+	// wider than the CPU's stack copy of Transformer-XL's biased queries (512).
 	for i, c := range longCases {
 		t.Run(c.name, func(t *testing.T) {
 			a := c.arch(t)
@@ -46,11 +46,12 @@ func RunDecode(t *testing.T, open func() (backend.Backend, error)) {
 	}
 }
 
-// longCases are the long-context cases of RunDecode: seq is the sequence length L,
-// generated after a prompt of L-6 tokens.
+// longCases are the long-context and wide-head cases of RunDecode: seq is the
+// sequence length L, generated after a prompt of L-6 tokens.
 var longCases = []modelCase{
 	{"gpt2_long", `{"model_type": "gpt2", "n_layer": 1, "d_model": 16, "n_head": [2], "d_inner": [24], "vocab_size": 19, "n_positions": 300}`, 1, 300, 1},
-	{"txl_long_wide_head", `{"model_type": "transformer_xl", "n_layer": 2, "d_model": 264, "n_head": [1, 4], "d_inner": [16, 16], "vocab_size": 17, "tgt_len": 150, "mem_len": 140}`, 1, 150, 1},
+	{"txl_long", `{"model_type": "transformer_xl", "n_layer": 2, "d_model": 16, "n_head": [1, 4], "d_inner": [16, 16], "vocab_size": 17, "tgt_len": 150, "mem_len": 140}`, 1, 150, 1},
+	{"txl_wide_head", `{"model_type": "transformer_xl", "n_layer": 1, "d_model": 520, "n_head": [1], "d_inner": [16], "vocab_size": 17, "tgt_len": 12, "mem_len": 8}`, 2, 12, 1},
 }
 
 // checkGenerate generates sequences of L random tokens after each prompt length and

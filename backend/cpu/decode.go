@@ -9,8 +9,9 @@ import (
 )
 
 // biasedMax is the widest head whose Transformer-XL biased queries cachedAttention
-// keeps on its task's stack (2 KiB for the two).
-const biasedMax = 256
+// keeps on its task's stack (4 KiB for the two): every head of the paper's spaces
+// (d_model ≤ 960, at least 2 heads).
+const biasedMax = 512
 
 // decodeStep returns the closure of an op of the cached forward pass (model.KVAppend,
 // model.CachedAttention), or the error for an op this backend does not know.
