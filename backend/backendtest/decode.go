@@ -44,6 +44,7 @@ func RunDecode(t *testing.T, open func() (backend.Backend, error)) {
 			checkGenerate(t, be, a, StressWeights(a, uint64(300+i)), c.name, c.batch, c.seq, []int{c.seq - 6}, uint64(100+i))
 		})
 	}
+	t.Run("golden", func(t *testing.T) { testDecodeGolden(t, be) })
 }
 
 // longCases are the long-context and wide-head cases of RunDecode: seq is the
