@@ -423,8 +423,11 @@ func runAction(c *cli.Context) error {
 		}
 	}
 
-	fmt.Fprintf(e.stderr, "searching %s on %s for %s: %s, %d iterations, up to %d architectures, into %s\n",
-		s.Backbone, dev, objectiveLabel(objective, gen), cfg.Algorithm, cfg.Iterations, cfg.Budget(), dir)
+	fmt.Fprintf(e.stderr, "searching %s on %s: %s, %d iterations, up to %d architectures, into %s\n",
+		s.Backbone, dev, cfg.Algorithm, cfg.Iterations, cfg.Budget(), dir)
+	if gen != nil {
+		fmt.Fprintf(e.stderr, "objective: %s\n", objectiveLabel(objective, gen))
+	}
 	if !resume && !c.IsSet("budget") {
 		// The paper's search measures thousands of architectures: say what that costs
 		// before it starts. Each measurement takes at least its warm-up and min-time.
@@ -550,12 +553,8 @@ func resumeSettings(c *cli.Context, dir string, ri *results.RunInfo, proto bench
 	return old, ri.MemoryMetric, d, nil
 }
 
-// objectiveLabel says what the objective times: "latency (one forward)",
-// "decode at context 64", …
+// objectiveLabel says what a generation objective times: "decode at context 64", …
 func objectiveLabel(obj string, gp *bench.GenerationProtocol) string {
-	if gp == nil {
-		return "latency (one forward)"
-	}
 	switch obj {
 	case results.ObjectivePrefill:
 		return fmt.Sprintf("prefill of %d tokens", gp.PromptLen)
