@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/internal/snapshot"
 )
 
@@ -133,5 +134,27 @@ func TestOldRunsHaveLatencyObjective(t *testing.T) {
 	}
 	if _, err := ParseObjective("forward"); err == nil {
 		t.Error("ParseObjective accepts forward")
+	}
+}
+
+// TestGenerationCellsConfirmed: the cell that is the objective shows the confirmed
+// latency, the others the search's measurement.
+func TestGenerationCellsConfirmed(t *testing.T) {
+	ttft, step := bench.Stats{Median: 40, N: 3}, bench.Stats{Median: 5, N: 3}
+	rec := Record{LatencyMS: 5, Result: &bench.Result{Latency: step},
+		Generation: &bench.Generation{TTFT: &ttft, PerToken: &step, CacheMiB: 1.5},
+		Confirmed:  &Confirmation{LatencyMS: 4.25, Latency: bench.Stats{Median: 4.25, N: 6}}}
+	for obj, want := range map[string]string{
+		ObjectivePrefill:  "4.25|–|1.50",
+		ObjectiveDecode:   "–|4.25|1.50",
+		ObjectiveGenerate: "40.0|4.25|1.50",
+	} {
+		if got := strings.Join(generationCells(&rec, obj), "|"); got != want {
+			t.Errorf("%s: cells %s, want %s", obj, got, want)
+		}
+	}
+	rec.Generation = nil
+	if got := strings.Join(generationCells(&rec, ObjectiveDecode), "|"); got != "–|–|–" {
+		t.Errorf("no generation measurement: cells %s", got)
 	}
 }

@@ -127,10 +127,12 @@ func (r row) Cells() []string {
 }
 
 // generationCells is the cells of generationHeader for rec, measured under objective
-// obj: the median time to the first token (generate's; prefill's is its latency, the
-// pass that computes the first token), the median decode step (decode, generate) and
-// the KV cache the measurement held, in MiB; "–" where the objective does not
-// measure it or the record has no generation measurement.
+// obj: the median time to the first token, the median decode step and the KV cache the
+// measurement held, in MiB; "–" where the objective does not measure it or the record
+// has no generation measurement. The cell that is the objective itself (prefill's
+// time to the first token, decode's and generate's time per token) is the record's
+// latency, the confirmed one when it was confirmed; generate's time to the first
+// token is the search's measurement.
 func generationCells(rec *Record, obj string) []string {
 	cells := []string{"–", "–", "–"}
 	ms := func(v float64) string { return fmt.Sprintf("%.*f", msPrecision(v), v) }
@@ -138,14 +140,16 @@ func generationCells(rec *Record, obj string) []string {
 	if g == nil {
 		return cells
 	}
-	switch {
-	case g.TTFT != nil:
-		cells[0] = ms(g.TTFT.Median)
-	case obj == ObjectivePrefill && rec.Result != nil && rec.Result.Latency.N > 0:
-		cells[0] = ms(rec.Result.Latency.Median)
-	}
-	if g.PerToken != nil {
-		cells[1] = ms(g.PerToken.Median)
+	switch obj {
+	case ObjectivePrefill:
+		cells[0] = ms(rec.Latency().Median)
+	case ObjectiveDecode:
+		cells[1] = ms(rec.Latency().Median)
+	case ObjectiveGenerate:
+		if g.TTFT != nil {
+			cells[0] = ms(g.TTFT.Median)
+		}
+		cells[1] = ms(rec.Latency().Median)
 	}
 	cells[2] = fmt.Sprintf("%.2f", g.CacheMiB)
 	return cells
@@ -296,7 +300,7 @@ func caption(r *Run, st captionStyle) string {
 		fmt.Fprintf(&sb, "; %s: median (p10%sp90) of %s samples, ms", latency, st.dash, sampleRange(r.Front, st.dash))
 	}
 	if r.Info.Generative() {
-		sb.WriteString("; TTFT: median time to the first token; ms/token: median decode step; cache: the KV cache measured")
+		sb.WriteString("; TTFT: median time to the first token; ms/token: median decode step; cache: the KV cache of the measurement, MiB")
 	}
 	fmt.Fprintf(&sb, "; memory: %s, MiB.", st.code(r.Info.MemoryMetric))
 	return sb.String()
