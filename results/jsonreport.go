@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/ltsbench/ltsbench/bench"
-
 	"github.com/ltsbench/ltsbench/space"
 )
 
