@@ -13,24 +13,30 @@ import (
 // The schema is the report's own (not bench's types), so that it stays put as the
 // measurement records grow; run.json and the archive hold everything else.
 type JSONRun struct {
-	Dir          string    `json:"dir"`
-	Device       string    `json:"device"`
-	DeviceLabel  string    `json:"device_label"` // "cuda:0 (NVIDIA …)", "cpu (model, N threads)"
-	CPU          string    `json:"cpu,omitempty"`
-	GPU          string    `json:"gpu,omitempty"`
-	Ltsbench     string    `json:"ltsbench"` // version and commit that measured
-	Space        string    `json:"space,omitempty"`
-	Dominance    string    `json:"dominance"` // "standard" or "strict" (LTS)
-	MemoryMetric string    `json:"memory_metric"`
-	Batch        int       `json:"batch"`
-	SeqLen       int       `json:"seq_len"`
-	MemLen       int       `json:"mem_len,omitempty"`
-	Output       string    `json:"output"`
-	LTSCompat    bool      `json:"lts_compat,omitempty"`
-	Threads      int       `json:"threads,omitempty"`
-	Measured     int       `json:"measured"`   // records in the archive
-	Infeasible   int       `json:"infeasible"` // of which could not run
-	Front        []JSONRow `json:"front"`      // sorted by decoder parameters
+	Dir          string `json:"dir"`
+	Device       string `json:"device"`
+	DeviceLabel  string `json:"device_label"` // "cuda:0 (NVIDIA …)", "cpu (model, N threads)"
+	CPU          string `json:"cpu,omitempty"`
+	GPU          string `json:"gpu,omitempty"`
+	Ltsbench     string `json:"ltsbench"` // version and commit that measured
+	Space        string `json:"space,omitempty"`
+	Dominance    string `json:"dominance"` // "standard" or "strict" (LTS)
+	MemoryMetric string `json:"memory_metric"`
+	Batch        int    `json:"batch"`
+	SeqLen       int    `json:"seq_len"`
+	MemLen       int    `json:"mem_len,omitempty"`
+	Output       string `json:"output"`
+	LTSCompat    bool   `json:"lts_compat,omitempty"`
+	Threads      int    `json:"threads,omitempty"`
+	// Objective is the latency the front minimises (latency, prefill, decode,
+	// generate); a generation objective's lengths follow it.
+	Objective  string    `json:"objective"`
+	PromptLen  int       `json:"prompt_len,omitempty"`
+	Context    int       `json:"context,omitempty"`
+	NewTokens  int       `json:"new_tokens,omitempty"`
+	Measured   int       `json:"measured"`   // records in the archive
+	Infeasible int       `json:"infeasible"` // of which could not run
+	Front      []JSONRow `json:"front"`      // sorted by decoder parameters
 }
 
 // JSONRow is one architecture of a front in the JSON report (the raw samples stay in
@@ -46,6 +52,26 @@ type JSONRow struct {
 	Latency        JSONLatency `json:"latency_ms"`
 	MemoryBytes    int64       `json:"memory_bytes"` // the run's memory metric
 	AllocPeakBytes int64       `json:"alloc_peak_bytes,omitempty"`
+	// Generation is what a generation objective measured beside latency_ms.
+	Generation *JSONGeneration `json:"generation,omitempty"`
+}
+
+// JSONGeneration is what a generation objective measured of one architecture: the
+// time to the first token (generate), the decode step (decode, generate), new tokens
+// per second and the KV cache.
+type JSONGeneration struct {
+	TTFT               *JSONLatency `json:"ttft_ms,omitempty"`
+	PerToken           *JSONLatency `json:"per_token_ms,omitempty"`
+	TokensPerS         *JSONLatency `json:"tokens_per_s,omitempty"`
+	CacheBytesPerToken int64        `json:"cache_bytes_per_token"`
+	CacheBytes         int64        `json:"cache_bytes"`
+}
+
+func jsonStats(st *bench.Stats) *JSONLatency {
+	if st == nil {
+		return nil
+	}
+	return &JSONLatency{Median: st.Median, P10: st.P10, P90: st.P90, Mean: st.Mean, Std: st.Std, CV: st.CV, N: st.N}
 }
 
 // JSONLatency is the latency statistics of one architecture, in milliseconds.
@@ -74,6 +100,10 @@ func JSONReport(runs []*Run) []JSONRun {
 			Batch: p.Batch, SeqLen: p.SeqLen, MemLen: p.MemLen, Output: string(p.Output),
 			LTSCompat: p.LTSCompat, Threads: r.threads(),
 			Measured: len(r.Archive), Infeasible: r.Infeasible(), Front: []JSONRow{},
+			Objective: r.Info.ObjectiveOf(),
+		}
+		if g := r.Info.Generation; g != nil {
+			jr.PromptLen, jr.Context, jr.NewTokens = g.PromptLen, g.Context, g.NewTokens
 		}
 		if env.GPU != nil {
 			jr.GPU = env.GPU.Name
@@ -92,6 +122,12 @@ func JSONReport(runs []*Run) []JSONRun {
 			}
 			if rec.Result != nil {
 				row.AllocPeakBytes = rec.Result.AllocPeakBytes
+			}
+			if g := rec.Generation; g != nil {
+				row.Generation = &JSONGeneration{
+					TTFT: jsonStats(g.TTFT), PerToken: jsonStats(g.PerToken), TokensPerS: jsonStats(g.TokensPerS),
+					CacheBytesPerToken: g.CacheBytesPerToken, CacheBytes: g.CacheBytes,
+				}
 			}
 			jr.Front = append(jr.Front, row)
 		}

@@ -14,8 +14,8 @@ var markdownTmpl = template.Must(template.New("markdown").Parse(
 {{end}}**Table {{$t.Number}}.** {{$t.Caption}}
 
 {{if $t.Rows}}| {{range $j, $h := $t.Header}}{{if $j}} | {{end}}{{$h}}{{end}} |
-|:--|--:|--:|--:|--:|
-{{range $t.Rows}}| ` + "`{{.Summary}}`" + ` | {{.DecoderM}} | {{.TotalM}} | {{.Latency}} | {{.MemoryMiB}} |
+|:--{{range $j, $h := $t.Header}}{{if $j}}|--:{{end}}{{end}}|
+{{range $t.Rows}}|{{range $j, $c := .Cells}} {{if $j}}{{$c}}{{else}}` + "`{{$c}}`" + `{{end}} |{{end}}
 {{end}}{{else}}_No architecture on the front._
 {{end}}{{end}}`))
 
@@ -39,11 +39,15 @@ func textTables(runs []*Run, st captionStyle, cell func(string) string) []textTa
 		if labels[t.Label]++; labels[t.Label] > 1 {
 			t.Label += "-" + strconv.Itoa(labels[t.Label])
 		}
-		for _, h := range tableHeader {
+		for _, h := range tableHeaderOf(r) {
 			t.Header = append(t.Header, cell(h))
 		}
 		for _, rw := range rowsOf(r, st.dash) {
-			t.Rows = append(t.Rows, row{cell(rw.Summary), cell(rw.DecoderM), cell(rw.TotalM), cell(rw.Latency), cell(rw.MemoryMiB)})
+			extra := make([]string, len(rw.Extra))
+			for k, x := range rw.Extra {
+				extra[k] = cell(x)
+			}
+			t.Rows = append(t.Rows, row{cell(rw.Summary), cell(rw.DecoderM), cell(rw.TotalM), cell(rw.Latency), cell(rw.MemoryMiB), extra})
 		}
 		tables[i] = t
 	}

@@ -50,7 +50,8 @@ func CheckPlotPath(path string) error {
 }
 
 // WritePlot draws every run as one row of two panels: decoder parameters (millions)
-// against latency (ms; the run's objective, the median or LTS's mean) and against the
+// against latency (ms; the run's objective — a full forward, the prefill or the decode
+// step — the median or LTS's mean) and against the
 // run's memory metric (MiB). Every measured architecture is a faint gray point; the
 // Pareto front is highlighted and connected in order of decoder parameters. The format
 // follows the extension (.svg, .png, .pdf); the file is replaced atomically.
@@ -80,7 +81,18 @@ func WritePlot(path string, runs []*Run) error {
 		if r.Info.Protocol.LTSCompat {
 			stat = "mean"
 		}
-		lat, err := panel(r, "latency, "+stat+" (ms)", func(rec *Record) float64 { return rec.LatencyMS })
+		what, title := "latency", "latency"
+		if g := r.Info.Generation; r.Info.Generative() && g != nil {
+			switch r.Info.ObjectiveOf() {
+			case ObjectivePrefill:
+				what, title = "prefill", fmt.Sprintf("prefill of %d tokens", g.PromptLen)
+			case ObjectiveDecode:
+				what, title = "decode step", fmt.Sprintf("decode at context %d", g.Context)
+			case ObjectiveGenerate:
+				what, title = "decode step", fmt.Sprintf("generate %d after %d tokens, per token", g.NewTokens, g.PromptLen)
+			}
+		}
+		lat, err := panel(r, what+", "+stat+" (ms)", func(rec *Record) float64 { return rec.LatencyMS })
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -90,7 +102,7 @@ func WritePlot(path string, runs []*Run) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		lat.Title.Text = r.DeviceLabel() + ": latency"
+		lat.Title.Text = r.DeviceLabel() + ": " + title
 		mem.Title.Text = r.DeviceLabel() + ": memory"
 		plots[i] = []*plot.Plot{lat, mem}
 	}

@@ -26,6 +26,12 @@ type Record struct {
 	// Worker is the fleet worker that measured it, in a run measured through a fleet
 	// (run --fleet, --listen, --nats); absent otherwise.
 	Worker *WorkerInfo `json:"worker,omitempty"`
+	// Generation is what a generation objective (prefill, decode, generate: run.json's
+	// objective) measured beside Result, whose latency is then the objective's: the
+	// prefill, the decode step, or generate's per-token time. The time to the first
+	// token, the per-token time, tokens/s and the KV cache bytes are here. Absent for
+	// the latency objective and in archives from before it.
+	Generation *bench.Generation `json:"generation,omitempty"`
 	// Confirmed is the architecture's latest confirmation (DIR/confirmed.jsonl), when
 	// it was re-measured with the front: LatencyMS is then the confirmed latency.
 	// Archive lines never carry it; pareto.jsonl and reports do.

@@ -3,7 +3,10 @@ package results
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"github.com/ltsbench/ltsbench/bench"
 )
 
 // Format is a report format of `ltsbench report --format`.
@@ -71,9 +74,33 @@ func WriteReport(w io.Writer, f Format, runs []*Run) error {
 // The column headers of the human-readable tables, units included.
 var tableHeader = []string{"Architecture", "Decoder params (M)", "Total params (M)", "Latency (ms)", "Memory (MiB)"}
 
+// generationHeader is the columns a generation objective adds (generationCells).
+var generationHeader = []string{"TTFT (ms)", "ms/token", "Cache (MiB)"}
+
+// tableHeaderOf is the column headers of r's table: a generation objective names its
+// latency and adds generationHeader.
+func tableHeaderOf(r *Run) []string {
+	h := slices.Clone(tableHeader)
+	if !r.Info.Generative() {
+		return h
+	}
+	switch r.Info.ObjectiveOf() {
+	case ObjectivePrefill:
+		h[3] = "Prefill (ms)"
+	case ObjectiveDecode:
+		h[3] = "Decode (ms/token)"
+	case ObjectiveGenerate:
+		h[3] = "Generate (ms/token)"
+	}
+	return append(h, generationHeader...)
+}
+
 // row is one front member as the text tables print it (the Markdown and LaTeX templates
-// read its fields).
-type row struct{ Summary, DecoderM, TotalM, Latency, MemoryMiB string }
+// read its fields); Extra is the cells of generationHeader for a generation objective.
+type row struct {
+	Summary, DecoderM, TotalM, Latency, MemoryMiB string
+	Extra                                         []string
+}
 
 // rowsOf formats a run's front; dash separates p10 and p90 (an en dash, "--" in LaTeX).
 func rowsOf(r *Run, dash string) []row {
@@ -87,12 +114,57 @@ func rowsOf(r *Run, dash string) []row {
 			Latency:   latencyCell(rec, r.Info.Protocol.LTSCompat, dash),
 			MemoryMiB: fmt.Sprintf("%.1f", float64(rec.MemoryBytes)/BytesPerMB),
 		}
+		if r.Info.Generative() {
+			rows[i].Extra = generationCells(rec, r.Info.ObjectiveOf())
+		}
 	}
 	return rows
 }
 
-func (r row) cells() []string {
-	return []string{r.Summary, r.DecoderM, r.TotalM, r.Latency, r.MemoryMiB}
+// Cells is the row's cells in column order.
+func (r row) Cells() []string {
+	return append([]string{r.Summary, r.DecoderM, r.TotalM, r.Latency, r.MemoryMiB}, r.Extra...)
+}
+
+// generationCells is the cells of generationHeader for rec, measured under objective
+// obj: the median time to the first token, the median decode step and the KV cache the
+// measurement held, in MiB; "–" where the objective does not measure it or the record
+// has no generation measurement. The cell that is the objective itself (prefill's
+// time to the first token, decode's and generate's time per token) is the record's
+// latency, the confirmed one when it was confirmed; generate's time to the first
+// token is the search's measurement.
+func generationCells(rec *Record, obj string) []string {
+	cells := []string{"–", "–", "–"}
+	ms := func(v float64) string { return fmt.Sprintf("%.*f", msPrecision(v), v) }
+	g := rec.Generation
+	if g == nil {
+		return cells
+	}
+	switch obj {
+	case ObjectivePrefill:
+		cells[0] = ms(rec.Latency().Median)
+	case ObjectiveDecode:
+		cells[1] = ms(rec.Latency().Median)
+	case ObjectiveGenerate:
+		if g.TTFT != nil {
+			cells[0] = ms(g.TTFT.Median)
+		}
+		cells[1] = ms(rec.Latency().Median)
+	}
+	cells[2] = fmt.Sprintf("%.2f", g.CacheMiB)
+	return cells
+}
+
+// generationCaption is the caption's description of what a generation objective
+// timed: "prefill of 64 tokens into an empty KV cache", …
+func generationCaption(obj string, g *bench.GenerationProtocol) string {
+	switch obj {
+	case ObjectivePrefill:
+		return fmt.Sprintf("prefill of %d tokens into an empty KV cache", g.PromptLen)
+	case ObjectiveDecode:
+		return fmt.Sprintf("decode of one token at context %d (the KV cache filled)", g.Context)
+	}
+	return fmt.Sprintf("generation of %d tokens after a %d-token prompt", g.NewTokens, g.PromptLen)
 }
 
 // latencyCell is "median (p10–p90)", or the latency objective alone when the record
@@ -201,17 +273,34 @@ func caption(r *Run, st captionStyle) string {
 		sb.WriteString(", strict (LTS) dominance")
 	}
 	p := &r.Info.Protocol
-	fmt.Fprintf(&sb, ". Batch %d %s seq %d", p.Batch, st.times, p.SeqLen)
+	obj := r.Info.ObjectiveOf()
+	if g := r.Info.Generation; r.Info.Generative() && g != nil {
+		fmt.Fprintf(&sb, ". Batch %d, %s", p.Batch, generationCaption(obj, g))
+	} else {
+		fmt.Fprintf(&sb, ". Batch %d %s seq %d", p.Batch, st.times, p.SeqLen)
+	}
 	if p.MemLen > 0 {
 		fmt.Fprintf(&sb, " + memory %d", p.MemLen)
 	}
 	if p.Output != "" {
 		fmt.Fprintf(&sb, ", output %s", st.esc(string(p.Output)))
 	}
+	latency := "latency"
+	switch obj {
+	case ObjectivePrefill:
+		latency = "latency (prefill)"
+	case ObjectiveDecode:
+		latency = "latency (decode step)"
+	case ObjectiveGenerate:
+		latency = "latency (decode step, every step of every generation)"
+	}
 	if p.LTSCompat {
-		fmt.Fprintf(&sb, "; latency: mean of %s samples after %d warm-ups (LTS protocol), ms", sampleRange(r.Front, st.dash), p.Warmup)
+		fmt.Fprintf(&sb, "; %s: mean of %s samples after %d warm-ups (LTS protocol), ms", latency, sampleRange(r.Front, st.dash), p.Warmup)
 	} else {
-		fmt.Fprintf(&sb, "; latency: median (p10%sp90) of %s samples, ms", st.dash, sampleRange(r.Front, st.dash))
+		fmt.Fprintf(&sb, "; %s: median (p10%sp90) of %s samples, ms", latency, st.dash, sampleRange(r.Front, st.dash))
+	}
+	if r.Info.Generative() {
+		sb.WriteString("; TTFT: median time to the first token; ms/token: median decode step; cache: the KV cache of the measurement, MiB")
 	}
 	fmt.Fprintf(&sb, "; memory: %s, MiB.", st.code(r.Info.MemoryMetric))
 	return sb.String()

@@ -24,6 +24,12 @@ type RunInfo struct {
 	// Fleet is set when the run was measured by the workers of a device class
 	// (run --fleet, --listen, --nats); Device is then the coordinator's --device.
 	Fleet *FleetInfo `json:"fleet,omitempty"`
+	// Objective is the latency the front minimises: latency (a full forward under
+	// Protocol), prefill, decode or generate (under Protocol's batch, warm-ups,
+	// sampling and threads, with Generation's lengths). Absent in a run.json from
+	// before it: latency (ObjectiveOf).
+	Objective  string                    `json:"objective,omitempty"`
+	Generation *bench.GenerationProtocol `json:"generation,omitempty"`
 }
 
 // FleetInfo is run.json's "fleet": the device class that measured the run and the

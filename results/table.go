@@ -26,18 +26,23 @@ func WriteTable(w io.Writer, runs []*Run) error {
 			}
 			continue
 		}
+		header := tableHeaderOf(r)
+		align := []tw.Align{tw.AlignLeft}
+		for range header[1:] {
+			align = append(align, tw.AlignRight)
+		}
 		t := tablewriter.NewTable(w,
 			tablewriter.WithHeaderAutoFormat(tw.Off),
 			tablewriter.WithRowAutoWrap(tw.WrapNone),
 			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
 			tablewriter.WithHeaderAlignment(tw.AlignCenter),
 			tablewriter.WithRowAlignmentConfig(tw.CellAlignment{
-				PerColumn: []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight},
+				PerColumn: align,
 			}),
 		)
-		t.Header(tableHeader)
+		t.Header(header)
 		for _, rw := range rowsOf(r, plainCaption.dash) {
-			if err := t.Append(rw.cells()); err != nil {
+			if err := t.Append(rw.Cells()); err != nil {
 				return err
 			}
 		}

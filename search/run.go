@@ -19,6 +19,7 @@ type Measurement struct {
 	MemoryBytes int64   // > 0: the memory objective (the run's memory metric)
 	Result      *bench.Result
 	Worker      *results.WorkerInfo // the fleet worker that measured it, if one did
+	Generation  *bench.Generation   // a generation objective's measurement, kept beside Result
 }
 
 // Measurer measures architectures on a device. The search never measures anything
@@ -302,6 +303,7 @@ func record(seq, it int, a *space.Arch, meas *Measurement, err error) results.Re
 		rec.Error = fmt.Sprintf("the measurer returned latency %v ms and memory %d bytes; both must be positive and finite", meas.LatencyMS, meas.MemoryBytes)
 	default:
 		rec.Feasible, rec.LatencyMS, rec.MemoryBytes, rec.Result, rec.Worker = true, meas.LatencyMS, meas.MemoryBytes, meas.Result, meas.Worker
+		rec.Generation = meas.Generation
 	}
 	return rec
 }

@@ -189,7 +189,7 @@ func confirmRun(c *cli.Context, stderr io.Writer, r *results.Run, device string,
 		return err
 	}
 	defer be.Close()
-	m := &benchMeasurer{be: be, proto: p, seed: info.Search.Seed, metric: info.MemoryMetric}
+	m := &benchMeasurer{be: be, proto: p, gen: info.Generation, seed: info.Search.Seed, metric: info.MemoryMetric}
 	return confirmFront(c, stderr, r.Dir, r.Archive, r.Strict(), r.Info.Bounds(), m, opt)
 }
 

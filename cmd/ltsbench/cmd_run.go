@@ -7,12 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/internal/progress"
+	"github.com/ltsbench/ltsbench/model"
 	"github.com/ltsbench/ltsbench/results"
 	"github.com/ltsbench/ltsbench/search"
 	"github.com/ltsbench/ltsbench/space"
@@ -59,6 +61,12 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "memory-metric", Value: bench.MetricAllocPeak, Usage: "memory objective: alloc_peak_bytes (exact), rss_peak_bytes, nvml_process_peak_bytes or device_used_delta_bytes"},
 		&cli.BoolFlag{Name: "resume", Usage: "continue the run in DIR from its archive, under the protocol, device and memory metric in its run.json (a flag that contradicts them is refused)"},
 		&cli.StringFlag{Name: "plot", Usage: "also draw the front into `FILE` (.svg, .png or .pdf)"},
+		&cli.StringFlag{Name: "objective", Value: results.ObjectiveLatency, Usage: "the latency the front minimises: latency (one forward of batch × seq-len tokens, the paper's), " +
+			"prefill (a forward over --prompt-len tokens that fills the KV cache: the time to the first token), decode (one step with the cache filled to --context: the time per token) " +
+			"or generate (prefill + --new-tokens tokens: the median time per token over every step; the time to the first token and tokens/s are kept beside it)"},
+		&cli.IntFlag{Name: "prompt-len", Value: bench.DefaultPromptLen, Usage: "--objective prefill and generate: prompt tokens per sequence (quick budget 64)"},
+		&cli.IntFlag{Name: "context", Value: bench.DefaultContext, Usage: "--objective decode: cached positions before the timed step (quick budget 64)"},
+		&cli.IntFlag{Name: "new-tokens", Value: bench.DefaultNewTokens, Usage: "--objective generate: new tokens per sequence (quick budget 16)"},
 	}
 }
 
@@ -67,9 +75,11 @@ var quickBudget = struct {
 	iterations, population, parents, mutations, crossovers int
 	seqLen, warmup, minSamples, maxSamples                 int
 	minTime, maxTime                                       time.Duration
+	promptLen, context, newTokens                          int
 }{
 	iterations: 4, population: 20, parents: 4, mutations: 8, crossovers: 8,
 	seqLen: 64, warmup: 1, minSamples: 3, maxSamples: 10, minTime: 0, maxTime: 5 * time.Second,
+	promptLen: 64, context: 64, newTokens: 16,
 }
 
 // runConfig reads the search settings: the budget's, then the explicit flags.
@@ -113,9 +123,13 @@ func runConfig(c *cli.Context, s *space.Space) (search.Config, error) {
 }
 
 // runProtocol reads the protocol flags, with the quick budget's defaults where a flag
-// is not given.
-func runProtocol(c *cli.Context) (bench.Protocol, error) {
+// is not given. A generation objective (generation) sets the tokens of each pass and
+// computes the last position only: the protocol then has no seq_len and output last.
+func runProtocol(c *cli.Context, generation bool) (bench.Protocol, error) {
 	p, err := measureProtocol(c)
+	if err == nil && generation {
+		p.SeqLen, p.Output = 0, model.OutputLast
+	}
 	if err != nil || c.String("budget") != "quick" || p.LTSCompat {
 		return p, err
 	}
@@ -125,7 +139,9 @@ func runProtocol(c *cli.Context) (bench.Protocol, error) {
 			apply()
 		}
 	}
-	set("seq-len", func() { p.SeqLen = q.seqLen })
+	if !generation {
+		set("seq-len", func() { p.SeqLen = q.seqLen })
+	}
 	set("warmup", func() { p.Warmup = q.warmup })
 	set("min-samples", func() { p.MinSamples = q.minSamples })
 	set("max-samples", func() { p.MaxSamples = q.maxSamples })
@@ -137,19 +153,116 @@ func runProtocol(c *cli.Context) (bench.Protocol, error) {
 	return p, nil
 }
 
-// benchMeasure is bench.Measure, which the measurers of run and worker call (tests
-// put a deterministic fake in its place).
-var benchMeasure = bench.Measure
+// runObjective checks the objective name (--objective's, or the resumed run's) and,
+// for a generation objective, reads the lengths it measures at (the quick budget's
+// where a flag is not given); gp is nil for the latency objective. A length flag the
+// objective does not use is refused, as are the flags a generation objective sets
+// itself. checkPositions checks the lengths against the space once a resumed run's
+// are known.
+func runObjective(c *cli.Context, name string) (string, *bench.GenerationProtocol, error) {
+	obj, err := results.ParseObjective(name)
+	if err != nil {
+		return "", nil, usagef("--objective: %v", err)
+	}
+	uses := map[string][]string{
+		results.ObjectiveLatency:  nil,
+		results.ObjectivePrefill:  {"prompt-len"},
+		results.ObjectiveDecode:   {"context"},
+		results.ObjectiveGenerate: {"prompt-len", "new-tokens"},
+	}[obj]
+	for _, f := range []string{"prompt-len", "context", "new-tokens"} {
+		if c.IsSet(f) && !slices.Contains(uses, f) {
+			return "", nil, usagef("--%s: --objective %s does not use it", f, obj)
+		}
+	}
+	if obj == results.ObjectiveLatency {
+		return obj, nil, nil
+	}
+	for _, f := range []string{"seq-len", "output"} {
+		if c.IsSet(f) {
+			return "", nil, usagef("--%s: --objective %s sets the tokens of each pass and computes the last position only; drop --%s", f, obj, f)
+		}
+	}
+	quick := c.String("budget") == "quick"
+	length := func(flag string, q int) int {
+		if quick && !c.IsSet(flag) {
+			return q
+		}
+		return c.Int(flag)
+	}
+	gp := bench.GenerationProtocol{Mode: obj}
+	switch obj {
+	case results.ObjectivePrefill:
+		gp.PromptLen = length("prompt-len", quickBudget.promptLen)
+	case results.ObjectiveDecode:
+		gp.Context = length("context", quickBudget.context)
+	case results.ObjectiveGenerate:
+		gp.PromptLen = length("prompt-len", quickBudget.promptLen)
+		gp.NewTokens = length("new-tokens", quickBudget.newTokens)
+	}
+	for _, f := range []struct {
+		flag string
+		v    int
+	}{{"prompt-len", gp.PromptLen}, {"context", gp.Context}, {"new-tokens", gp.NewTokens}} {
+		if slices.Contains(uses, f.flag) && f.v < 1 {
+			return "", nil, usagef("--%s: must be at least 1, got %d", f.flag, f.v)
+		}
+	}
+	return obj, &gp, nil
+}
 
-// benchMeasurer measures architectures for the search with bench.Measure.
+// checkPositions refuses generation lengths whose passes reach past the learned
+// positions of the space's GPT-2s (tgt_len): no architecture could run them.
+func checkPositions(s *space.Space, obj string, gp *bench.GenerationProtocol) error {
+	if gp == nil || !s.ModelType().Positions {
+		return nil
+	}
+	positions, flags := gp.PromptLen, "--prompt-len" // prefill
+	switch obj {
+	case results.ObjectiveDecode:
+		positions, flags = gp.Context+1, "--context"
+	case results.ObjectiveGenerate:
+		positions, flags = gp.PromptLen+gp.NewTokens-1, "--prompt-len or --new-tokens"
+	}
+	if positions > s.TgtLen {
+		return usagef("--objective %s: its passes reach position %d, past the space's tgt_len (GPT-2 positions) %d: shorten %s",
+			obj, positions, s.TgtLen, flags)
+	}
+	return nil
+}
+
+// benchMeasure and benchMeasureGeneration are bench.Measure and
+// bench.MeasureGeneration, which the measurers of run and worker call (tests put a
+// deterministic fake in their place).
+var (
+	benchMeasure           = bench.Measure
+	benchMeasureGeneration = bench.MeasureGeneration
+)
+
+// benchMeasurer measures architectures for the search: with bench.Measure (the
+// latency objective), or with bench.MeasureGeneration when gen is set (prefill,
+// decode, generate), whose result's latency is the objective's.
 type benchMeasurer struct {
 	be     backend.Backend
 	proto  bench.Protocol
+	gen    *bench.GenerationProtocol
 	seed   uint64
 	metric string
 }
 
 func (m *benchMeasurer) Measure(ctx context.Context, a *space.Arch) (*search.Measurement, error) {
+	if m.gen != nil {
+		res, err := benchMeasureGeneration(ctx, m.be, a, m.proto, *m.gen, m.seed)
+		if err != nil {
+			return nil, err
+		}
+		mem, err := res.MemoryBytes(m.metric)
+		if err != nil {
+			return nil, err
+		}
+		g := res.Generation
+		return &search.Measurement{LatencyMS: res.LatencyMS(), MemoryBytes: mem, Result: res.Result, Generation: &g}, nil
+	}
 	res, err := benchMeasure(ctx, m.be, a, m.proto, m.seed)
 	if err != nil {
 		return nil, err
@@ -198,7 +311,25 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	proto, err := runProtocol(c)
+	// Resuming without --objective continues the run's (read again, and its errors
+	// reported, below).
+	objective := c.String("objective")
+	if c.Bool("resume") && !c.IsSet("objective") {
+		if ri, err := results.ReadRunInfo(dir); err == nil {
+			objective = ri.ObjectiveOf()
+		}
+	}
+	objective, gen, err := runObjective(c, objective)
+	if err != nil {
+		return err
+	}
+	if gen != nil && metric != bench.MetricAllocPeak {
+		return usagef("--memory-metric: --objective %s measures %s only (which holds the KV cache)", objective, bench.MetricAllocPeak)
+	}
+	if gen != nil && fo != nil {
+		return usagef("--objective %s: a fleet run measures the full forward only (--objective latency)", objective)
+	}
+	proto, err := runProtocol(c, gen != nil)
 	if err != nil {
 		return err
 	}
@@ -236,8 +367,15 @@ func runAction(c *cli.Context) error {
 		if proto, metric, dev, err = resumeSettings(c, dir, prior, proto, metric, dev); err != nil {
 			return err
 		}
+		if objective, gen, err = resumeObjective(c, dir, prior, objective, gen); err != nil {
+			return err
+		}
 	} else if _, err := os.Stat(filepath.Join(dir, results.ArchiveFile)); err == nil {
 		return fmt.Errorf("--out: %s already holds a run; continue it with --resume or choose another DIR", dir)
+	}
+
+	if err := checkPositions(s, objective, gen); err != nil {
+		return err
 	}
 
 	// A fleet run measures in its workers (their class's fingerprint keeps the
@@ -277,6 +415,7 @@ func runAction(c *cli.Context) error {
 		ri.Device = dev.String()
 		ri.MemoryMetric = metric
 		ri.Protocol = proto
+		ri.Objective, ri.Generation = objective, gen
 		ri.Environment = bench.CaptureEnvironment(proto.Threads, be)
 		ri.Started = time.Now().UTC().Format(time.RFC3339)
 		if err := results.WriteRunInfo(dir, &ri); err != nil {
@@ -286,6 +425,9 @@ func runAction(c *cli.Context) error {
 
 	fmt.Fprintf(e.stderr, "searching %s on %s: %s, %d iterations, up to %d architectures, into %s\n",
 		s.Backbone, dev, cfg.Algorithm, cfg.Iterations, cfg.Budget(), dir)
+	if gen != nil {
+		fmt.Fprintf(e.stderr, "objective: %s\n", objectiveLabel(objective, gen))
+	}
 	if !resume && !c.IsSet("budget") {
 		// The paper's search measures thousands of architectures: say what that costs
 		// before it starts. Each measurement takes at least its warm-up and min-time.
@@ -293,7 +435,7 @@ func runAction(c *cli.Context) error {
 		fmt.Fprintf(e.stderr, "the paper's budget: up to %d architectures at %.0f s or more each (the protocol's --min-time, plus warm-up and set-up) is %s or more; --budget quick searches %d architectures in a few minutes\n",
 			cfg.Budget(), per, time.Duration(float64(cfg.Budget())*per*float64(time.Second)).Round(time.Minute), quickArchitectures(s))
 	}
-	var m search.Measurer = &benchMeasurer{be: be, proto: proto, seed: cfg.Seed, metric: metric}
+	var m search.Measurer = &benchMeasurer{be: be, proto: proto, gen: gen, seed: cfg.Seed, metric: metric}
 	var fg *fleetGenerations
 	if fo != nil {
 		fr, err := startFleet(e.ctx, e.stderr, dir, fo, dev, resume)
@@ -409,6 +551,47 @@ func resumeSettings(c *cli.Context, dir string, ri *results.RunInfo, proto bench
 		return proto, metric, dev, fmt.Errorf("%s: device: %w", filepath.Join(dir, results.RunFile), err)
 	}
 	return old, ri.MemoryMetric, d, nil
+}
+
+// objectiveLabel says what a generation objective times: "decode at context 64", …
+func objectiveLabel(obj string, gp *bench.GenerationProtocol) string {
+	switch obj {
+	case results.ObjectivePrefill:
+		return fmt.Sprintf("prefill of %d tokens", gp.PromptLen)
+	case results.ObjectiveDecode:
+		return fmt.Sprintf("decode at context %d", gp.Context)
+	}
+	return fmt.Sprintf("generate (prefill %d + %d new tokens, per-token latency)", gp.PromptLen, gp.NewTokens)
+}
+
+// resumeObjective returns the objective and generation lengths of the run being
+// resumed (run.json's; latency in a run.json from before the objective): a flag
+// given with another value is refused, naming the field and both values.
+func resumeObjective(c *cli.Context, dir string, ri *results.RunInfo, obj string, gp *bench.GenerationProtocol) (string, *bench.GenerationProtocol, error) {
+	var was, now bench.GenerationProtocol
+	if ri.Generation != nil {
+		was = *ri.Generation
+	}
+	if gp != nil {
+		now = *gp
+	}
+	for _, f := range []struct {
+		flag, name string
+		was, now   any
+	}{
+		{"objective", "objective", ri.ObjectiveOf(), obj},
+		{"prompt-len", "prompt_len", was.PromptLen, now.PromptLen},
+		{"context", "context", was.Context, now.Context},
+		{"new-tokens", "new_tokens", was.NewTokens, now.NewTokens},
+	} {
+		// --budget quick sets the lengths it does not find.
+		given := c.IsSet(f.flag) || (f.flag != "objective" && c.IsSet("budget"))
+		if given && fmt.Sprint(f.was) != fmt.Sprint(f.now) {
+			return obj, gp, usagef("--%s: the run in %s was measured with %s %v, not %v: resuming would mix two objectives in one archive (drop the flag, or start a new run)",
+				f.flag, dir, f.name, f.was, f.now)
+		}
+	}
+	return ri.ObjectiveOf(), ri.Generation, nil
 }
 
 // sameMachine refuses to resume a run on another CPU or GPU, or with another CPU
