@@ -299,17 +299,7 @@ func MeasureGeneration(ctx context.Context, be backend.Backend, a *space.Arch, p
 	perTok := model.CacheBytesPerToken(a)
 	cacheBytes := model.CacheBytes(a, B, shapes[0].Cap)
 	res = &GenerationResult{
-		Result: &Result{
-			Device:         be.Device().String(),
-			Arch:           a,
-			Key:            key,
-			DecoderParams:  a.DecoderParams(),
-			TotalParams:    a.TotalParams(),
-			FLOPsPerToken:  flopsPerToken(a),
-			Protocol:       p,
-			Seed:           seed,
-			AllocPeakBytes: allocPeak,
-		},
+		Result: newResult(be, a, key, p, seed, allocPeak),
 		Generation: Generation{
 			GenerationProtocol: gp,
 			CacheBytesPerToken: perTok,

@@ -95,19 +95,8 @@ func Measure(ctx context.Context, be backend.Backend, a *space.Arch, p Protocol,
 	// heap that the runtime kept.
 	debug.FreeOSMemory()
 
-	res = &Result{
-		Device:         be.Device().String(),
-		Arch:           a,
-		Key:            key,
-		DecoderParams:  a.DecoderParams(),
-		TotalParams:    a.TotalParams(),
-		FLOPsPerToken:  flopsPerToken(a),
-		Protocol:       p,
-		Seed:           seed,
-		AllocPeakBytes: allocPeak,
-		WarmupRuns:     wu.runs,
-		WarmupSettled:  wu.settled,
-	}
+	res = newResult(be, a, key, p, seed, allocPeak)
+	res.WarmupRuns, res.WarmupSettled = wu.runs, wu.settled
 	rssErr := resetPeakRSS()
 	ms, hasSampler := exe.(backend.MemorySampler)
 	if hasSampler {
@@ -196,3 +185,19 @@ func randomIDs(n, nToken int, seed uint64) []int32 {
 // flopsPerToken is space's FLOPs-per-token proxy of a (matrix products only, the
 // sequence of tgt_len tokens; see space.Arch.FLOPsPerToken), rounded.
 func flopsPerToken(a *space.Arch) int64 { return int64(math.Round(a.FLOPsPerToken())) }
+
+// newResult is the part of a Result every measurement mode fills the same way: what
+// was measured, where, under which protocol, and the planner's peak.
+func newResult(be backend.Backend, a *space.Arch, key string, p Protocol, seed uint64, allocPeak int64) *Result {
+	return &Result{
+		Device:         be.Device().String(),
+		Arch:           a,
+		Key:            key,
+		DecoderParams:  a.DecoderParams(),
+		TotalParams:    a.TotalParams(),
+		FLOPsPerToken:  flopsPerToken(a),
+		Protocol:       p,
+		Seed:           seed,
+		AllocPeakBytes: allocPeak,
+	}
+}

@@ -231,14 +231,11 @@ func Generate(be backend.Backend, w *model.Weights, batch, L int, passes []int, 
 		}
 		graphs = append(graphs, g)
 	}
-	exe, err := be.Compile(w, graphs...)
+	exe, err := compileChecked(be, w, graphs)
 	if err != nil {
 		return nil, err
 	}
 	defer exe.Close()
-	if err := checkAlloc(exe, graphs); err != nil {
-		return nil, err
-	}
 	if err := exe.ResetState(); err != nil {
 		return nil, err
 	}

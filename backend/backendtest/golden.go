@@ -36,14 +36,11 @@ func RunBundle(be backend.Backend, dir string) (map[string]Named, error) {
 	if err != nil {
 		return nil, err
 	}
-	exe, err := be.Compile(w, graphs...)
+	exe, err := compileChecked(be, w, graphs)
 	if err != nil {
 		return nil, err
 	}
 	defer exe.Close()
-	if err := checkAlloc(exe, graphs); err != nil {
-		return nil, err
-	}
 	outs, err := golden.Run(context.Background(), exe, graphs, segs)
 	if err != nil {
 		return nil, err
@@ -55,16 +52,22 @@ func RunBundle(be backend.Backend, dir string) (map[string]Named, error) {
 	return got, nil
 }
 
-// checkAlloc checks that exe holds exactly the largest AllocPeakBytes of its graphs.
-func checkAlloc(exe backend.Executable, graphs []*model.Graph) error {
+// compileChecked compiles graphs on be and checks that the executable holds exactly
+// the largest AllocPeakBytes of its graphs; the caller closes it.
+func compileChecked(be backend.Backend, w *model.Weights, graphs []*model.Graph) (backend.Executable, error) {
+	exe, err := be.Compile(w, graphs...)
+	if err != nil {
+		return nil, err
+	}
 	var peak int64
 	for _, g := range graphs {
 		peak = max(peak, g.AllocPeakBytes())
 	}
-	if exe.AllocBytes() != peak {
-		return fmt.Errorf("executable holds %d bytes, the graphs' AllocPeakBytes is %d", exe.AllocBytes(), peak)
+	if got := exe.AllocBytes(); got != peak {
+		exe.Close()
+		return nil, fmt.Errorf("executable holds %d bytes, the graphs' AllocPeakBytes is %d", got, peak)
 	}
-	return nil
+	return exe, nil
 }
 
 // RunSegments builds the graphs of consecutive segments (SegmentShapesSeq; GPT-2: one
@@ -81,14 +84,11 @@ func RunSegments(be backend.Backend, w *model.Weights, batch, seq int, segs [][]
 		}
 		graphs = append(graphs, g)
 	}
-	exe, err := be.Compile(w, graphs...)
+	exe, err := compileChecked(be, w, graphs)
 	if err != nil {
 		return nil, err
 	}
 	defer exe.Close()
-	if err := checkAlloc(exe, graphs); err != nil {
-		return nil, err
-	}
 	if err := exe.ResetState(); err != nil {
 		return nil, err
 	}
