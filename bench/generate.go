@@ -177,7 +177,8 @@ type Generation struct {
 	// Decode: StepBytes is what a step must read (StepBytes: the weights and the
 	// cache), StepGBPerS that over the median step time, and CopyGBPerS the machine's
 	// copy bandwidth with as many threads (CopyBandwidth, read + written), measured
-	// after the steps: a step that ran at memory speed reads at about half of it.
+	// after the process's first decode measurement with that many threads
+	// (HostCopyBandwidth): a step that ran at memory speed reads at about half of it.
 	StepBytes  int64   `json:"step_bytes,omitempty"`
 	StepGBPerS float64 `json:"step_gb_per_s,omitempty"`
 	CopyGBPerS float64 `json:"copy_gb_per_s,omitempty"`
@@ -338,7 +339,7 @@ func MeasureGeneration(ctx context.Context, be backend.Backend, a *space.Arch, p
 			res.Generation.StepGBPerS = float64(sb) / (lat.Median / 1000) / 1e9
 			if k, ok := backend.KindOf(be.Device().Kind); ok && !k.Accelerator {
 				// The step reads host memory: the host's bandwidth is its bound.
-				res.Generation.CopyGBPerS = CopyBandwidth(p.Threads, copyBytes, 5)
+				res.Generation.CopyGBPerS = HostCopyBandwidth(p.Threads)
 			}
 		}
 	}

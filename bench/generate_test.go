@@ -255,3 +255,15 @@ func TestCopyBandwidth(t *testing.T) {
 		t.Errorf("copy bandwidth %g GB/s", bw)
 	}
 }
+
+// A search's decode measurements share one copy-bandwidth measurement per thread
+// count: a second measurement would not give the same float to the last bit.
+func TestHostCopyBandwidthOncePerThreads(t *testing.T) {
+	a, b := HostCopyBandwidth(1), HostCopyBandwidth(1)
+	if !(a > 0.01) || a != b {
+		t.Errorf("HostCopyBandwidth(1) gave %g then %g; want one positive measurement, kept", a, b)
+	}
+	if len(hostCopy.gbps) < 1 {
+		t.Errorf("no measurement kept")
+	}
+}
