@@ -9,7 +9,8 @@
 # script goes on; steps the budget no longer covers are skipped): the machine; the CUDA
 # backend's own GPU tests (driver and cuBLAS loading, capture and replay, TF32, wide
 # heads, out of memory, memory sampling); the conformance suite with every golden
-# bundle on cuda:0 with CUDA graphs; `ltsbench measure` of the presets on cuda:0; the
+# bundle on cuda:0 with CUDA graphs; `ltsbench measure` of the presets on cuda:0 and of
+# gpt2-small's decode step (KV cache) with and without graphs; the
 # presets in eager PyTorch (fp32, no_grad) when a Python with PyTorch is found, after
 # checking its models against the golden bundles; the conformance suite without CUDA
 # graphs; NVML's tests; the presets on the CPU and the CPU backend's conformance.
@@ -157,6 +158,13 @@ for n in names:
     print(f"{n:<14} {ms(g):>11} {ms(t):>9} {ratio:>6} {ms(ng):>9} {ms(tf):>8} {ms(c):>9} "
           f"{mib(g and g.get('alloc_peak_bytes')):>9} {mib(g and g.get('nvml_process_peak_bytes')):>9} {mib(g and g.get('device_used_delta_bytes')):>9}")
 print("ratio = ltsbench / PyTorch eager (fp32, no_grad); nvml = NVML's peak for this process (context and cuBLAS included)")
+for n in names:
+    d, dn = load(os.path.join(res, f"{n}.decode.json")), load(os.path.join(res, f"{n}.decode-nograph.json"))
+    if not d:
+        continue
+    g = d.get("generation", {})
+    print(f"decode step {n} at context {g.get('context', '?')}, batch 1: {ms(d)} ms/token (no graph: {ms(dn)}), "
+          f"reads {g.get('step_bytes', 0) / 2**20:.1f} MiB a step = {g.get('step_gb_per_s', 0):.0f} GB/s, cache {g.get('cache_mib', 0):.1f} MiB")
 PY
 }
 
@@ -171,6 +179,11 @@ table_shell() {
   done | sort -u | while read -r n; do
     printf '%-14s %11s %9s %8s %9s\n' "$n" "$(median "$RES/$n.$col.json")" "$(median "$RES/$n.nograph.json")" \
       "$(median "$RES/$n.tf32.json")" "$(median "$RES/$n.cpu.json")"
+  done
+  for f in "$RES"/*.decode.json; do
+    [ -e "$f" ] || continue
+    n=$(basename "$f" .decode.json)
+    echo "decode step $n: $(median "$f") ms/token (no graph: $(median "$RES/$n.decode-nograph.json"))"
   done
   echo "(no Python: memory columns and the PyTorch comparison are in results/*.json)"
 }
@@ -359,6 +372,13 @@ for p in $PRESETS; do
   case $p in gpt2-small) step "measure $p on $DEVICE --no-graph" 60 sh -c "./ltsbench measure --device $DEVICE --preset $p --no-graph --format json --min-time 2s --max-time 10s > '$RES/$p.nograph.json'" ;; esac
   case $p in gpt2-medium) step "measure $p on $DEVICE --math tf32" 60 sh -c "./ltsbench measure --device $DEVICE --preset $p --math tf32 --format json --min-time 2s --max-time 10s > '$RES/$p.tf32.json'" ;; esac
 done
+# Generation: the decode step over a KV cache at measure's default context, with and
+# without graphs (its cache append and cached attention are kernels of their own).
+DECODE=gpt2-small; [ "$DRY" = 1 ] && DECODE=gpt2-tiny
+if echo " $GPU_PRESETS " | grep -q " $DECODE "; then
+  step "decode step $DECODE on $DEVICE" 60 sh -c "./ltsbench measure --device $DEVICE --preset $DECODE --mode decode --format json --min-time 2s --max-time 10s > '$RES/$DECODE.decode.json'"
+  [ "$DRY" = 0 ] && step "decode step $DECODE on $DEVICE --no-graph" 60 sh -c "./ltsbench measure --device $DEVICE --preset $DECODE --mode decode --no-graph --format json --min-time 2s --max-time 10s > '$RES/$DECODE.decode-nograph.json'"
+fi
 if [ "$DRY" = 1 ]; then # the dry run's "device" is the CPU: measure there now, for the PyTorch side
   for p in $GPU_PRESETS; do
     step "measure $p on cpu" 60 sh -c "./ltsbench measure --device cpu --preset $p --format json --warmup 1 --min-samples 3 --min-time 0s --max-time 15s > '$RES/$p.cpu.json'"
