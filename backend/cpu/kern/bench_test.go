@@ -237,3 +237,53 @@ func BenchmarkMicroKernel(b *testing.B) {
 	reportRates(b, flops1*float64(b.N), cpu, 1)
 	meter.report()
 }
+
+// BenchmarkOneRow times the products of a decode step at batch 1 (one row of A against
+// GPT-2 small's weights) on GOMAXPROCS threads, reporting the rate B is read at (GB/s):
+// such a product is bound by that read. Each iteration takes the next of enough copies
+// of B to exceed the last-level cache, as a step's weights do. path=rows is the rows path
+// (a [k, n] B), path=blocked the blocked path it replaced, path=dots the dot-product
+// path on the same bytes stored [n, k].
+func BenchmarkOneRow(b *testing.B) {
+	shapes := []struct {
+		name string
+		n, k int
+	}{{"qkv", 2304, 768}, {"fc", 3072, 768}, {"proj", 768, 3072}, {"attn-proj", 768, 768}}
+	for _, s := range shapes {
+		for _, path := range []string{"rows", "blocked", "dots"} {
+			b.Run(fmt.Sprintf("%s-%dx%d/path=%s", s.name, s.n, s.k, path), func(b *testing.B) {
+				if path == "rows" && !rowsPath {
+					b.Skip("no rows path in this build")
+				}
+				saved := rowsPath
+				rowsPath = path == "rows"
+				defer func() { rowsPath = saved }()
+				copies := max(1, (256<<20)/(s.n*s.k*4))
+				rng := rand.New(rand.NewPCG(1, 2))
+				ws := make([][]float32, copies)
+				for i := range ws {
+					ws[i] = make([]float32, s.n*s.k)
+					for j := range ws[i] {
+						ws[i][j] = float32(rng.NormFloat64())
+					}
+				}
+				x, c := make([]float32, s.k), make([]float32, s.n)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				transB, ldb := path == "dots", s.n
+				if transB {
+					ldb = s.k
+				}
+				p := NewPool(runtime.GOMAXPROCS(0))
+				defer p.Close()
+				i := 0
+				for b.Loop() {
+					Gemm(p, 1, s.n, s.k, x, s.k, ws[i%copies], ldb, transB, c, s.n, nil)
+					i++
+				}
+				b.ReportMetric(float64(s.n*s.k*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+		}
+	}
+}

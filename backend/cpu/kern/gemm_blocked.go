@@ -62,6 +62,7 @@ type gemmMode uint8
 const (
 	modeBlocked gemmMode = iota // packed blocks and the micro-kernel
 	modeDots                    // few rows against an [n, k] B: dot products (gemm_small.go)
+	modeRows                    // one row against a [k, n] B: rows of B added (gemm_rows.go)
 )
 
 // gemmWork is a pool's GEMM workspace and the product in flight. The buffers grow to
@@ -70,6 +71,7 @@ type gemmWork struct {
 	aBuf     []float32
 	bBuf     [2][]float32
 	localBuf [][]float32 // per thread: B panels packed by the task that uses them
+	rowsBuf  []float32   // the rows path's partial rows of C, but task 0's
 	edge     [][edgeLen]float32
 
 	mode    gemmMode
@@ -120,9 +122,12 @@ func gemm(kr *gemmKernel, p *Pool, m, n, k int, a []float32, lda int, b bOperand
 	if m*n*k < serialFlops {
 		threads = 1
 	}
-	if b.transB && m <= smallMTransB {
+	switch {
+	case b.transB && m <= smallMTransB:
 		w.planDots(threads)
-	} else {
+	case !b.transB && m == 1 && rowsPath:
+		w.planRows(threads)
+	default:
 		w.planBlocked(threads)
 	}
 	if len(w.edge) < w.nt {
@@ -133,6 +138,9 @@ func gemm(kr *gemmKernel, p *Pool, m, n, k int, a []float32, lda int, b bOperand
 		p.runTeam(w.nt, w)
 	} else {
 		w.work(0)
+	}
+	if w.mode == modeRows {
+		w.rowsFinish()
 	}
 	w.a, w.b, w.c, w.ep, w.kr = nil, bOperand{}, nil, nil, nil
 	if locked {
@@ -199,8 +207,12 @@ func grow(buf *[]float32, n int) {
 
 // work is one team member's part of the product.
 func (w *gemmWork) work(tid int) {
-	if w.mode == modeDots {
+	switch w.mode {
+	case modeDots:
 		w.dots()
+		return
+	case modeRows:
+		w.rows()
 		return
 	}
 	if w.local {

@@ -18,6 +18,10 @@ var hasNEON = cpu.ARM64.HasASIMD
 // variable so the tests can run the generic helpers on the same machine.
 var asmVec = hasNEON
 
+// rowsPath is false: one-row products keep the NEON blocked path until a NEON rows loop
+// has been measured against it on an ARM board.
+var rowsPath = false
+
 func dot(x, y []float32) float32 {
 	n16 := len(x) &^ 15
 	if !asmVec || n16 == 0 {
@@ -43,6 +47,8 @@ func dot4(a, b []float32, ldb int) (out [4]float32) {
 	}
 	return out
 }
+
+func rowsAdd(c, a, b []float32, ldb int) { rowsAddGeneric(c, a, b, ldb) }
 
 func asmKernels() []*gemmKernel {
 	if hasNEON {
