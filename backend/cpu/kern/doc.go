@@ -6,7 +6,10 @@
 // kcBlock rows into panels of nr columns, A packed once per product into panels of mr
 // rows, and a register-blocked micro-kernel over mr×nr tiles of C; the epilogue (bias,
 // GELU or ReLU, residual) runs on each tile right after its last block, while it is in
-// L1. Products with few rows against an [n, k] weight take a dot-product path instead.
+// L1. Products with few rows against an [n, k] weight take a dot-product path instead,
+// and one row against a [k, n] weight (a decode step at batch 1) the rows path
+// (gemm_rows.go: the threads split B's rows and stream them; AVX2 on amd64, plain Go
+// elsewhere but arm64, which keeps the NEON blocked path until it is measured there).
 // The threads of the Pool work on one product as a team (gemm_blocked.go says how B is
 // shared). In steady state nothing allocates: the Pool owns its job slot and the
 // packing buffers, grown to the largest product seen.
