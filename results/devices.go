@@ -1,13 +1,20 @@
 package results
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/ltsbench/ltsbench/internal/atomicfile"
+	"github.com/ltsbench/ltsbench/internal/inputfile"
 	"github.com/ltsbench/ltsbench/internal/stats"
 )
 
@@ -40,6 +47,78 @@ func WriteDevices(path string, ms []DeviceMeasurement) error {
 		}
 		return nil
 	})
+}
+
+// maxDevicesBytes bounds what ReadDevices reads: a line is a few hundred bytes, one
+// per front architecture and class.
+const maxDevicesBytes = 64 << 20
+
+// ReadDevices reads a devices.jsonl: the measurements in file order and their classes
+// in first-seen order (the run's own class first, as run writes it). A missing file
+// is no measurements, not an error. As in ReadArchive, a last line without its newline
+// that does not parse is what an interrupted copy leaves: it is skipped and its length
+// returned as partialBytes; any other bad line (not JSON, no key or class, feasible
+// without a latency, an architecture twice on one class) is an error naming the file
+// and line. Blank lines are skipped, fields this version does not know are ignored.
+func ReadDevices(path string) (ms []DeviceMeasurement, classes []string, partialBytes int, err error) {
+	f, err := inputfile.Open(path, maxDevicesBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, 0, nil
+	}
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	defer f.Close()
+	seen := map[[2]string]int{} // key, class → line
+	br := bufio.NewReaderSize(f, 1<<16)
+	for lineNo := 1; ; lineNo++ {
+		line, rerr := br.ReadBytes('\n')
+		if rerr != nil && rerr != io.EOF {
+			return nil, nil, 0, fmt.Errorf("%s:%d: %w", path, lineNo, rerr)
+		}
+		complete := rerr == nil
+		if len(bytes.TrimSpace(line)) > 0 {
+			m, derr := decodeDevice(line)
+			if derr == nil {
+				at := [2]string{m.Key, m.Class}
+				if prev, dup := seen[at]; dup {
+					derr = fmt.Errorf("%s on class %s again (first on line %d)", m.Key, m.Class, prev)
+				}
+				seen[at] = lineNo
+			}
+			switch {
+			case derr == nil:
+				ms = append(ms, m)
+				if !slices.Contains(classes, m.Class) {
+					classes = append(classes, m.Class)
+				}
+			case !complete:
+				return ms, classes, len(line), nil
+			default:
+				return nil, nil, 0, fmt.Errorf("%s:%d: %w", path, lineNo, derr)
+			}
+		}
+		if !complete {
+			return ms, classes, 0, nil
+		}
+	}
+}
+
+// decodeDevice parses one devices.jsonl line and checks what the reports rely on.
+func decodeDevice(line []byte) (DeviceMeasurement, error) {
+	var m DeviceMeasurement
+	if err := json.Unmarshal(line, &m); err != nil {
+		return m, fmt.Errorf("bad device measurement: %v", err)
+	}
+	switch {
+	case m.Key == "":
+		return m, errors.New("bad device measurement: no key")
+	case strings.TrimSpace(m.Class) == "":
+		return m, fmt.Errorf("bad device measurement of %s: no class", m.Key)
+	case m.Feasible && !(m.LatencyMS > 0):
+		return m, fmt.Errorf("bad device measurement of %s on class %s: feasible but latency_ms %g", m.Key, m.Class, m.LatencyMS)
+	}
+	return m, nil
 }
 
 // DeviceTau is the agreement of two device classes on latency: Kendall's τ-b over
@@ -94,10 +173,20 @@ func deviceKeys(ms []DeviceMeasurement) []string {
 	return keys
 }
 
-// WriteDeviceTable writes one row per architecture of ms (first-seen order) with its
-// decoder parameters and its latency and memory on each class, "-" where it could
-// not run, then the Kendall τ of latency between each pair of classes.
-func WriteDeviceTable(w io.Writer, ms []DeviceMeasurement, classes []string) error {
+// deviceTableHeader is the columns of the device table: the architecture's number
+// (first-seen order), its decoder parameters, then latency and memory per class.
+func deviceTableHeader(classes []string) []string {
+	h := []string{"#", "decoder params"}
+	for _, c := range classes {
+		h = append(h, c+" ms", c+" MiB")
+	}
+	return h
+}
+
+// deviceTableRows is the cells of the device table, one row per architecture of ms in
+// first-seen order: its number, decoder parameters, and latency and memory on each
+// class, "-" where it could not run (or was not measured).
+func deviceTableRows(ms []DeviceMeasurement, classes []string) [][]string {
 	by := map[[2]string]DeviceMeasurement{}
 	params := map[string]int64{}
 	for _, m := range ms {
@@ -106,33 +195,49 @@ func WriteDeviceTable(w io.Writer, ms []DeviceMeasurement, classes []string) err
 			params[m.Key] = m.DecoderParams
 		}
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "#\tdecoder params\t")
-	for _, c := range classes {
-		fmt.Fprintf(tw, "%s ms\t%s MiB\t", c, c)
-	}
-	fmt.Fprintln(tw)
+	var rows [][]string
 	for i, k := range deviceKeys(ms) {
-		fmt.Fprintf(tw, "%d\t%d\t", i+1, params[k])
+		row := []string{fmt.Sprint(i + 1), fmt.Sprint(params[k])}
 		for _, c := range classes {
 			m, ok := by[[2]string{k, c}]
 			if !ok || !m.Feasible {
-				fmt.Fprint(tw, "-\t-\t")
+				row = append(row, "-", "-")
 				continue
 			}
-			fmt.Fprintf(tw, "%.3f\t%.1f\t", m.LatencyMS, float64(m.MemoryBytes)/BytesPerMB)
+			row = append(row, fmt.Sprintf("%.3f", m.LatencyMS), fmt.Sprintf("%.1f", float64(m.MemoryBytes)/BytesPerMB))
 		}
-		fmt.Fprintln(tw)
+		rows = append(rows, row)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	return rows
+}
+
+// deviceTauLines is the sentence on each pair of classes' Kendall τ of latency, "n/a"
+// where τ is undefined.
+func deviceTauLines(ms []DeviceMeasurement, classes []string) []string {
+	var lines []string
 	for _, t := range DeviceTaus(ms, classes) {
 		tau := "n/a"
 		if !math.IsNaN(t.Tau) {
 			tau = fmt.Sprintf("%.3f", t.Tau)
 		}
-		if _, err := fmt.Fprintf(w, "Kendall τ of latency, %s vs %s: %s over %d architectures\n", t.A, t.B, tau, t.N); err != nil {
+		lines = append(lines, fmt.Sprintf("Kendall τ of latency, %s vs %s: %s over %d architectures", t.A, t.B, tau, t.N))
+	}
+	return lines
+}
+
+// WriteDeviceTable writes one row per architecture of ms (first-seen order) with its
+// decoder parameters and its latency and memory on each class, "-" where it could
+// not run, then the Kendall τ of latency between each pair of classes.
+func WriteDeviceTable(w io.Writer, ms []DeviceMeasurement, classes []string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, row := range append([][]string{deviceTableHeader(classes)}, deviceTableRows(ms, classes)...) {
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, line := range deviceTauLines(ms, classes) {
+		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,10 @@
 //	               (OpenArchive, Archive.Append, ReadArchive)
 //	pareto.jsonl   the current Pareto front, rewritten whole each iteration (WriteJSONL)
 //
+// and, after `run --also-measure`, devices.jsonl: the final front on each device class,
+// one DeviceMeasurement a line (WriteDevices, ReadDevices), which the reports show
+// under the run's front.
+//
 // A search keeps the last two through a Store (OpenStore), the seam search.Run writes
 // through. run.json's "search" object holds the settings every algorithm has and the
 // algorithm's own parameters under its name; a run.json from before that object (the

@@ -2,8 +2,10 @@ package results
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -73,6 +75,49 @@ func FuzzRunInfo(f *testing.F) {
 		}
 		if ri.Device == "" || ri.MemoryMetric == "" {
 			t.Fatalf("accepted run.json without device or memory metric: %+v", ri)
+		}
+	})
+}
+
+// FuzzDevices feeds ReadDevices arbitrary bytes as devices.jsonl: it never panics, a
+// file it accepts gives measurements with a key and a class, classes that are exactly
+// theirs in first-seen order, and a device table that writes; partial bytes are only
+// ever a tail that lacks its newline.
+func FuzzDevices(f *testing.F) {
+	f.Add([]byte(`{"key":"k1","class":"a","decoder_params":1,"feasible":true,"latency_ms":1,"memory_bytes":1}` + "\n"))
+	f.Add([]byte(`{"key":"k1","class":"a","feasible":false,"error":"oom"}` + "\n" + `{"key":"k1","class":"b","feasible":true,"latency_ms":2}`))
+	f.Add([]byte(`{"key":"k1","class":"a","feasible":true,"latency_ms":1}` + "\n" + `{"key":"k2","cl`))
+	f.Add([]byte("\n\n{\"key\":\"\"}\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, DevicesFile)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ms, classes, partial, err := ReadDevices(path)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), path+":") {
+				t.Fatalf("error %q does not name the file and line", err)
+			}
+			return
+		}
+		if partial < 0 || partial > len(data) || strings.Contains(string(data[len(data)-partial:]), "\n") {
+			t.Fatalf("partial %d of %d bytes is not a tail without a newline", partial, len(data))
+		}
+		var seen []string
+		for _, m := range ms {
+			if m.Key == "" || strings.TrimSpace(m.Class) == "" {
+				t.Fatalf("accepted %+v", m)
+			}
+			if !slices.Contains(seen, m.Class) {
+				seen = append(seen, m.Class)
+			}
+		}
+		if !slices.Equal(seen, classes) {
+			t.Fatalf("classes %q, want %q", classes, seen)
+		}
+		if err := WriteDeviceTable(io.Discard, ms, classes); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -17,6 +17,11 @@ type Run struct {
 	// Front is the Pareto front of the archive under the run's dominance and limits,
 	// sorted by decoder parameters.
 	Front []Record
+	// Devices is DIR/devices.jsonl (run --also-measure): the front measured on each
+	// device class, in file order; DeviceClasses is their classes in first-seen order,
+	// the run's own first. Both are empty when the run measured no other class.
+	Devices       []DeviceMeasurement
+	DeviceClasses []string
 	// Warnings are things a reader of the report should know (a partial last line, a
 	// stale pareto.jsonl); they are not errors.
 	Warnings []string
@@ -39,7 +44,8 @@ func CountInfeasible(recs []Record) int {
 	return n
 }
 
-// LoadRun reads DIR/run.json and DIR/archive.jsonl and computes the Pareto front of
+// LoadRun reads DIR/run.json and DIR/archive.jsonl (and DIR/devices.jsonl, when the run
+// measured its front on other device classes) and computes the Pareto front of
 // the archive with the run's dominance ("strict" is LTS's) among the records the run
 // admits (feasible, within max_latency_ms and max_memory_mb). The archive is the source of truth: pareto.jsonl is only
 // used when there is no archive, and a pareto.jsonl that lists other architectures
@@ -104,6 +110,19 @@ func LoadRun(dir string) (*Run, error) {
 	r.Front = ParetoFront(r.Archive, r.Strict(), r.Info.Bounds())
 	if haveArchive && havePareto && !sameKeys(front, r.Front) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%s lists %d architectures, the archive's front has %d: reporting the archive's front (the run may have stopped between the two writes)", paretoPath, len(front), len(r.Front)))
+	}
+
+	// The front on other device classes is an addition to the report: a bad
+	// devices.jsonl leaves it out, as a bad confirmed.jsonl leaves out confirmations.
+	devicesPath := filepath.Join(dir, DevicesFile)
+	ms, classes, partial, err := ReadDevices(devicesPath)
+	if err != nil {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%v (ignored: the report leaves out the other device classes)", err))
+	} else {
+		r.Devices, r.DeviceClasses = ms, classes
+	}
+	if partial > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: skipped a partial last line (%d bytes)", devicesPath, partial))
 	}
 	return r, nil
 }
