@@ -26,6 +26,11 @@ import (
 // The -N suffix is the thread count. Every run restates every configuration key (empty
 // when it does not apply), because a configuration line holds until it is overwritten;
 // `benchstat -col device` then compares the devices.
+//
+// A run that measured its front on other device classes (DIR/devices.jsonl) follows
+// with a block per other class, "device: class NAME", one line per architecture that
+// ran there: its latency and the run's memory metric (devices.jsonl keeps no samples),
+// under the same names, so `benchstat -col device` compares the classes too.
 func WriteBenchfmt(w io.Writer, runs []*Run) error {
 	bw := bufio.NewWriter(w)
 	config := bench.NewBenchfmtConfig(bw, true)
@@ -33,7 +38,7 @@ func WriteBenchfmt(w io.Writer, runs []*Run) error {
 		if i > 0 {
 			bw.WriteString("\n")
 		}
-		writeBenchConfig(config, r)
+		writeBenchConfig(config, r, "")
 		for j := range r.Front {
 			rec := &r.Front[j]
 			if rec.Result != nil {
@@ -46,6 +51,7 @@ func WriteBenchfmt(w io.Writer, runs []*Run) error {
 				bench.BenchfmtNS(rec.LatencyMS), rec.DecoderParams, bench.UnitDecoderParams, rec.TotalParams(), bench.UnitTotalParams,
 				rec.MemoryBytes, memoryUnit(r.Info.MemoryMetric))
 		}
+		writeBenchDevices(bw, config, r)
 	}
 	bw.WriteString("\n")
 	bench.WriteBenchfmtUnits(bw)
@@ -59,12 +65,14 @@ func memoryUnit(metric string) string {
 
 // writeBenchConfig writes the configuration lines that describe a run's results: the
 // environment and protocol keys every benchfmt writer uses (bench.BenchfmtEnvironment,
-// bench.BenchfmtProtocol), the run's folder and space, and its memory metric.
-func writeBenchConfig(c *bench.BenchfmtConfig, r *Run) {
+// bench.BenchfmtProtocol), the run's folder and space, and its memory metric. With a
+// class, they describe the run's measurements on that other device class
+// (devices.jsonl), whose environment the run does not know.
+func writeBenchConfig(c *bench.BenchfmtConfig, r *Run, class string) {
 	// A fleet run's environment is its class's device once a worker reported it; the
 	// coordinator's machine is not described, as it measured nothing.
 	env := bench.BenchfmtEnvironment(r.Info.Environment)
-	if !r.Info.ClassEnvironment() {
+	if !r.Info.ClassEnvironment() || class != "" {
 		for i := range env {
 			env[i][1] = "" // unknown, not another run's
 		}
@@ -75,6 +83,29 @@ func writeBenchConfig(c *bench.BenchfmtConfig, r *Run) {
 	if r.Info.Fleet != nil {
 		device = "class " + r.Info.Fleet.Class
 	}
+	if class != "" {
+		device = "class " + class
+	}
 	c.Set(bench.BenchfmtProtocol(device, r.Info.Protocol)...)
 	c.Set([2]string{"memory-metric", r.Info.MemoryMetric})
+}
+
+// writeBenchDevices writes a block per device class of r's devices.jsonl other than
+// the run's own (whose front the run's block has, with its samples): the latency and
+// memory of each architecture that ran there.
+func writeBenchDevices(bw *bufio.Writer, config *bench.BenchfmtConfig, r *Run) {
+	for _, class := range r.DeviceClasses {
+		if r.Info.Fleet != nil && class == r.Info.Fleet.Class {
+			continue
+		}
+		bw.WriteString("\n")
+		writeBenchConfig(config, r, class)
+		for _, m := range r.Devices {
+			if m.Class != class || !m.Feasible {
+				continue
+			}
+			fmt.Fprintf(bw, "%s\t1\t%s ns/op\t%d %s\t%d %s\n", bench.BenchmarkName(m.Key, r.threads()),
+				bench.BenchfmtNS(m.LatencyMS), m.DecoderParams, bench.UnitDecoderParams, m.MemoryBytes, memoryUnit(r.Info.MemoryMetric))
+		}
+	}
 }

@@ -37,6 +37,13 @@ type JSONRun struct {
 	Measured   int       `json:"measured"`   // records in the archive
 	Infeasible int       `json:"infeasible"` // of which could not run
 	Front      []JSONRow `json:"front"`      // sorted by decoder parameters
+	// Devices is DIR/devices.jsonl, the front measured on other device classes (run
+	// --also-measure), in file order; DeviceClasses their classes, the run's own
+	// first; DeviceTaus the Kendall τ of latency of each pair of classes. All three are
+	// absent for a run without devices.jsonl.
+	Devices       []DeviceMeasurement `json:"devices,omitempty"`
+	DeviceClasses []string            `json:"device_classes,omitempty"`
+	DeviceTaus    []JSONDeviceTau     `json:"device_taus,omitempty"`
 }
 
 // JSONRow is one architecture of a front in the JSON report (the raw samples stay in
@@ -107,6 +114,9 @@ func JSONReport(runs []*Run) []JSONRun {
 		}
 		if env.GPU != nil {
 			jr.GPU = env.GPU.Name
+		}
+		if len(r.Devices) > 0 {
+			jr.Devices, jr.DeviceClasses, jr.DeviceTaus = r.Devices, r.DeviceClasses, jsonDeviceTaus(r)
 		}
 		if r.Strict() {
 			jr.Dominance = "strict"

@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,7 +18,10 @@ const latexLongRows = 40
 // order), the key dimensions (layers, d_model, heads and d_inner as min–max over the
 // layers), decoder parameters, latency and memory; then an appendix table that gives
 // each id's full architecture. A front of more than latexLongRows models is a longtable.
-var latexTmpl = template.Must(template.New("latex").Parse(
+var latexTmpl = template.Must(template.New("latex").Funcs(template.FuncMap{
+	// col is the columns of class i in the device table: 3-4, 5-6, …
+	"col": func(i int, _ string) string { return fmt.Sprintf("%d-%d", 3+2*i, 4+2*i) },
+}).Parse(
 	`% Pareto fronts written by ltsbench report. Needs \usepackage{booktabs} (and longtable
 % for fronts of more than 40 models). Model ids M1...Mn are in front order; the appendix
 % tables give each id's full architecture.
@@ -53,6 +57,22 @@ Model & $L$ & $d_{\mathrm{model}}$ & Heads & $d_{\mathrm{inner}}$ & {{.Params}} 
 {{end}}\bottomrule
 \end{tabular}
 \end{table}
+{{end}}{{with .Devices}}
+\begin{table}[t]
+\centering
+\caption{ {{- .Caption -}} }
+\label{ {{- .Label -}} }
+\small
+\begin{tabular}{rr{{range .Classes}}rr{{end}}}
+\toprule
+ & {{range .Classes}} & \multicolumn{2}{c}{ {{- . -}} }{{end}} \\
+{{range $i, $c := .Classes}}\cmidrule(lr){ {{- $c | col $i -}} }{{end}}
+\# & Decoder params{{range .Classes}} & ms & MiB{{end}} \\
+\midrule
+{{range .Rows}}{{range $j, $c := .}}{{if $j}} & {{end}}{{$c}}{{end}} \\
+{{end}}\bottomrule
+\end{tabular}
+\end{table}
 {{end}}{{end}}{{range .}}{{if .Rows}}
 % Appendix: the full architectures of the models in table \ref{ {{- .Label -}} }.
 \begin{small}
@@ -75,6 +95,15 @@ type latexTable struct {
 	Params, Latency, Memory string // column headers
 	Long                    bool
 	Rows                    []latexRow
+	Devices                 *latexDevices // nil for a run without devices.jsonl
+}
+
+// latexDevices is a run's front on other device classes as a table of its own, the
+// Kendall τ of each pair of classes in its caption.
+type latexDevices struct {
+	Caption, Label string
+	Classes        []string
+	Rows           [][]string
 }
 
 // latexRow is one front model: its id, key dimensions, numbers and full summary.
@@ -100,9 +129,44 @@ func WriteLaTeX(w io.Writer, runs []*Run) error {
 				DecoderM: rw.DecoderM, Latency: rw.Latency, MemoryMiB: rw.MemoryMiB, Summary: rw.Summary,
 			})
 		}
+		lt.Devices = latexDevicesOf(r, t, st)
 		tables[i] = lt
 	}
 	return latexTmpl.Execute(w, tables)
+}
+
+// latexDevicesOf is r's device table (the cells of WriteDeviceTable, "--" where an
+// architecture could not run) under a caption that also gives the τ of each pair of
+// classes; nil when r has none.
+func latexDevicesOf(r *Run, t textTable, st captionStyle) *latexDevices {
+	if t.Devices == nil {
+		return nil
+	}
+	d := &latexDevices{Label: t.Label + "-devices", Rows: t.Devices.Rows}
+	for _, c := range r.DeviceClasses {
+		d.Classes = append(d.Classes, LaTeXEscape(c))
+	}
+	for _, row := range d.Rows {
+		for j, c := range row {
+			if c == "-" {
+				row[j] = "--"
+			}
+		}
+	}
+	var taus []string
+	for _, tau := range DeviceTaus(r.Devices, r.DeviceClasses) {
+		v := "n/a"
+		if !math.IsNaN(tau.Tau) {
+			v = fmt.Sprintf("$%.3f$", tau.Tau)
+		}
+		taus = append(taus, fmt.Sprintf("%s vs %s %s over %s", LaTeXEscape(tau.A), LaTeXEscape(tau.B), v, plural(tau.N, "architecture")))
+	}
+	sentence := "Kendall's $\\tau$ of latency: " + strings.Join(taus, "; ") + "."
+	if len(taus) == 0 {
+		sentence = "" // one class: nothing to compare
+	}
+	d.Caption = devicesCaption(r, st, sentence)
+	return d
 }
 
 // span summarises per-layer values as "v" when all are equal and "min--max" otherwise.

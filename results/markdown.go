@@ -8,7 +8,9 @@ import (
 )
 
 // markdownTmpl renders one run: the caption as a bold-labelled paragraph, then a GitHub
-// table with the architecture left-aligned and the numbers right-aligned.
+// table with the architecture left-aligned and the numbers right-aligned; then, for a
+// run that measured its front on other device classes, their table and the Kendall τ
+// of each pair of classes as a list.
 var markdownTmpl = template.Must(template.New("markdown").Parse(
 	`{{range $i, $t := .}}{{if $i}}
 {{end}}**Table {{$t.Number}}.** {{$t.Caption}}
@@ -17,7 +19,15 @@ var markdownTmpl = template.Must(template.New("markdown").Parse(
 |:--{{range $j, $h := $t.Header}}{{if $j}}|--:{{end}}{{end}}|
 {{range $t.Rows}}|{{range $j, $c := .Cells}} {{if $j}}{{$c}}{{else}}` + "`{{$c}}`" + `{{end}} |{{end}}
 {{end}}{{else}}_No architecture on the front._
-{{end}}{{end}}`))
+{{end}}{{with $t.Devices}}
+{{.Caption}}
+
+| {{range $j, $h := .Header}}{{if $j}} | {{end}}{{$h}}{{end}} |
+|{{range .Header}}--:|{{end}}
+{{range .Rows}}|{{range .}} {{.}} |{{end}}
+{{end}}{{if .Taus}}
+{{range .Taus}}- {{.}}
+{{end}}{{end}}{{end}}{{end}}`))
 
 // textTable is what the Markdown and LaTeX templates fill in for one run.
 type textTable struct {
@@ -26,6 +36,38 @@ type textTable struct {
 	Label   string
 	Header  []string
 	Rows    []row
+	Devices *textDevices // nil for a run without devices.jsonl
+}
+
+// textDevices is the front on other device classes as the text formats show it: the
+// cells of WriteDeviceTable and its τ sentences, passed through the format's escaping.
+type textDevices struct {
+	Caption string
+	Header  []string
+	Rows    [][]string
+	Taus    []string
+}
+
+// textDevicesOf fills r's device table, nil when r has none.
+func textDevicesOf(r *Run, st captionStyle, cell func(string) string) *textDevices {
+	if len(r.Devices) == 0 {
+		return nil
+	}
+	esc := func(ss []string) []string {
+		out := make([]string, len(ss))
+		for i, s := range ss {
+			out[i] = cell(s)
+		}
+		return out
+	}
+	d := &textDevices{Caption: devicesCaption(r, st, tausFollow(r)), Header: esc(deviceTableHeader(r.DeviceClasses))}
+	for _, row := range deviceTableRows(r.Devices, r.DeviceClasses) {
+		d.Rows = append(d.Rows, esc(row))
+	}
+	for _, line := range deviceTauLines(r.Devices, r.DeviceClasses) {
+		d.Taus = append(d.Taus, st.esc(line))
+	}
+	return d
 }
 
 // textTables fills the tables of runs with captions in style st (whose dash also
@@ -49,6 +91,7 @@ func textTables(runs []*Run, st captionStyle, cell func(string) string) []textTa
 			}
 			t.Rows = append(t.Rows, row{cell(rw.Summary), cell(rw.DecoderM), cell(rw.TotalM), cell(rw.Latency), cell(rw.MemoryMiB), extra})
 		}
+		t.Devices = textDevicesOf(r, st, cell)
 		tables[i] = t
 	}
 	return tables

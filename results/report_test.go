@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -207,12 +208,22 @@ func TestLaTeXStructure(t *testing.T) {
 	if !strings.Contains(out, `M4 & \texttt{L5 d448 h[8,4,8,2,4] i[2048,1536,2048,1024,3072]} \\`) {
 		t.Error("appendix does not give M4's full architecture")
 	}
-	// Outside comment lines and $\times$, every special character is escaped (or is a
-	// column separator &), and braces balance.
+	checkLaTeXText(t, out)
+	if !strings.Contains(out, `\texttt{nvml\_process\_peak\_bytes}`) || !strings.Contains(out, `Batch 1 $\times$ seq 192`) {
+		t.Error("caption does not state the memory metric and batch × seq")
+	}
+}
+
+// checkLaTeXText checks that outside comment lines and math ($\times$, $\tau$, signed
+// numbers), every special character of a LaTeX report is escaped (or is a column
+// separator &), and that braces balance.
+func checkLaTeXText(t *testing.T, out string) {
+	t.Helper()
 	var body strings.Builder
 	for _, line := range strings.Split(out, "\n") {
 		if !strings.HasPrefix(line, "%") {
-			line = strings.NewReplacer(`$\times$`, `\times{}`, `$L$`, `L`, `$d_{\mathrm{model}}$`, `dmodel`, `$d_{\mathrm{inner}}$`, `dinner`, `Table~\ref`, `Table \ref`).Replace(line)
+			line = strings.NewReplacer(`$\times$`, `\times{}`, `$L$`, `L`, `$d_{\mathrm{model}}$`, `dmodel`, `$d_{\mathrm{inner}}$`, `dinner`, `Table~\ref`, `Table \ref`, `$\tau$`, `\tau{}`).Replace(line)
+			line = latexNumber.ReplaceAllString(line, "$1")
 			body.WriteString(line + "\n")
 		}
 	}
@@ -235,10 +246,10 @@ func TestLaTeXStructure(t *testing.T) {
 	if depth != 0 {
 		t.Errorf("braces unbalanced: depth %d at the end", depth)
 	}
-	if !strings.Contains(out, `\texttt{nvml\_process\_peak\_bytes}`) || !strings.Contains(out, `Batch 1 $\times$ seq 192`) {
-		t.Error("caption does not state the memory metric and batch × seq")
-	}
 }
+
+// latexNumber is a number set in math mode: $-0.333$.
+var latexNumber = regexp.MustCompile(`\$(-?[0-9.]+)\$`)
 
 func TestEscapes(t *testing.T) {
 	if got, want := LaTeXEscape(`a_b & c% $5 #1 {x} ~ ^ \`), `a\_b \& c\% \$5 \#1 \{x\} \textasciitilde{} \textasciicircum{} \textbackslash{}`; got != want {
