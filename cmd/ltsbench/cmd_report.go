@@ -24,7 +24,11 @@ func init() {
 			"one table per directory with the device and protocol in its caption. Give one directory\n" +
 			"per device to compare devices; benchfmt output compares with benchstat -col device.\n" +
 			"--plot draws decoder parameters against latency and memory, one row per directory.\n" +
-			"Where a run's front was confirmed (DIR/confirmed.jsonl), its confirmed latencies are used.\n\n" +
+			"Where a run's front was confirmed (DIR/confirmed.jsonl), its confirmed latencies are used.\n" +
+			"Where a run measured its front on other device classes (run --also-measure, DIR/devices.jsonl),\n" +
+			"table, markdown and latex show their latency and memory and Kendall's τ between the classes\n" +
+			"under the front, json adds \"devices\" and \"device_taus\", benchfmt a block per class (compare\n" +
+			"with benchstat -table '' -col device); csv keeps the fronts alone.\n\n" +
 			"--confirm first measures each run's front and its neighbourhood again on this machine,\n" +
 			"--confirm-rounds times each in interleaved rounds under the run's protocol, and rewrites\n" +
 			"DIR/confirmed.jsonl and DIR/pareto.jsonl (atomically) before reporting; --device must be\n" +

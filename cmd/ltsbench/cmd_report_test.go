@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,8 +16,9 @@ import (
 const reportData = "../../results/testdata"
 
 var (
-	cpuRun  = filepath.Join(reportData, "run-cpu")
-	cudaRun = filepath.Join(reportData, "run-cuda")
+	cpuRun     = filepath.Join(reportData, "run-cpu")
+	cudaRun    = filepath.Join(reportData, "run-cuda")
+	devicesRun = filepath.Join(reportData, "run-devices") // run-cpu's front on 3 classes
 )
 
 func runReport(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -53,6 +55,71 @@ func TestReportGolden(t *testing.T) {
 				t.Errorf("%v: output differs from %s", args, golden)
 			}
 		}
+	}
+}
+
+// A run that measured its front on other classes (run --also-measure) shows them under
+// its front: the table run printed, with Kendall's τ (derived by hand in the results
+// package's TestReadDevicesFixture), and the JSON measurements; a run without
+// devices.jsonl is reported as before (TestReportGolden).
+func TestReportDevices(t *testing.T) {
+	code, out, errOut := runReport(t, devicesRun)
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{
+		"The front on 3 device classes (rpi4, jetson, xeon, from devices.jsonl)",
+		"  #  decoder params   rpi4 ms  rpi4 MiB  jetson ms  jetson MiB  xeon ms  xeon MiB\n",
+		"  4        12761152  1046.146     136.9          -           -   80.000     140.0\n",
+		"Kendall τ of latency, rpi4 vs jetson: 0.333 over 3 architectures\n",
+		"Kendall τ of latency, rpi4 vs xeon: 0.667 over 4 architectures\n",
+		"Kendall τ of latency, jetson vs xeon: -0.333 over 3 architectures\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if i, j := strings.Index(out, "└"), strings.Index(out, "The front on 3"); i < 0 || j < i {
+		t.Errorf("the device table does not follow the front table:\n%s", out)
+	}
+
+	code, out, errOut = runReport(t, devicesRun, cpuRun, "--format", "json")
+	if code != 0 || errOut != "" {
+		t.Fatalf("json: exit %d, stderr %q", code, errOut)
+	}
+	var got []struct {
+		Dir        string                      `json:"dir"`
+		Devices    []results.DeviceMeasurement `json:"devices"`
+		DeviceTaus []map[string]any            `json:"device_taus"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || len(got[0].Devices) != 12 || len(got[0].DeviceTaus) != 3 || got[0].DeviceTaus[2]["tau"] != -1.0/3 {
+		t.Errorf("json of run-devices: %+v", got)
+	}
+	if got[1].Devices != nil || got[1].DeviceTaus != nil {
+		t.Errorf("json of run-cpu has devices: %+v", got[1])
+	}
+
+	// A bad devices.jsonl is a warning naming its line; the front is still reported.
+	dir := t.TempDir()
+	for _, f := range []string{"run.json", "archive.jsonl", "devices.jsonl"} {
+		data, err := os.ReadFile(filepath.Join(devicesRun, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "devices.jsonl" {
+			data = []byte(strings.Replace(string(data), `"class":"jetson"`, `"class":""`, 1))
+		}
+		os.WriteFile(filepath.Join(dir, f), data, 0o644)
+	}
+	code, out, errOut = runReport(t, dir)
+	if code != 0 || !strings.Contains(out, "4 of 7 architectures") || strings.Contains(out, "device classes") {
+		t.Errorf("bad devices.jsonl: exit %d, stdout:\n%s", code, out)
+	}
+	if want := filepath.Join(dir, "devices.jsonl") + ":5: bad device measurement of "; strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "ltsbench: warning: ") || !strings.Contains(errOut, want) {
+		t.Errorf("stderr %q, want one warning with %q", errOut, want)
 	}
 }
 
