@@ -47,6 +47,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./internal/safetensors/
 	$(GO) test -run '^$$' -fuzz '^FuzzArchive$$' -fuzztime 30s ./results/
 	$(GO) test -run '^$$' -fuzz '^FuzzRunInfo$$' -fuzztime 30s ./results/
+	$(GO) test -run '^$$' -fuzz '^FuzzDevices$$' -fuzztime 30s ./results/
 
 # SGEMM GFLOP/s at the preset shapes (1 and 2 cores), then the forward latency of the
 # presets bench-compare uses, on 2 threads. The fastest kernel the CPU runs; another with
