@@ -184,6 +184,46 @@ type Generation struct {
 	CopyGBPerS float64 `json:"copy_gb_per_s,omitempty"`
 }
 
+// GenerationShapes is the passes of one sequence in gp's mode (lengths resolved by
+// GenerationProtocol.Resolve), in order, at batch B over one cache that holds them all
+// (model.CacheCap): prefill one pass of P tokens; decode the fill of C positions and
+// the step at position C; generate the prefill of P and N-1 one-token steps.
+func GenerationShapes(a *space.Arch, B int, gp GenerationProtocol) []model.DecodeShape {
+	var passes []int
+	switch gp.Mode {
+	case ModePrefill:
+		passes = []int{gp.PromptLen}
+	case ModeDecode:
+		passes = []int{gp.Context, 1} // the untimed fill, then the timed step
+	case ModeGenerate:
+		passes = []int{gp.PromptLen}
+		for range gp.NewTokens - 1 {
+			passes = append(passes, 1)
+		}
+	}
+	cap, start := model.CacheCap(a, passes), 0
+	shapes := make([]model.DecodeShape, len(passes))
+	for i, n := range passes {
+		shapes[i] = model.DecodeShape{Batch: B, Seq: n, Start: start, Cap: cap}
+		start += n
+	}
+	return shapes
+}
+
+// GenerationGraphs builds the cached passes of shapes (GenerationShapes), each computing
+// the next token's distribution only (model.OutputLast).
+func GenerationGraphs(a *space.Arch, shapes []model.DecodeShape) ([]*model.Graph, error) {
+	graphs := make([]*model.Graph, len(shapes))
+	for i, s := range shapes {
+		g, err := model.BuildDecode(a, s, model.BuildOptions{Output: model.OutputLast})
+		if err != nil {
+			return nil, err
+		}
+		graphs[i] = g
+	}
+	return graphs, nil
+}
+
 // copyBytes is the size of the buffers CopyBandwidth copies: far above a CPU's last
 // level cache.
 const copyBytes = 128 << 20
@@ -227,28 +267,13 @@ func MeasureGeneration(ctx context.Context, be backend.Backend, a *space.Arch, p
 	if err != nil {
 		return nil, fail("protocol", err)
 	}
-	// The passes of one sequence, in order.
-	var passes []int
-	switch gp.Mode {
-	case ModePrefill:
-		p.SeqLen = gp.PromptLen
-		passes = []int{gp.PromptLen}
-	case ModeDecode:
+	shapes := GenerationShapes(a, p.Batch, gp)
+	// The timed pass's tokens per sequence: the prompt, or decode's one-token step.
+	p.SeqLen = shapes[0].Seq
+	if gp.Mode == ModeDecode {
 		p.SeqLen = 1
-		passes = []int{gp.Context, 1} // the untimed fill, then the timed step
-	case ModeGenerate:
-		p.SeqLen = gp.PromptLen
-		passes = []int{gp.PromptLen}
-		for range gp.NewTokens - 1 {
-			passes = append(passes, 1)
-		}
 	}
-	B, cap, start := p.Batch, model.CacheCap(a, passes), 0
-	shapes := make([]model.DecodeShape, len(passes))
-	for i, n := range passes {
-		shapes[i] = model.DecodeShape{Batch: B, Seq: n, Start: start, Cap: cap}
-		start += n
-	}
+	B := p.Batch
 	p.Output = model.OutputLast
 	// Resolve checks the prompt against the learned positions; BuildDecode checks the
 	// positions the steps reach.
@@ -258,11 +283,9 @@ func MeasureGeneration(ctx context.Context, be backend.Backend, a *space.Arch, p
 	if err := ctx.Err(); err != nil {
 		return nil, fail("start", err)
 	}
-	graphs := make([]*model.Graph, len(shapes))
-	for i, s := range shapes {
-		if graphs[i], err = model.BuildDecode(a, s, model.BuildOptions{Output: model.OutputLast}); err != nil {
-			return nil, fail("build graph", err)
-		}
+	graphs, err := GenerationGraphs(a, shapes)
+	if err != nil {
+		return nil, fail("build graph", err)
 	}
 	if p.Threads <= 0 {
 		p.Threads = runtime.NumCPU()

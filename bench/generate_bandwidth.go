@@ -7,38 +7,16 @@ import (
 	"github.com/ltsbench/ltsbench/model"
 )
 
-// StepBytes is the memory a pass of g must read however well it is computed: every
-// matrix and bias of its products, the LayerNorm parameters, the embedding rows of
-// its tokens and positions, and the keys and values (and Transformer-XL's position
-// rows R(δ)) it attends to in the cache.
-// Activations (a few rows) are left out. For a decode step this is the traffic that
-// bounds it: the weights once, and the cache up to the context.
+// StepBytes is the memory a pass of g must read however well it is computed: the sum
+// of model.Graph.ReadBytes over its ops (every matrix and bias of its products, the
+// LayerNorm parameters, the embedding rows of its tokens and positions, and the keys
+// and values, and Transformer-XL's position rows R(δ), it attends to in the cache).
+// For a decode step this is the traffic that bounds it: the weights once, and the
+// cache up to the context.
 func StepBytes(g *model.Graph) int64 {
-	size := func(id int) int64 {
-		if id < 0 {
-			return 0
-		}
-		return g.Tensors[id].Bytes()
-	}
 	var n int64
 	for _, op := range g.Ops {
-		switch o := op.(type) {
-		case *model.MatMul:
-			n += int64(o.N) * int64(o.K) * 4
-			n += size(o.Bias)
-		case *model.LayerNorm:
-			n += size(o.G) + size(o.B)
-		case *model.Embed:
-			n += 2 * int64(o.N) * int64(o.D) * 4 // a table row and a position row per token
-		case *model.AdaptiveEmbed:
-			n += int64(o.N) * int64(o.D) * 4 // about a row per token (projections aside)
-		case *model.CachedAttention:
-			n += int64(o.B) * int64(o.Past+o.T) * int64(2*o.H*o.Dh) * 4
-			if o.R >= 0 { // the rows R(δ) of the visible keys
-				n += int64(o.Past+o.T) * int64(o.H*o.Dh) * 4
-			}
-			n += size(o.RWBias) + size(o.RRBias)
-		}
+		n += g.ReadBytes(op)
 	}
 	return n
 }
