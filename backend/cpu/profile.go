@@ -31,12 +31,20 @@ type OpKind struct {
 	FLOPs float64 `json:"flops,omitempty"` // per forward (matmul: 2·M·N·K; attention: QKᵀ and PV over the visible keys, and Transformer-XL's position term)
 	// GFLOPS is FLOPs / Ms: the rate these ops ran at.
 	GFLOPS float64 `json:"gflops,omitempty"`
+	// Bytes is what these ops must read per pass (model.Graph.ReadBytes: weights,
+	// LayerNorm parameters, embedding rows, the cache an attention reads), and GBPerS
+	// that over Ms: the rate that bounds a decode step.
+	Bytes  float64 `json:"bytes,omitempty"`
+	GBPerS float64 `json:"gb_per_s,omitempty"`
 }
 
-// Profile is where a forward's time goes, op by op.
+// Profile is where a forward's (or a decode step's) time goes, op by op.
 type Profile struct {
-	Forwards int `json:"forwards"` // profiled forwards (and as many whole ones, interleaved)
-	Threads  int `json:"threads"`
+	// Mode is what was profiled: "forward" (ProfileForward) or "decode" (ProfileDecode:
+	// the forwards below are decode steps).
+	Mode     string `json:"mode"`
+	Forwards int    `json:"forwards"` // profiled forwards (and as many whole ones, interleaved)
+	Threads  int    `json:"threads"`
 	// OpsMs is the sum over the graph's ops of each op's median time (the table's
 	// total; on a quiet machine close to ProfiledMs, below it when other work disturbed
 	// some forwards: each op's median skips the disturbed ones).
@@ -59,27 +67,52 @@ type Profile struct {
 // (their values do not change the work); a Transformer-XL memory is filled by the
 // warm-ups (at least one is run).
 func ProfileForward(w *model.Weights, g *model.Graph, threads, warmup, forwards int) (*Profile, error) {
+	return profile(w, []*model.Graph{g}, "forward", threads, warmup, forwards)
+}
+
+// ProfileDecode profiles a decode step as ProfileForward profiles a forward: fill and
+// step are the cached passes of bench's decode mode (bench.GenerationGraphs: the fill
+// of the cache to C positions, then the step at position C), compiled together; the
+// fill runs once, untimed, and every profiled and plain step is the step at C again,
+// the steady state bench.MeasureGeneration times. The table gives each kind's read
+// rate (GB/s) beside its time: a step is bound by reading its weights and cache.
+func ProfileDecode(w *model.Weights, fill, step *model.Graph, threads, warmup, steps int) (*Profile, error) {
+	return profile(w, []*model.Graph{fill, step}, "decode", threads, warmup, steps)
+}
+
+// profile compiles graphs, runs each but the last once in order (a decode step's fill),
+// and profiles the last.
+func profile(w *model.Weights, graphs []*model.Graph, mode string, threads, warmup, forwards int) (*Profile, error) {
 	if forwards < 1 {
 		return nil, errors.New("cpu: profile: forwards must be ≥ 1")
 	}
-	exe, err := New(backend.Options{Threads: threads}).Compile(w, g)
+	exe, err := New(backend.Options{Threads: threads}).Compile(w, graphs...)
 	if err != nil {
 		return nil, err
 	}
 	e := exe.(*Executable)
 	defer e.Close()
-	c := e.graphs[0]
-	if c.g.IDs >= 0 {
-		ids := make([]int32, len(c.ids))
-		for i := range ids {
-			ids[i] = int32((uint64(i)*2654435761 + 12345) % uint64(g.Arch.NToken))
+	for i, g := range graphs {
+		if g.IDs < 0 {
+			continue
 		}
-		if err := e.SetIDs(0, ids); err != nil {
+		ids := make([]int32, len(e.graphs[i].ids))
+		for j := range ids {
+			ids[j] = int32((uint64(j+i)*2654435761 + 12345) % uint64(g.Arch.NToken))
+		}
+		if err := e.SetIDs(i, ids); err != nil {
 			return nil, err
 		}
+		if i < len(graphs)-1 {
+			if err := e.Run(i); err != nil {
+				return nil, err
+			}
+		}
 	}
+	last := len(graphs) - 1
+	c, g := e.graphs[last], graphs[last]
 	for range max(warmup, 1) {
-		if err := e.Run(0); err != nil {
+		if err := e.Run(last); err != nil {
 			return nil, err
 		}
 	}
@@ -91,7 +124,7 @@ func ProfileForward(w *model.Weights, g *model.Graph, threads, warmup, forwards 
 		if i%2 == 0 {
 			e.runProfiled(c, times)
 		}
-		d, err := e.RunTimed(0)
+		d, err := e.RunTimed(last)
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +139,7 @@ func ProfileForward(w *model.Weights, g *model.Graph, threads, warmup, forwards 
 		}
 		profiled = append(profiled, ms(sum))
 	}
-	p := &Profile{Forwards: forwards, Threads: e.pool.Threads(), ProfiledMs: stats.Median(profiled), ForwardMs: stats.Median(whole),
+	p := &Profile{Mode: mode, Forwards: forwards, Threads: e.pool.Threads(), ProfiledMs: stats.Median(profiled), ForwardMs: stats.Median(whole),
 		ProfiledMinMs: slices.Min(profiled), ForwardMinMs: slices.Min(whole)}
 	byKind := map[string]*OpKind{}
 	shapes := map[string]map[string]bool{}
@@ -122,6 +155,7 @@ func ProfileForward(w *model.Weights, g *model.Graph, threads, warmup, forwards 
 		k.Count++
 		k.Ms += t
 		k.FLOPs += flops
+		k.Bytes += float64(g.ReadBytes(op))
 		shapes[kind][shape] = true
 		p.OpsMs += t
 	}
@@ -138,6 +172,9 @@ func ProfileForward(w *model.Weights, g *model.Graph, threads, warmup, forwards 
 		}
 		if k.FLOPs > 0 && k.Ms > 0 {
 			k.GFLOPS = k.FLOPs / (k.Ms * 1e6)
+		}
+		if k.Bytes > 0 && k.Ms > 0 {
+			k.GBPerS = k.Bytes / (k.Ms * 1e6)
 		}
 		p.Kinds = append(p.Kinds, *k)
 	}
@@ -207,6 +244,17 @@ func opKind(g *model.Graph, op model.Op) (kind, shape string, flops float64) {
 		m := float64(o.K - o.T)
 		scores := float64(o.T)*m + float64(o.T*(o.T+1)/2)
 		return "rel attention", fmt.Sprintf("B%d T%d K%d H%d", o.B, o.T, o.K, o.H), 6 * float64(o.B*o.H) * scores * float64(o.Dh)
+	case *model.CachedAttention:
+		// Query t sees Past+t+1 keys: a content score and a PV term of Dh products each,
+		// and Transformer-XL's position score.
+		scores := float64(o.T)*float64(o.Past) + float64(o.T*(o.T+1)/2)
+		per := 4.0
+		if o.R >= 0 {
+			per = 6
+		}
+		return "cached attention", fmt.Sprintf("B%d T%d past %d H%d", o.B, o.T, o.Past, o.H), per * float64(o.B*o.H) * scores * float64(o.Dh)
+	case *model.KVAppend:
+		return "kv append", fmt.Sprintf("B%d T%d HD%d", o.B, o.T, o.HD), 0
 	case *model.LayerNorm:
 		return "layernorm", fmt.Sprintf("%d×%d", o.Rows, o.D), 0
 	case *model.Embed:
@@ -221,17 +269,28 @@ func opKind(g *model.Graph, op model.Op) (kind, shape string, flops float64) {
 	return op.Name(), "", 0
 }
 
-// WriteTable prints the profile: one row per op kind, slowest first, then the sums.
+// WriteTable prints the profile: one row per op kind, slowest first, then the sums. A
+// forward's rows give each kind's arithmetic rate (GFLOP/s), a decode step's the rate
+// it read its weights and cache at (GB/s).
 func (p *Profile) WriteTable(w io.Writer) error {
-	rows := [][]string{{"op", "count", "shape", "ms", "% of ops", "GFLOP/s"}}
-	var flops float64
+	decode := p.Mode == "decode"
+	rateCol := "GFLOP/s"
+	if decode {
+		rateCol = "GB/s"
+	}
+	rows := [][]string{{"op", "count", "shape", "ms", "% of ops", rateCol}}
+	var flops, bytes float64
 	for _, k := range p.Kinds {
-		rate := "-"
-		if k.GFLOPS > 0 {
-			rate = fmt.Sprintf("%.1f", k.GFLOPS)
+		rate, v := "-", k.GFLOPS
+		if decode {
+			v = k.GBPerS
+		}
+		if v > 0 {
+			rate = fmt.Sprintf("%.1f", v)
 		}
 		rows = append(rows, []string{k.Kind, fmt.Sprint(k.Count), k.Shape, fmt.Sprintf("%.3f", k.Ms), fmt.Sprintf("%.1f", 100*k.Share), rate})
 		flops += k.FLOPs
+		bytes += k.Bytes
 	}
 	width := make([]int, len(rows[0]))
 	for _, r := range rows {
@@ -254,8 +313,12 @@ func (p *Profile) WriteTable(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "sum of the ops' medians %.3f ms over %d forwards; a profiled forward %.3f ms (fastest %.3f), a whole forward without op timers %.3f ms (fastest %.3f), interleaved; %d threads, %.1f GFLOP/s over the forward\n",
-		p.OpsMs, p.Forwards, p.ProfiledMs, p.ProfiledMinMs, p.ForwardMs, p.ForwardMinMs, p.Threads, flops/(p.ForwardMs*1e6))
+	unit, over := "forward", fmt.Sprintf("%.1f GFLOP/s over the forward", flops/(p.ForwardMs*1e6))
+	if decode {
+		unit, over = "step", fmt.Sprintf("%.1f MiB read a step, %.1f GB/s over the step", bytes/(1<<20), bytes/(p.ForwardMs*1e6))
+	}
+	fmt.Fprintf(&b, "sum of the ops' medians %.3f ms over %d %ss; a profiled %s %.3f ms (fastest %.3f), a whole %s without op timers %.3f ms (fastest %.3f), interleaved; %d threads, %s\n",
+		p.OpsMs, p.Forwards, unit, unit, p.ProfiledMs, p.ProfiledMinMs, unit, p.ForwardMs, p.ForwardMinMs, p.Threads, over)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -174,3 +174,76 @@ func TestProfileSumMatchesForward(t *testing.T) {
 	}
 	t.Errorf("the fastest profiled forward %.3f ms, the fastest whole forward %.3f ms: more than 20 %% apart", last.ProfiledMinMs, last.ForwardMinMs)
 }
+
+// A decode step of gpt2-tiny at context 16: the cache append and cached attention of
+// each layer are kinds of their own, the products are one row, and each kind's bytes
+// are what it must read, by hand: d 64, heads 2 and 4 (H·Dh = 64 in both layers).
+func TestProfileDecodeGPT2(t *testing.T) {
+	a, err := bench.Preset("gpt2-tiny") // 2 layers, d 64, d_inner [128, 192], vocab 512
+	if err != nil {
+		t.Fatal(err)
+	}
+	const C = 16
+	shapes := bench.GenerationShapes(a, 1, bench.GenerationProtocol{Mode: bench.ModeDecode, Context: C})
+	graphs, err := bench.GenerationGraphs(a, shapes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := model.InitWeights(a, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cpu.ProfileDecode(w, graphs[0], graphs[1], 2, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Mode != "decode" {
+		t.Errorf("mode %q", p.Mode)
+	}
+	got := map[string]cpu.OpKind{}
+	n := 0
+	for _, k := range p.Kinds {
+		got[k.Kind] = k
+		n += k.Count
+	}
+	if n != len(graphs[1].Ops) {
+		t.Errorf("the kinds count %d ops, the step has %d", n, len(graphs[1].Ops))
+	}
+	const d = 64.0
+	want := map[string]struct {
+		count        int
+		flops, bytes float64
+	}{
+		// The step at position C sees C+1 keys: per head a score and a PV term of Dh
+		// products each (2·2·Dh FLOPs a key), H·Dh = 64 in both layers; it reads C+1
+		// keys and values of 64 floats each.
+		"cached attention": {2, 2 * 4 * (C + 1) * 64, 2 * (C + 1) * 2 * 64 * 4},
+		"kv append":        {2, 0, 0},
+		"matmul qkv":       {2, 2 * 2 * 3 * d * d, 2 * (3*d*d + 3*d) * 4},
+		"matmul head":      {1, 2 * d * 512, d * 512 * 4},
+		"matmul fc+gelu":   {2, 2 * d * (128 + 192), (d*(128+192) + 128 + 192) * 4},
+	}
+	for kind, wk := range want {
+		k, ok := got[kind]
+		if !ok {
+			t.Errorf("kind %q missing (have %v)", kind, p.Kinds)
+			continue
+		}
+		if k.Count != wk.count || k.FLOPs != wk.flops || k.Bytes != wk.bytes {
+			t.Errorf("%s: count %d, %g FLOPs, %g bytes; want %d, %g, %g", kind, k.Count, k.FLOPs, k.Bytes, wk.count, wk.flops, wk.bytes)
+		}
+		if (wk.bytes > 0) != (k.GBPerS > 0) {
+			t.Errorf("%s: %g GB/s", kind, k.GBPerS)
+		}
+	}
+	if s := got["matmul qkv"].Shape; s != "1×192×64" {
+		t.Errorf("qkv shape %q, want one row", s)
+	}
+	var buf bytes.Buffer
+	if err := p.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "GB/s") || !strings.Contains(out, "cached attention") || !strings.Contains(out, "read a step") {
+		t.Errorf("the decode table lacks its read rates:\n%s", out)
+	}
+}
