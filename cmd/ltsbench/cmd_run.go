@@ -125,8 +125,9 @@ func runConfig(c *cli.Context, s *space.Space) (search.Config, error) {
 // runProtocol reads the protocol flags, with the quick budget's defaults where a flag
 // is not given. A generation objective (generation) sets the tokens of each pass and
 // computes the last position only: the protocol then has no seq_len and output last.
-func runProtocol(c *cli.Context, generation bool) (bench.Protocol, error) {
-	p, err := measureProtocol(c)
+// A fleet run's threads are the workers' to bound (see measureProtocol).
+func runProtocol(c *cli.Context, generation, onFleet bool) (bench.Protocol, error) {
+	p, err := measureProtocol(c, !onFleet)
 	if err == nil && generation {
 		p.SeqLen, p.Output = 0, model.OutputLast
 	}
@@ -329,12 +330,11 @@ func runAction(c *cli.Context) error {
 	if gen != nil && fo != nil {
 		return usagef("--objective %s: a fleet run measures the full forward only (--objective latency)", objective)
 	}
-	proto, err := runProtocol(c, gen != nil)
+	// A fleet run's --threads reaches the workers as given (0 when not given: each
+	// worker uses all of its cores), each cutting it to its own CPUs.
+	proto, err := runProtocol(c, gen != nil, fo != nil)
 	if err != nil {
 		return err
-	}
-	if fo != nil && !c.IsSet("threads") {
-		proto.Threads = 0 // each worker uses all of its cores and records how many
 	}
 	if s.ModelType().Positions && proto.SeqLen > s.TgtLen {
 		// Every GPT-2 of the space has tgt_len learned positions: longer sequences

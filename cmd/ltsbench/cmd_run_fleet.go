@@ -228,7 +228,9 @@ func startFleet(ctx context.Context, stderr io.Writer, dir string, o *fleetOptio
 	// Local workers first: their device names the class when --class does not.
 	var fp fleet.Fingerprint
 	for i := 0; i < o.localWorkers; i++ {
-		m := &fleetMeasurer{dev: dev}
+		m := &fleetMeasurer{dev: dev, logf: func(format string, args ...any) {
+			fmt.Fprintf(stderr, "local worker %d: "+format+"\n", append([]any{i}, args...)...)
+		}}
 		f.workers = append(f.workers, m)
 		if i == 0 {
 			var envir bench.Environment

@@ -669,3 +669,87 @@ func TestFleetRunRecordsTheClassDevice(t *testing.T) {
 		t.Errorf("report label %q, want the class and its device", got)
 	}
 }
+
+// --threads above the coordinator's CPUs reaches a fleet run's jobs unchanged (the
+// workers measure on other machines): the coordinator neither cuts it nor warns about
+// its own CPUs, run.json keeps it, and the worker cuts it to its CPUs, says so once
+// for all its jobs, and records the number it used.
+func TestFleetThreadsReachWorkers(t *testing.T) {
+	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+	nc, err := s.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+
+	n := runtime.NumCPU()
+	asked := n + 8
+	var mu sync.Mutex
+	var jobThreads []int
+	var notes []string
+	dev, _ := backend.ParseDevice("cpu")
+	m := &fleetMeasurer{dev: dev, logf: func(format string, args ...any) {
+		mu.Lock()
+		notes = append(notes, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}}
+	defer m.close()
+	fp, _ := fleet.NewFingerprint(json.RawMessage(`{"device":"probe"}`))
+	w := &fleet.Worker{Class: "probe", Fingerprint: fp, ID: "probe0", Measure: func(ctx context.Context, j fleet.Job) (json.RawMessage, error) {
+		var p FleetProtocol
+		if err := json.Unmarshal(j.Protocol, &p); err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		jobThreads = append(jobThreads, p.Protocol.Threads)
+		mu.Unlock()
+		return m.measure(ctx, j)
+	}}
+	wctx, stopWorker := context.WithCancel(t.Context())
+	defer stopWorker()
+	go func() { _ = w.Run(wctx, nc) }()
+
+	dir := filepath.Join(t.TempDir(), "fleet")
+	var out, errOut bytes.Buffer
+	args := append(fleetSearchArgs(dir), "--iterations", "1", "--population", "4", "--parents", "1", "--mutations", "2", "--crossovers", "1",
+		"--nats", s.ClientURL(), "--user", "fleet", "--password", "s3cret", "--local-workers", "0", "--class", "probe", "--threads", fmt.Sprint(asked))
+	if rc := runContext(t.Context(), args, &out, &errOut); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	if strings.Contains(errOut.String(), "CPUs here") {
+		t.Errorf("the coordinator warned about its own CPUs:\n%s", errOut.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(jobThreads) < 4 {
+		t.Fatalf("the worker measured %d jobs, want 4 or more", len(jobThreads))
+	}
+	for i, th := range jobThreads {
+		if th != asked {
+			t.Errorf("job %d: protocol threads %d, want --threads %d as given", i, th, asked)
+		}
+	}
+	ri, err := results.ReadRunInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ri.Protocol.Threads != asked {
+		t.Errorf("run.json: protocol threads %d, want %d", ri.Protocol.Threads, asked)
+	}
+	for _, r := range readRecords(t, dir) {
+		if r.Feasible && (r.Result == nil || r.Result.Protocol.Threads != n) {
+			t.Errorf("%s: result %+v, want it measured on the worker's %d CPUs", r.Key, r.Result, n)
+		}
+	}
+	want := fmt.Sprintf("the run asks for %d threads, more than the %d CPUs here: using %d", asked, n, n)
+	if len(notes) != 1 || !strings.Contains(notes[0], want) {
+		t.Errorf("worker notes %q, want one saying %q", notes, want)
+	}
+}

@@ -60,7 +60,7 @@ func workerAction(c *cli.Context) error {
 	if (c.String("user") == "") != (password == "") {
 		return usagef("--user and --password go together")
 	}
-	m := &fleetMeasurer{dev: dev}
+	m := &fleetMeasurer{dev: dev, logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, "note: "+format+"\n", args...) }}
 	defer m.close()
 	// The fingerprint is the device's environment under default backend options.
 	fp, envir, err := workerFingerprint(m)
@@ -112,9 +112,11 @@ func defaultClass(env bench.Environment) string {
 // job's backend options differ from the last one's.
 type fleetMeasurer struct {
 	dev  backend.Device
+	logf func(format string, args ...any) // when set, says that a job's threads were cut
 	mu   sync.Mutex
 	be   backend.Backend
 	opts backend.Options
+	cut  int // the number of threads asked for whose cut was said last
 }
 
 func (m *fleetMeasurer) backend(o backend.Options) (backend.Backend, error) {
@@ -137,6 +139,7 @@ func (m *fleetMeasurer) close() {
 	}
 }
 
+// measure measures job j on m's device, on at most this machine's CPUs.
 func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessage, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -152,9 +155,7 @@ func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessa
 		return nil, fmt.Errorf("job architecture has key %s, the job says %s", a.Key(), j.ArchKey)
 	}
 	p := fp.Protocol
-	if n := runtime.NumCPU(); p.Threads <= 0 || p.Threads > n {
-		p.Threads = n // the coordinator's machine is not this one
-	}
+	p.Threads = m.threads(p.Threads) // the coordinator's machine is not this one
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -170,4 +171,22 @@ func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessa
 		return nil, err
 	}
 	return json.Marshal(measureJSON{res, bench.CaptureEnvironment(p.Threads, be)})
+}
+
+// threads is how many CPU threads a job that asks for n uses: n, at most this
+// machine's CPUs (all of them when n is 0); the result records it. A cut is said
+// once, not for every job.
+func (m *fleetMeasurer) threads(n int) int {
+	cpus := runtime.NumCPU()
+	if n <= 0 {
+		return cpus
+	}
+	if n > cpus {
+		if m.cut != n && m.logf != nil {
+			m.logf("the run asks for %d threads, more than the %d CPUs here: using %d (each result records it)", n, cpus, cpus)
+		}
+		m.cut = n
+		return cpus
+	}
+	return n
 }
