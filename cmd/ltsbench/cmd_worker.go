@@ -41,10 +41,14 @@ func init() {
 }
 
 // FleetProtocol is a fleet job's protocol JSON: how to measure and the seed of the
-// weights and token ids, as ltsbench measure takes them.
+// weights and token ids, as ltsbench measure takes them. Generation, when set, is a
+// generation objective's mode and lengths (resolved by the coordinator): the worker
+// then measures as measure --mode does. A job of the latency objective has none, and
+// its JSON is what it was before generation objectives.
 type FleetProtocol struct {
-	Protocol bench.Protocol `json:"protocol"`
-	Seed     uint64         `json:"seed"`
+	Protocol   bench.Protocol            `json:"protocol"`
+	Seed       uint64                    `json:"seed"`
+	Generation *bench.GenerationProtocol `json:"generation,omitempty"`
 }
 
 func workerAction(c *cli.Context) error {
@@ -81,6 +85,13 @@ func workerAction(c *cli.Context) error {
 		Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }}
 	fmt.Fprintf(e.stderr, "worker on %s, class %s, fingerprint %s: waiting for jobs from %s\n", dev, class, fp.Hash, c.String("nats"))
 	return w.Run(e.ctx, nc)
+}
+
+// fleetResult is a worker's result as the coordinator reads it: measure's JSON,
+// with the generation object of a generation mode (generationJSON) when it has one.
+type fleetResult struct {
+	measureJSON
+	Generation *bench.Generation `json:"generation"`
 }
 
 // fingerprintJSON keeps what describes the device: the accelerator, its driver and
@@ -139,7 +150,8 @@ func (m *fleetMeasurer) close() {
 	}
 }
 
-// measure measures job j on m's device, on at most this machine's CPUs.
+// measure measures job j on m's device: the full forward, or a generation mode when
+// the job's protocol has one, on at most this machine's CPUs.
 func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessage, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -159,12 +171,25 @@ func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessa
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := p.Resolve(a); err != nil {
+	gp := fp.Generation
+	if gp != nil {
+		// MeasureGeneration sets the passes' tokens and output from the mode.
+		if _, _, err := gp.Resolve(a); err != nil {
+			return nil, fmt.Errorf("generation protocol: %v", err)
+		}
+	} else if _, err := p.Resolve(a); err != nil {
 		return nil, err
 	}
 	be, err := m.backend(backendOptions(p))
 	if err != nil {
 		return nil, err
+	}
+	if gp != nil {
+		res, err := benchMeasureGeneration(ctx, be, a, p, *gp, fp.Seed)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(generationJSON{res, bench.CaptureEnvironment(p.Threads, be)})
 	}
 	res, err := benchMeasure(ctx, be, a, p, fp.Seed)
 	if err != nil {
