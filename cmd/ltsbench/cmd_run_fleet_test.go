@@ -914,3 +914,35 @@ func compareGenerationRuns(t *testing.T, objective []string, fleetArgs ...string
 	}
 	return fdir, out
 }
+
+// In a single process, --threads above this machine's CPUs is cut to them, said
+// once, and recorded as cut (the fleet's workers do this for themselves).
+func TestRunThreadsCutHere(t *testing.T) {
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+	n := runtime.NumCPU()
+	dir := filepath.Join(t.TempDir(), "single")
+	var out, errOut bytes.Buffer
+	args := append(fleetSearchArgs(dir), "--iterations", "1", "--population", "2", "--parents", "1", "--mutations", "1", "--crossovers", "0",
+		"--device", "cpu", "--threads", fmt.Sprint(n+8))
+	if rc := runContext(t.Context(), args, &out, &errOut); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	want := fmt.Sprintf("--threads %d is more than the %d CPUs here: using %d", n+8, n, n)
+	if c := strings.Count(errOut.String(), want); c != 1 {
+		t.Errorf("stderr says %q %d times, want once:\n%s", want, c, errOut.String())
+	}
+	ri, err := results.ReadRunInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ri.Protocol.Threads != n {
+		t.Errorf("run.json: protocol threads %d, want %d", ri.Protocol.Threads, n)
+	}
+	for _, r := range readRecords(t, dir) {
+		if r.Feasible && r.Result.Protocol.Threads != n {
+			t.Errorf("%s: measured on %d threads, want %d", r.Key, r.Result.Protocol.Threads, n)
+		}
+	}
+}
