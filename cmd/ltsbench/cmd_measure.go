@@ -53,7 +53,7 @@ func protocolFlags() []cli.Flag {
 		&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sequences per forward"},
 		&cli.IntFlag{Name: "seq-len", Usage: "tokens per sequence (default: 192, or n_positions when smaller; Transformer-XL: tgt_len)"},
 		&cli.StringFlag{Name: "output", Value: string(def.Output), Usage: "what a timed forward computes: full (every position, whole vocabulary), last (last position only) or none (decoder body only)"},
-		&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores; more than the machine has are cut to that, with a warning)"},
+		&cli.IntFlag{Name: "threads", Usage: "CPU worker threads (default: all cores; more than the machine has are cut to that, with a warning; in a fleet run each worker cuts it to its own cores)"},
 		&cli.IntFlag{Name: "warmup", Value: def.Warmup, Usage: "untimed forwards before sampling"},
 		&cli.IntFlag{Name: "min-samples", Value: def.MinSamples, Usage: "timed forwards at least"},
 		&cli.IntFlag{Name: "max-samples", Value: def.MaxSamples, Usage: "timed forwards at most"},
@@ -92,7 +92,7 @@ func measureAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := measureProtocol(c)
+	p, err := measureProtocol(c, true)
 	if err != nil {
 		return err
 	}
@@ -185,8 +185,11 @@ func profileOps(a *space.Arch, p bench.Protocol, seed uint64, n int) (*cpu.Profi
 	return cpu.ProfileForward(w, g, p.Threads, p.Warmup, n)
 }
 
-// measureProtocol reads the protocol flags; mistakes are usage errors.
-func measureProtocol(c *cli.Context) (bench.Protocol, error) {
+// measureProtocol reads the protocol flags; mistakes are usage errors. here says
+// that this machine measures: --threads defaults to its CPUs and is cut to them. A
+// fleet run's workers measure on other machines, each bounding --threads by its own
+// CPUs (fleetMeasurer): the number given travels unchanged, and 0 when not given.
+func measureProtocol(c *cli.Context, here bool) (bench.Protocol, error) {
 	p := bench.DefaultProtocol()
 	out, err := model.ParseOutput(c.String("output"))
 	if err != nil {
@@ -203,10 +206,10 @@ func measureProtocol(c *cli.Context) (bench.Protocol, error) {
 	p.SeqLen = c.Int("seq-len")
 	p.Output = out
 	p.Threads = c.Int("threads")
-	if p.Threads == 0 {
+	if here && p.Threads == 0 {
 		p.Threads = runtime.NumCPU()
 	}
-	if n := runtime.NumCPU(); p.Threads > n {
+	if n := runtime.NumCPU(); here && p.Threads > n {
 		// More threads than CPUs would time the scheduler, not the model: use them all,
 		// say so, and record the number used.
 		fmt.Fprintf(envOf(c).stderr, "ltsbench: --threads %d is more than the %d CPUs here: using %d\n", p.Threads, n, n)

@@ -125,8 +125,9 @@ func runConfig(c *cli.Context, s *space.Space) (search.Config, error) {
 // runProtocol reads the protocol flags, with the quick budget's defaults where a flag
 // is not given. A generation objective (generation) sets the tokens of each pass and
 // computes the last position only: the protocol then has no seq_len and output last.
-func runProtocol(c *cli.Context, generation bool) (bench.Protocol, error) {
-	p, err := measureProtocol(c)
+// A fleet run's threads are the workers' to bound (see measureProtocol).
+func runProtocol(c *cli.Context, generation, onFleet bool) (bench.Protocol, error) {
+	p, err := measureProtocol(c, !onFleet)
 	if err == nil && generation {
 		p.SeqLen, p.Output = 0, model.OutputLast
 	}
@@ -256,22 +257,24 @@ func (m *benchMeasurer) Measure(ctx context.Context, a *space.Arch) (*search.Mea
 		if err != nil {
 			return nil, err
 		}
-		mem, err := res.MemoryBytes(m.metric)
-		if err != nil {
-			return nil, err
-		}
-		g := res.Generation
-		return &search.Measurement{LatencyMS: res.LatencyMS(), MemoryBytes: mem, Result: res.Result, Generation: &g}, nil
+		return searchMeasurement(res.Result, &res.Generation, m.metric)
 	}
 	res, err := benchMeasure(ctx, m.be, a, m.proto, m.seed)
 	if err != nil {
 		return nil, err
 	}
-	mem, err := res.MemoryBytes(m.metric)
+	return searchMeasurement(res, nil, m.metric)
+}
+
+// searchMeasurement is a result as the search archives it, measured here or by a
+// fleet worker: its latency objective (the mode's latency, for a generation
+// objective, whose measurement gen is kept beside it) and its memory metric.
+func searchMeasurement(res *bench.Result, gen *bench.Generation, metric string) (*search.Measurement, error) {
+	mem, err := res.MemoryBytes(metric)
 	if err != nil {
 		return nil, err
 	}
-	return &search.Measurement{LatencyMS: res.LatencyMS(), MemoryBytes: mem, Result: res}, nil
+	return &search.Measurement{LatencyMS: res.LatencyMS(), MemoryBytes: mem, Result: res, Generation: gen}, nil
 }
 
 func runAction(c *cli.Context) error {
@@ -326,15 +329,11 @@ func runAction(c *cli.Context) error {
 	if gen != nil && metric != bench.MetricAllocPeak {
 		return usagef("--memory-metric: --objective %s measures %s only (which holds the KV cache)", objective, bench.MetricAllocPeak)
 	}
-	if gen != nil && fo != nil {
-		return usagef("--objective %s: a fleet run measures the full forward only (--objective latency)", objective)
-	}
-	proto, err := runProtocol(c, gen != nil)
+	// A fleet run's --threads reaches the workers as given (0 when not given: each
+	// worker uses all of its cores), each cutting it to its own CPUs.
+	proto, err := runProtocol(c, gen != nil, fo != nil)
 	if err != nil {
 		return err
-	}
-	if fo != nil && !c.IsSet("threads") {
-		proto.Threads = 0 // each worker uses all of its cores and records how many
 	}
 	if s.ModelType().Positions && proto.SeqLen > s.TgtLen {
 		// Every GPT-2 of the space has tgt_len learned positions: longer sequences
@@ -443,7 +442,7 @@ func runAction(c *cli.Context) error {
 			return err
 		}
 		defer fr.close()
-		fg = newFleetGenerations(fr, fo, proto, cfg.Seed, metric, dir, e.stderr)
+		fg = newFleetGenerations(fr, fo, proto, gen, cfg.Seed, metric, dir, e.stderr)
 		m = fg
 	}
 	prog := progress.New(e.stderr, cfg.Budget())

@@ -228,7 +228,9 @@ func startFleet(ctx context.Context, stderr io.Writer, dir string, o *fleetOptio
 	// Local workers first: their device names the class when --class does not.
 	var fp fleet.Fingerprint
 	for i := 0; i < o.localWorkers; i++ {
-		m := &fleetMeasurer{dev: dev}
+		m := &fleetMeasurer{dev: dev, logf: func(format string, args ...any) {
+			fmt.Fprintf(stderr, "local worker %d: "+format+"\n", append([]any{i}, args...)...)
+		}}
 		f.workers = append(f.workers, m)
 		if i == 0 {
 			var envir bench.Environment
@@ -397,7 +399,8 @@ type fleetGenerations struct {
 	fleet    *fleetRun
 	coord    *fleet.Coordinator
 	class    string
-	protocol json.RawMessage // FleetProtocol
+	protocol json.RawMessage           // FleetProtocol
+	gen      *bench.GenerationProtocol // the generation objective's, nil for latency
 	metric   string
 	timeout  time.Duration
 	stderr   io.Writer
@@ -406,9 +409,9 @@ type fleetGenerations struct {
 	runDir string
 }
 
-func newFleetGenerations(f *fleetRun, o *fleetOptions, proto bench.Protocol, seed uint64, metric, dir string, stderr io.Writer) *fleetGenerations {
-	p, _ := json.Marshal(FleetProtocol{Protocol: proto, Seed: seed})
-	g := &fleetGenerations{fleet: f, coord: f.coord, class: o.class, protocol: p, metric: metric, timeout: o.timeout, stderr: stderr, runDir: dir}
+func newFleetGenerations(f *fleetRun, o *fleetOptions, proto bench.Protocol, gen *bench.GenerationProtocol, seed uint64, metric, dir string, stderr io.Writer) *fleetGenerations {
+	p, _ := json.Marshal(FleetProtocol{Protocol: proto, Seed: seed, Generation: gen})
+	g := &fleetGenerations{fleet: f, coord: f.coord, class: o.class, protocol: p, gen: gen, metric: metric, timeout: o.timeout, stderr: stderr, runDir: dir}
 	if ri, err := results.ReadRunInfo(dir); err == nil && ri.Fleet != nil && ri.Fleet.Worker != "" {
 		g.runDir = ""
 	}
@@ -487,21 +490,42 @@ func (g *fleetGenerations) MeasureGeneration(ctx context.Context, as []*space.Ar
 }
 
 // attempt is a job's outcome as the search sees it: a measurement, or an error that
-// makes the architecture an infeasible record, saying how the job ended and why.
+// makes the architecture an infeasible record, saying how the job ended and why. A
+// result not measured as the job asked (the full forward for a generation objective,
+// from a worker whose ltsbench predates them, or another mode or lengths) is refused.
 func (g *fleetGenerations) attempt(o fleet.Outcome) search.Attempt {
 	if o.Status != fleet.Done {
 		return search.Attempt{Err: fmt.Errorf("%s on class %s: %s", o.Status, g.class, o.Reason)}
 	}
-	var r measureJSON
+	var r fleetResult
 	if err := json.Unmarshal(o.Result, &r); err != nil || r.Result == nil {
 		return search.Attempt{Err: fmt.Errorf("unreadable result from worker %s: %v", o.Worker, err)}
 	}
-	mem, err := r.MemoryBytes(g.metric)
+	if err := g.measuredAsAsked(r.Generation); err != nil {
+		return search.Attempt{Err: fmt.Errorf("result from worker %s refused: %v", o.Worker, err)}
+	}
+	m, err := searchMeasurement(r.Result, r.Generation, g.metric)
 	if err != nil {
 		return search.Attempt{Err: err}
 	}
-	return search.Attempt{Measurement: &search.Measurement{LatencyMS: r.LatencyMS(), MemoryBytes: mem, Result: r.Result,
-		Worker: &results.WorkerInfo{ID: o.Worker, Fingerprint: o.Fingerprint, Ltsbench: r.Environment.Ltsbench}}}
+	m.Worker = &results.WorkerInfo{ID: o.Worker, Fingerprint: o.Fingerprint, Ltsbench: r.Environment.Ltsbench}
+	return search.Attempt{Measurement: m}
+}
+
+// measuredAsAsked checks that a result's generation measurement (nil: the full
+// forward) is the one the run's jobs ask for.
+func (g *fleetGenerations) measuredAsAsked(got *bench.Generation) error {
+	switch {
+	case g.gen == nil && got == nil:
+		return nil
+	case g.gen == nil:
+		return fmt.Errorf("it measured %s, the job asked for the full forward", objectiveLabel(got.Mode, &got.GenerationProtocol))
+	case got == nil:
+		return fmt.Errorf("it measured the full forward, the job asked for %s (the worker's ltsbench predates fleet runs of generation objectives: update it)", objectiveLabel(g.gen.Mode, g.gen))
+	case got.GenerationProtocol != *g.gen:
+		return fmt.Errorf("it measured %s, the job asked for %s", objectiveLabel(got.Mode, &got.GenerationProtocol), objectiveLabel(g.gen.Mode, g.gen))
+	}
+	return nil
 }
 
 var _ search.GenerationMeasurer = (*fleetGenerations)(nil)

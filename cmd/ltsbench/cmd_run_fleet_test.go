@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -667,5 +668,281 @@ func TestFleetRunRecordsTheClassDevice(t *testing.T) {
 	}
 	if got := run.DeviceLabel(); !strings.HasPrefix(got, "class fakeclass (") {
 		t.Errorf("report label %q, want the class and its device", got)
+	}
+}
+
+// --threads above the coordinator's CPUs reaches a fleet run's jobs unchanged (the
+// workers measure on other machines): the coordinator neither cuts it nor warns about
+// its own CPUs, run.json keeps it, and the worker cuts it to its CPUs, says so once
+// for all its jobs, and records the number it used.
+func TestFleetThreadsReachWorkers(t *testing.T) {
+	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+	nc, err := s.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+
+	n := runtime.NumCPU()
+	asked := n + 8
+	var mu sync.Mutex
+	var jobThreads []int
+	var notes []string
+	dev, _ := backend.ParseDevice("cpu")
+	m := &fleetMeasurer{dev: dev, logf: func(format string, args ...any) {
+		mu.Lock()
+		notes = append(notes, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}}
+	defer m.close()
+	fp, _ := fleet.NewFingerprint(json.RawMessage(`{"device":"probe"}`))
+	w := &fleet.Worker{Class: "probe", Fingerprint: fp, ID: "probe0", Measure: func(ctx context.Context, j fleet.Job) (json.RawMessage, error) {
+		var p FleetProtocol
+		if err := json.Unmarshal(j.Protocol, &p); err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		jobThreads = append(jobThreads, p.Protocol.Threads)
+		mu.Unlock()
+		return m.measure(ctx, j)
+	}}
+	wctx, stopWorker := context.WithCancel(t.Context())
+	defer stopWorker()
+	go func() { _ = w.Run(wctx, nc) }()
+
+	dir := filepath.Join(t.TempDir(), "fleet")
+	var out, errOut bytes.Buffer
+	args := append(fleetSearchArgs(dir), "--iterations", "1", "--population", "4", "--parents", "1", "--mutations", "2", "--crossovers", "1",
+		"--nats", s.ClientURL(), "--user", "fleet", "--password", "s3cret", "--local-workers", "0", "--class", "probe", "--threads", fmt.Sprint(asked))
+	if rc := runContext(t.Context(), args, &out, &errOut); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	if strings.Contains(errOut.String(), "CPUs here") {
+		t.Errorf("the coordinator warned about its own CPUs:\n%s", errOut.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(jobThreads) < 4 {
+		t.Fatalf("the worker measured %d jobs, want 4 or more", len(jobThreads))
+	}
+	for i, th := range jobThreads {
+		if th != asked {
+			t.Errorf("job %d: protocol threads %d, want --threads %d as given", i, th, asked)
+		}
+	}
+	ri, err := results.ReadRunInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ri.Protocol.Threads != asked {
+		t.Errorf("run.json: protocol threads %d, want %d", ri.Protocol.Threads, asked)
+	}
+	for _, r := range readRecords(t, dir) {
+		if r.Feasible && (r.Result == nil || r.Result.Protocol.Threads != n) {
+			t.Errorf("%s: result %+v, want it measured on the worker's %d CPUs", r.Key, r.Result, n)
+		}
+	}
+	want := fmt.Sprintf("the run asks for %d threads, more than the %d CPUs here: using %d", asked, n, n)
+	if len(notes) != 1 || !strings.Contains(notes[0], want) {
+		t.Errorf("worker notes %q, want one saying %q", notes, want)
+	}
+}
+
+// A fleet run takes the generation objectives, on the real CPU backend: its run.json
+// holds the objective and lengths, and its archive the generation objects, as a
+// single-process run of the same seed and flags writes them (the latencies differ,
+// so only the first iteration's architectures are the same; their cache and alloc
+// peak, which do not depend on timing, are equal). Decode goes through --nats with
+// --also-measure on a second class, whose devices.jsonl latencies are its decode
+// latencies; generate through --fleet.
+func TestFleetRunGenerationObjectives(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two searches per objective on the CPU backend")
+	}
+	t.Run("decode", func(t *testing.T) {
+		s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Shutdown()
+		nc, err := s.Connect()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		// The second class: the CPU again, under another fingerprint.
+		dev, _ := backend.ParseDevice("cpu")
+		m := &fleetMeasurer{dev: dev}
+		defer m.close()
+		fp, _ := fleet.NewFingerprint(json.RawMessage(`{"device":"other"}`))
+		var other sync.Map // key → the decode latency it measured
+		w := &fleet.Worker{Class: "other", Fingerprint: fp, ID: "other0", Measure: func(ctx context.Context, j fleet.Job) (json.RawMessage, error) {
+			b, err := m.measure(ctx, j)
+			var r fleetResult
+			if err == nil && json.Unmarshal(b, &r) == nil && r.Generation != nil && r.Generation.PerToken != nil &&
+				r.Generation.GenerationProtocol == (bench.GenerationProtocol{Mode: bench.ModeDecode, Context: 8}) {
+				other.Store(j.ArchKey, r.Generation.PerToken.Median)
+			}
+			return b, err
+		}}
+		wctx, stopWorker := context.WithCancel(t.Context())
+		defer stopWorker()
+		go func() { _ = w.Run(wctx, nc) }()
+
+		objective := []string{"--objective", "decode", "--context", "8", "--confirm-rounds", "0"}
+		dir, out := compareGenerationRuns(t, objective, "--nats", s.ClientURL(), "--user", "fleet", "--password", "s3cret",
+			"--local-workers", "1", "--also-measure", "other")
+		if !strings.Contains(out, "decode of one token at context 8") {
+			t.Errorf("the report does not name the objective:\n%s", out)
+		}
+		front := readFrontFile(t, dir)
+		b, err := os.ReadFile(filepath.Join(dir, results.DevicesFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(front) == 0 || len(lines) != 2*len(front) {
+			t.Fatalf("front of %d, %d device measurements; want 2 per front architecture", len(front), len(lines))
+		}
+		for i, line := range lines {
+			var dm results.DeviceMeasurement
+			if err := json.Unmarshal([]byte(line), &dm); err != nil {
+				t.Fatal(err)
+			}
+			r := front[i%len(front)]
+			want := r.LatencyMS // the run's class: the front's decode latency
+			if i >= len(front) {
+				v, ok := other.Load(r.Key)
+				if !ok {
+					t.Errorf("%s was not measured in decode on class other", r.Key)
+					continue
+				}
+				want = v.(float64)
+			}
+			if dm.Key != r.Key || !dm.Feasible || dm.LatencyMS != want || want <= 0 {
+				t.Errorf("devices.jsonl line %d: %s on %s feasible %v, %g ms; want %s at its decode latency %g ms", i, dm.Key, dm.Class, dm.Feasible, dm.LatencyMS, r.Key, want)
+			}
+		}
+	})
+	t.Run("generate", func(t *testing.T) {
+		objective := []string{"--objective", "generate", "--prompt-len", "6", "--new-tokens", "4", "--confirm-rounds", "0"}
+		dir, out := compareGenerationRuns(t, objective, "--fleet")
+		if !strings.Contains(out, "generation of 4 tokens after a 6-token prompt") {
+			t.Errorf("the report does not name the objective:\n%s", out)
+		}
+		// --resume checks the objective and lengths as in a single process, and
+		// without --objective continues the run's.
+		wantFailure(t, tinySearch("gpt2", dir, "--resume", "--fleet", "--objective", "decode"), 2, "measured with objective generate, not decode")
+		wantFailure(t, tinySearch("gpt2", dir, "--resume", "--fleet", "--new-tokens", "5"), 2, "new_tokens 4, not 5")
+		n := len(readRecords(t, dir))
+		if code, _, errOut := runLtsbench(t, tinySearch("gpt2", dir, "--resume", "--fleet", "--confirm-rounds", "0")...); code != 0 {
+			t.Fatalf("resume without --objective: exit %d: %s", code, errOut)
+		}
+		ri, err := results.ReadRunInfo(dir)
+		if err != nil || ri.Objective != "generate" || ri.Generation == nil || ri.Generation.NewTokens != 4 || len(readRecords(t, dir)) != n {
+			t.Errorf("after resuming: %v, objective %q %+v, %d records (had %d)", err, ri.Objective, ri.Generation, len(readRecords(t, dir)), n)
+		}
+	})
+}
+
+// compareGenerationRuns runs tinySearch with the objective flags in this process and
+// through a fleet (fleetArgs), checks that the two run.json and archives agree as
+// far as timing leaves them alike, and returns the fleet run's directory and report.
+func compareGenerationRuns(t *testing.T, objective []string, fleetArgs ...string) (string, string) {
+	t.Helper()
+	single, fdir := filepath.Join(t.TempDir(), "single"), filepath.Join(t.TempDir(), "fleet")
+	if code, _, errOut := runLtsbench(t, tinySearch("gpt2", single, objective...)...); code != 0 {
+		t.Fatalf("single-process run: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runLtsbench(t, tinySearch("gpt2", fdir, append(objective, fleetArgs...)...)...)
+	if code != 0 {
+		t.Fatalf("fleet run: exit %d: %s", code, errOut)
+	}
+	ws, err := results.LoadRun(single)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs, err := results.LoadRun(fdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wi, gi := ws.Info, gs.Info
+	if gi.Objective != wi.Objective || gi.Generation == nil || wi.Generation == nil || *gi.Generation != *wi.Generation ||
+		!reflect.DeepEqual(gi.Protocol, wi.Protocol) || gi.Fleet == nil {
+		t.Fatalf("run.json: fleet objective %q %+v protocol %+v fleet %+v; single %q %+v protocol %+v",
+			gi.Objective, gi.Generation, gi.Protocol, gi.Fleet, wi.Objective, wi.Generation, wi.Protocol)
+	}
+	want, got := ws.Archive, gs.Archive
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("fleet run archived %d records, the single-process run %d", len(got), len(want))
+	}
+	for i, g := range got {
+		w := want[i]
+		for _, r := range []results.Record{w, g} {
+			gen := r.Generation
+			if !r.Feasible || gen == nil || r.Result == nil {
+				t.Fatalf("%s: feasible %v, generation %+v (%s)", r.Key, r.Feasible, gen, r.Error)
+			}
+			lat := r.Result.Latency.Median
+			if gen.PerToken != nil && lat != gen.PerToken.Median {
+				t.Errorf("%s: result latency %g, per token %g", r.Key, lat, gen.PerToken.Median)
+			}
+			if gen.GenerationProtocol != *wi.Generation || r.LatencyMS != lat || lat <= 0 || r.MemoryBytes != r.Result.AllocPeakBytes || r.MemoryBytes < gen.CacheBytes {
+				t.Errorf("%s: generation %+v, latency %g ms (the mode's %g), memory %d B (alloc peak %d, cache %d)",
+					r.Key, gen.GenerationProtocol, r.LatencyMS, lat, r.MemoryBytes, r.Result.AllocPeakBytes, gen.CacheBytes)
+			}
+		}
+		wg, gg := w.Generation, g.Generation
+		if g.Seq != w.Seq || g.Iteration != w.Iteration || (gg.TTFT == nil) != (wg.TTFT == nil) ||
+			(gg.PerToken == nil) != (wg.PerToken == nil) || (gg.TokensPerS == nil) != (wg.TokensPerS == nil) {
+			t.Errorf("record %d: fleet %d/%d %+v, single %d/%d %+v", i, g.Seq, g.Iteration, *gg, w.Seq, w.Iteration, *wg)
+		}
+		if g.Iteration == 0 && (g.Key != w.Key || g.MemoryBytes != w.MemoryBytes || gg.CacheBytes != wg.CacheBytes ||
+			gg.CacheBytesPerToken != wg.CacheBytesPerToken || g.Result.Protocol.Threads != w.Result.Protocol.Threads) {
+			t.Errorf("record %d: fleet %s %d B cache %d, single %s %d B cache %d", i, g.Key, g.MemoryBytes, gg.CacheBytes, w.Key, w.MemoryBytes, wg.CacheBytes)
+		}
+		if g.Worker == nil || w.Worker != nil {
+			t.Errorf("record %d: worker fleet %+v, single %+v", i, g.Worker, w.Worker)
+		}
+	}
+	return fdir, out
+}
+
+// In a single process, --threads above this machine's CPUs is cut to them, said
+// once, and recorded as cut (the fleet's workers do this for themselves).
+func TestRunThreadsCutHere(t *testing.T) {
+	saved := benchMeasure
+	benchMeasure = fakeMeasure("", "")
+	defer func() { benchMeasure = saved }()
+	n := runtime.NumCPU()
+	dir := filepath.Join(t.TempDir(), "single")
+	var out, errOut bytes.Buffer
+	args := append(fleetSearchArgs(dir), "--iterations", "1", "--population", "2", "--parents", "1", "--mutations", "1", "--crossovers", "0",
+		"--device", "cpu", "--threads", fmt.Sprint(n+8))
+	if rc := runContext(t.Context(), args, &out, &errOut); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errOut.String())
+	}
+	want := fmt.Sprintf("--threads %d is more than the %d CPUs here: using %d", n+8, n, n)
+	if c := strings.Count(errOut.String(), want); c != 1 {
+		t.Errorf("stderr says %q %d times, want once:\n%s", want, c, errOut.String())
+	}
+	ri, err := results.ReadRunInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ri.Protocol.Threads != n {
+		t.Errorf("run.json: protocol threads %d, want %d", ri.Protocol.Threads, n)
+	}
+	for _, r := range readRecords(t, dir) {
+		if r.Feasible && r.Result.Protocol.Threads != n {
+			t.Errorf("%s: measured on %d threads, want %d", r.Key, r.Result.Protocol.Threads, n)
+		}
 	}
 }

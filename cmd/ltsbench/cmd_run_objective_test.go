@@ -145,7 +145,6 @@ func TestRunObjectiveErrors(t *testing.T) {
 	// The tiny space's GPT-2s have 16 positions: a step at context 16 needs 17.
 	wantFailure(t, tinySearch("gpt2", dir, "--objective", "decode", "--context", "16"), 2, "position 17, past the space's tgt_len")
 	wantFailure(t, tinySearch("gpt2", dir, "--objective", "generate", "--prompt-len", "12", "--new-tokens", "6"), 2, "position 17")
-	wantFailure(t, tinySearch("gpt2", dir, "--objective", "decode", "--context", "8", "--fleet"), 2, "a fleet run measures the full forward only")
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("a refused run created its directory: %v", err)
 	}

@@ -41,10 +41,14 @@ func init() {
 }
 
 // FleetProtocol is a fleet job's protocol JSON: how to measure and the seed of the
-// weights and token ids, as ltsbench measure takes them.
+// weights and token ids, as ltsbench measure takes them. Generation, when set, is a
+// generation objective's mode and lengths (resolved by the coordinator): the worker
+// then measures as measure --mode does. A job of the latency objective has none, and
+// its JSON is what it was before generation objectives.
 type FleetProtocol struct {
-	Protocol bench.Protocol `json:"protocol"`
-	Seed     uint64         `json:"seed"`
+	Protocol   bench.Protocol            `json:"protocol"`
+	Seed       uint64                    `json:"seed"`
+	Generation *bench.GenerationProtocol `json:"generation,omitempty"`
 }
 
 func workerAction(c *cli.Context) error {
@@ -60,7 +64,7 @@ func workerAction(c *cli.Context) error {
 	if (c.String("user") == "") != (password == "") {
 		return usagef("--user and --password go together")
 	}
-	m := &fleetMeasurer{dev: dev}
+	m := &fleetMeasurer{dev: dev, logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, "note: "+format+"\n", args...) }}
 	defer m.close()
 	// The fingerprint is the device's environment under default backend options.
 	fp, envir, err := workerFingerprint(m)
@@ -81,6 +85,13 @@ func workerAction(c *cli.Context) error {
 		Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }}
 	fmt.Fprintf(e.stderr, "worker on %s, class %s, fingerprint %s: waiting for jobs from %s\n", dev, class, fp.Hash, c.String("nats"))
 	return w.Run(e.ctx, nc)
+}
+
+// fleetResult is a worker's result as the coordinator reads it: measure's JSON,
+// with the generation object of a generation mode (generationJSON) when it has one.
+type fleetResult struct {
+	measureJSON
+	Generation *bench.Generation `json:"generation"`
 }
 
 // fingerprintJSON keeps what describes the device: the accelerator, its driver and
@@ -112,9 +123,11 @@ func defaultClass(env bench.Environment) string {
 // job's backend options differ from the last one's.
 type fleetMeasurer struct {
 	dev  backend.Device
+	logf func(format string, args ...any) // when set, says that a job's threads were cut
 	mu   sync.Mutex
 	be   backend.Backend
 	opts backend.Options
+	cut  int // the number of threads asked for whose cut was said last
 }
 
 func (m *fleetMeasurer) backend(o backend.Options) (backend.Backend, error) {
@@ -137,6 +150,8 @@ func (m *fleetMeasurer) close() {
 	}
 }
 
+// measure measures job j on m's device: the full forward, or a generation mode when
+// the job's protocol has one, on at most this machine's CPUs.
 func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessage, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -152,22 +167,51 @@ func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessa
 		return nil, fmt.Errorf("job architecture has key %s, the job says %s", a.Key(), j.ArchKey)
 	}
 	p := fp.Protocol
-	if n := runtime.NumCPU(); p.Threads <= 0 || p.Threads > n {
-		p.Threads = n // the coordinator's machine is not this one
-	}
+	p.Threads = m.threads(p.Threads) // the coordinator's machine is not this one
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := p.Resolve(a); err != nil {
+	gp := fp.Generation
+	if gp != nil {
+		// MeasureGeneration sets the passes' tokens and output from the mode.
+		if _, _, err := gp.Resolve(a); err != nil {
+			return nil, fmt.Errorf("generation protocol: %v", err)
+		}
+	} else if _, err := p.Resolve(a); err != nil {
 		return nil, err
 	}
 	be, err := m.backend(backendOptions(p))
 	if err != nil {
 		return nil, err
 	}
+	if gp != nil {
+		res, err := benchMeasureGeneration(ctx, be, a, p, *gp, fp.Seed)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(generationJSON{res, bench.CaptureEnvironment(p.Threads, be)})
+	}
 	res, err := benchMeasure(ctx, be, a, p, fp.Seed)
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(measureJSON{res, bench.CaptureEnvironment(p.Threads, be)})
+}
+
+// threads is how many CPU threads a job that asks for n uses: n, at most this
+// machine's CPUs (all of them when n is 0); the result records it. A cut is said
+// once, not for every job.
+func (m *fleetMeasurer) threads(n int) int {
+	cpus := runtime.NumCPU()
+	if n <= 0 {
+		return cpus
+	}
+	if n > cpus {
+		if m.cut != n && m.logf != nil {
+			m.logf("the run asks for %d threads, more than the %d CPUs here: using %d (each result records it)", n, cpus, cpus)
+		}
+		m.cut = n
+		return cpus
+	}
+	return n
 }
