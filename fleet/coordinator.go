@@ -64,7 +64,12 @@ func NewCoordinator(ctx context.Context, nc *nats.Conn, cfg CoordinatorConfig) (
 	if err != nil {
 		return nil, err
 	}
-	st, kvs, err := ensure(ctx, js)
+	var st jetstream.Stream
+	var kvs map[string]jetstream.KeyValue
+	err = retrySetup(ctx, func() (err error) {
+		st, kvs, err = ensure(ctx, js)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -73,13 +78,17 @@ func NewCoordinator(ctx context.Context, nc *nats.Conn, cfg CoordinatorConfig) (
 	// Deliveries exhausted without a record (workers lost or too slow): the server
 	// says so in an advisory, which ExhaustedStream keeps until this run's
 	// coordinator has seen it; the coordinator then writes the failed record.
-	adv, err := js.CreateOrUpdateConsumer(ctx, ExhaustedStream, jetstream.ConsumerConfig{
-		Durable:     advisoryConsumer(cfg.Run),
-		Description: "the coordinator of run " + cfg.Run,
-		AckPolicy:   jetstream.AckExplicitPolicy,
-		// A run never finished (nor Finished) leaves no consumer behind for
-		// longer than the advisories it would read are kept.
-		InactiveThreshold: exhaustedMaxAge,
+	var adv jetstream.Consumer
+	err = retrySetup(ctx, func() (err error) {
+		adv, err = js.CreateOrUpdateConsumer(ctx, ExhaustedStream, jetstream.ConsumerConfig{
+			Durable:     advisoryConsumer(cfg.Run),
+			Description: "the coordinator of run " + cfg.Run,
+			AckPolicy:   jetstream.AckExplicitPolicy,
+			// A run never finished (nor Finished) leaves no consumer behind for
+			// longer than the advisories it would read are kept.
+			InactiveThreshold: exhaustedMaxAge,
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consumer of %s: %w", ExhaustedStream, err)

@@ -75,6 +75,33 @@ func compactJSON(raw json.RawMessage) []byte {
 // exhaustedMaxAge is how long ExhaustedStream keeps an advisory.
 const exhaustedMaxAge = 7 * 24 * time.Hour
 
+// setupPatience is how long a worker or coordinator keeps retrying its setup (the
+// streams, buckets, registration and consumers) while the server answers too slowly: a
+// server storing to a busy disk can take longer than a request's 5 s to create a
+// file-backed stream.
+const setupPatience = 2 * time.Minute
+
+// retrySetup runs step until it succeeds, fails with an error that is not transient
+// (transient: a timeout, no responders, a reconnecting connection), ctx ends or
+// setupPatience has passed since the first try, waiting 0.25 s, 0.5 s, 1 s, 2 s …
+// (at most 5 s) between tries. Every step must be safe to repeat.
+func retrySetup(ctx context.Context, step func() error) error {
+	deadline := time.Now().Add(setupPatience)
+	wait := 250 * time.Millisecond
+	for {
+		err := step()
+		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
 // ensure creates (or confirms) the stream and the buckets. Coordinator and workers
 // both call it with the same configuration, so either may start first.
 func ensure(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, map[string]jetstream.KeyValue, error) {

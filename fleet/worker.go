@@ -64,23 +64,33 @@ func (w *Worker) Run(ctx context.Context, nc *nats.Conn) error {
 	if err != nil {
 		return err
 	}
-	_, kvs, err := ensure(ctx, js)
-	if err != nil {
-		return err
-	}
-	if err := w.register(ctx, kvs); err != nil {
-		return err
-	}
-	cons, err := js.Consumer(ctx, StreamName, consumerName(w.Class))
-	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		// Before the coordinator: create it with defaults, which the coordinator updates.
-		cons, err = js.CreateConsumer(ctx, StreamName, consumerConfig(w.Class, 30*time.Second, 3))
-		if err != nil {
-			cons, err = js.Consumer(ctx, StreamName, consumerName(w.Class))
+	// Each step repeats safely: the streams and buckets are created or confirmed, the
+	// registration is a put, the pin a create that may find the key, the consumer
+	// looked up or created.
+	var kvs map[string]jetstream.KeyValue
+	var cons jetstream.Consumer
+	err = retrySetup(ctx, func() (err error) {
+		if _, kvs, err = ensure(ctx, js); err != nil {
+			return err
 		}
-	}
+		if err := w.register(ctx, kvs); err != nil {
+			return err
+		}
+		cons, err = js.Consumer(ctx, StreamName, consumerName(w.Class))
+		if errors.Is(err, jetstream.ErrConsumerNotFound) {
+			// Before the coordinator: create it with defaults, which the coordinator updates.
+			cons, err = js.CreateConsumer(ctx, StreamName, consumerConfig(w.Class, 30*time.Second, 3))
+			if err != nil {
+				cons, err = js.Consumer(ctx, StreamName, consumerName(w.Class))
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("consumer of class %s: %w", w.Class, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("consumer of class %s: %w", w.Class, err)
+		return err
 	}
 	results := kvs[ResultsBucket]
 	for ctx.Err() == nil {
