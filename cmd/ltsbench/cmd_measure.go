@@ -39,7 +39,7 @@ func init() {
 			&cli.StringFlag{Name: "preset", Usage: "a named architecture (see the list above)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1111, Usage: "seed of the weights and the token ids"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table, json or benchfmt (compare two runs with benchstat)"},
-			&cli.BoolFlag{Name: "profile-ops", Usage: "cpu: after the measurement, time every op over as many forwards and print where the time goes, by op kind"},
+			&cli.BoolFlag{Name: "profile-ops", Usage: "cpu: after the measurement, time every op over as many forwards (--mode decode: steps) and print where the time goes, by op kind"},
 		}, append(protocolFlags(), generationFlags()...)...),
 		Action: measureAction,
 	})
@@ -103,8 +103,8 @@ func measureAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Bool("profile-ops") && mode != bench.ModeForward {
-		return usagef("--profile-ops: only with --mode forward")
+	if c.Bool("profile-ops") && mode != bench.ModeForward && mode != bench.ModeDecode {
+		return usagef("--profile-ops: only with --mode forward or decode")
 	}
 
 	var a *space.Arch
@@ -183,6 +183,20 @@ func profileOps(a *space.Arch, p bench.Protocol, seed uint64, n int) (*cpu.Profi
 		return nil, err
 	}
 	return cpu.ProfileForward(w, g, p.Threads, p.Warmup, n)
+}
+
+// profileDecodeOps times every op of the measured decode step (same context, batch,
+// threads and weights) over n profiled steps interleaved with n plain ones.
+func profileDecodeOps(a *space.Arch, p bench.Protocol, gp bench.GenerationProtocol, seed uint64, n int) (*cpu.Profile, error) {
+	graphs, err := bench.GenerationGraphs(a, bench.GenerationShapes(a, p.Batch, gp))
+	if err != nil {
+		return nil, err
+	}
+	w, err := model.InitWeights(a, seed, p.Threads)
+	if err != nil {
+		return nil, err
+	}
+	return cpu.ProfileDecode(w, graphs[0], graphs[1], p.Threads, p.Warmup, n)
 }
 
 // measureProtocol reads the protocol flags; mistakes are usage errors. here says

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ltsbench/ltsbench/backend"
+	"github.com/ltsbench/ltsbench/backend/cpu"
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/space"
 	"github.com/urfave/cli/v2"
@@ -105,10 +106,20 @@ func measureGeneration(c *cli.Context, be backend.Backend, a *space.Arch, p benc
 	}
 	res.Name = name
 	env := bench.CaptureEnvironment(p.Threads, be)
-	if format == "json" {
-		return writeJSON(e.stdout, generationJSON{res, env})
+	var prof *cpu.Profile
+	if c.Bool("profile-ops") { // decode only (measureAction checks)
+		if prof, err = profileDecodeOps(a, res.Protocol, res.Generation.GenerationProtocol, c.Uint64("seed"), res.Latency.N); err != nil {
+			return fmt.Errorf("--profile-ops: %w", err)
+		}
 	}
-	return writeGenerationTable(e.stdout, res, env)
+	if format == "json" {
+		return writeJSON(e.stdout, generationJSON{GenerationResult: res, Environment: env, OpProfile: prof})
+	}
+	if err := writeGenerationTable(e.stdout, res, env); err != nil || prof == nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+	return prof.WriteTable(e.stdout)
 }
 
 // flagNames writes a note of bench's about generation lengths with the flags' names.
@@ -120,6 +131,7 @@ func flagNames(s string) string {
 type generationJSON struct {
 	*bench.GenerationResult
 	Environment bench.Environment `json:"environment"`
+	OpProfile   *cpu.Profile      `json:"op_profile,omitempty"`
 }
 
 func writeGenerationTable(w io.Writer, r *bench.GenerationResult, env bench.Environment) error {

@@ -189,7 +189,7 @@ func (m *fleetMeasurer) measure(ctx context.Context, j fleet.Job) (json.RawMessa
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(generationJSON{res, bench.CaptureEnvironment(p.Threads, be)})
+		return json.Marshal(generationJSON{GenerationResult: res, Environment: bench.CaptureEnvironment(p.Threads, be)})
 	}
 	res, err := benchMeasure(ctx, be, a, p, fp.Seed)
 	if err != nil {
