@@ -5,7 +5,7 @@ package kern
 // element of B once and does one FMA with it, so it is bound by reading B; the blocked
 // path would run its mr-row micro-kernel on a one-row tile, and the dot-product path
 // needs B stored [n, k]. Here the threads split the rows of B: task t adds its range of
-// rows into a partial row of C, kept in L1, four rows at a time,
+// rows into a partial row of C, kept in L1, row by row,
 //
 //	part_t[j] = Σ_{l in range t} a[l]·B[l, j]
 //
@@ -15,7 +15,7 @@ package kern
 // into C (n floats each, a few µs) and applies the epilogue.
 
 // rowsMaxCols bounds the columns of C one pass over a task's rows keeps: 16 KiB, in L1
-// beside the four rows of B being added. Wider products take several passes.
+// beside the row of B being added. Wider products take several passes.
 const rowsMaxCols = 4096
 
 // rowsMinK is the fewest rows of B worth a task of their own.
@@ -27,7 +27,8 @@ func (w *gemmWork) planRows(threads int) {
 	grow(&w.rowsBuf, (w.nt-1)*w.n)
 }
 
-// rowsRange is task t's rows of B: [l0, l1), multiples of four apart but the last.
+// rowsRange is task t's rows of B: [l0, l1), multiples of four apart but the last (the
+// generic loop takes four rows at a time).
 func (w *gemmWork) rowsRange(t int) (l0, l1 int) {
 	quads := (w.k + 3) / 4
 	return min(4*(t*quads/w.nt), w.k), min(4*((t+1)*quads/w.nt), w.k)

@@ -47,26 +47,23 @@ func dot4(a, b []float32, ldb int) (out [4]float32) {
 	return out
 }
 
-// rowsAdd is rowsAddGeneric: with asmVec the AVX2 loop on the multiple-of-32 columns
-// and multiple-of-4 rows, the generic one on the rest.
+// rowsAdd is rowsAddGeneric: with asmVec the AVX2 loop on the multiple-of-32 columns,
+// the generic one on the rest.
 func rowsAdd(c, a, b []float32, ldb int) {
-	n32, k4 := len(c)&^31, len(a)&^3
-	if !asmVec || n32 == 0 || k4 == 0 {
+	n32, k := len(c)&^31, len(a)
+	if !asmVec || n32 == 0 || k == 0 {
 		rowsAddGeneric(c, a, b, ldb)
 		return
 	}
-	_ = b[(k4-1)*ldb+n32-1]
-	rowsAddAVX2(&c[0], n32, &a[0], k4, &b[0], ldb*4)
+	_ = b[(k-1)*ldb+n32-1]
+	rowsAddAVX2(&c[0], n32, &a[0], k, &b[0], ldb*4)
 	if n32 < len(c) {
-		rowsAddGeneric(c[n32:], a[:k4], b[n32:], ldb)
-	}
-	if k4 < len(a) {
-		rowsAddGeneric(c, a[k4:], b[k4*ldb:], ldb)
+		rowsAddGeneric(c[n32:], a, b[n32:], ldb)
 	}
 }
 
 //go:noescape
-func rowsAddAVX2(c *float32, n32 int, a *float32, k4 int, b *float32, ldbBytes int)
+func rowsAddAVX2(c *float32, n32 int, a *float32, k int, b *float32, ldbBytes int)
 
 //go:noescape
 func dotAVX2(x, y *float32, n8 int) float32
