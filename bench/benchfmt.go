@@ -28,6 +28,7 @@ const (
 //	goarch: amd64
 //	cpu: <model>
 //	cpu-kernel: <the CPU backend's SGEMM kernel>
+//	thp: <the transparent huge page setting: madvise, always, never>
 //	ltsbench: <version> <commit>
 //	device: cpu
 //	batch: 1
@@ -98,8 +99,8 @@ func (c *BenchfmtConfig) Set(kvs ...[2]string) {
 }
 
 // BenchfmtEnvironment is the configuration that describes the machine and build of env,
-// every key present, empty where it does not apply: goos, goarch, cpu, cpu-kernel, gpu,
-// gpu-driver, cuda (the CUDA version, or the runtime version of another accelerator),
+// every key present, empty where it does not apply: goos, goarch, cpu, cpu-kernel, thp
+// (transparent huge pages), gpu, gpu-driver, cuda (the CUDA version, or the runtime version of another accelerator),
 // ltsbench (version and commit).
 func BenchfmtEnvironment(env Environment) [][2]string {
 	var gpu, driver, runtime string
@@ -111,6 +112,7 @@ func BenchfmtEnvironment(env Environment) [][2]string {
 		{"goarch", env.Arch},
 		{"cpu", env.CPUModel},
 		{"cpu-kernel", env.CPUKernel},
+		{"thp", env.TransparentHugePages},
 		{"gpu", gpu},
 		{"gpu-driver", driver},
 		{"cuda", runtime},

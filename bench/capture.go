@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"github.com/ltsbench/ltsbench/internal/hugemem"
 	"os"
 	"runtime"
 
@@ -28,6 +29,8 @@ func CaptureEnvironment(threads int, be backend.Backend) Environment {
 		CPUFeatures: cpu.Features,
 		Threads:     threads,
 		CPUAffinity: cpuAffinity(),
+
+		TransparentHugePages: hugemem.Mode(),
 	}
 	if h, err := os.Hostname(); err == nil {
 		env.Hostname = h

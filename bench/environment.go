@@ -19,8 +19,13 @@ type Environment struct {
 	// the whole process instead (taskset -c 2,3 ltsbench …, or a cpuset); this field
 	// records what it ran on.
 	CPUAffinity string `json:"cpu_affinity,omitempty"`
-	Hostname    string `json:"hostname,omitempty"`
-	Device      string `json:"device,omitempty"` // the device measured on (cpu, cuda:N: backend.Device)
+	// TransparentHugePages is the system's transparent huge page setting ("madvise",
+	// "always", "never"; empty where there is none): with "madvise" or "always" the CPU
+	// backend's weights and arena are on 2 MiB pages (internal/hugemem), which a decode
+	// step, streaming every weight, runs measurably faster on.
+	TransparentHugePages string `json:"transparent_hugepages,omitempty"`
+	Hostname             string `json:"hostname,omitempty"`
+	Device               string `json:"device,omitempty"` // the device measured on (cpu, cuda:N: backend.Device)
 	// CPUKernel names the SGEMM micro-kernel the CPU backend chose for this build and
 	// CPU (e.g. "amd64 AVX2+FMA 4×24", or the generic Go one with -tags noasm): CPU
 	// latencies of two builds compare only when it is the same.

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/ltsbench/ltsbench/internal/hugemem"
 	"math"
 	"runtime"
 	"sync"
@@ -28,7 +29,7 @@ func InitWeights(a *space.Arch, seed uint64, threads int) (*Weights, error) {
 		return nil, fmt.Errorf("init weights: %w", err)
 	}
 	ts, n := LayoutWeights(a)
-	w := &Weights{Arch: a, Tensors: ts, Data: make([]float32, n/4)}
+	w := &Weights{Arch: a, Tensors: ts, Data: hugemem.Floats(int(n / 4))}
 
 	type chunk struct {
 		t        *Tensor

@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/ltsbench/ltsbench/internal/hugemem"
 	"math"
 	"slices"
 	"strings"
@@ -33,7 +34,7 @@ func LoadWeights(a *space.Arch, path string) (*Weights, error) {
 		return nil, err
 	}
 	ts, n := LayoutWeights(a)
-	w := &Weights{Arch: a, Tensors: ts, Data: make([]float32, n/4)}
+	w := &Weights{Arch: a, Tensors: ts, Data: hugemem.Floats(int(n / 4))}
 	byName := map[string]*Tensor{}
 	for _, t := range ts {
 		byName[t.Name] = t

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/backend/cpu/kern"
+	"github.com/ltsbench/ltsbench/internal/hugemem"
 	"github.com/ltsbench/ltsbench/model"
 )
 
@@ -48,8 +49,8 @@ func (b *Backend) Compile(w *model.Weights, graphs ...*model.Graph) (backend.Exe
 	}
 	e := &Executable{
 		w:     w,
-		arena: make([]float32, sz.Arena/4),
-		state: make([]float32, sz.State/4),
+		arena: hugemem.Floats(int(sz.Arena / 4)),
+		state: hugemem.Floats(int(sz.State / 4)),
 		pool:  kern.NewPool(b.opts.Threads),
 	}
 	for i, g := range graphs {
