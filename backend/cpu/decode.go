@@ -57,7 +57,7 @@ func (e *Executable) kvAppend(g *model.Graph, o *model.KVAppend) (func(), error)
 // head): it scores the visible keys a chunk of keyChunk at a time into an array on its
 // stack and folds each chunk into an online softmax (running maximum and sum, the
 // output row rescaled when the maximum grows), adding the value rows to the output as
-// it goes. So the op needs no memory beyond the arena, the state and the task's fixed
+// it goes (kern.Axpy). So the op needs no memory beyond the arena, the state and the task's fixed
 // stack frame, whatever the number of cached positions, and a run allocates nothing.
 // Keys and values are read in position order, slot p mod Cap of the ring.
 //
@@ -148,9 +148,7 @@ func (e *Executable) cachedAttention(g *model.Graph, o *model.CachedAttention) (
 			sum += expScaleShift(row, scale, m)
 			for j, pw := range row {
 				p := lo + j0 + j
-				for c, x := range cache[base+(p%Cap)*2*HD+HD+h*Dh:][:Dh] {
-					dst[c] += pw * x
-				}
+				kern.Axpy(pw, cache[base+(p%Cap)*2*HD+HD+h*Dh:][:Dh], dst)
 			}
 		}
 		kern.Scale(1/sum, dst)

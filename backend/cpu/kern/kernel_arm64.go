@@ -50,6 +50,8 @@ func dot4(a, b []float32, ldb int) (out [4]float32) {
 
 func rowsAdd(c, a, b []float32, ldb int) { rowsAddGeneric(c, a, b, ldb) }
 
+func axpy(alpha float32, x, y []float32) { axpyGeneric(alpha, x, y) }
+
 func asmKernels() []*gemmKernel {
 	if hasNEON {
 		return []*gemmKernel{&neonKernel}

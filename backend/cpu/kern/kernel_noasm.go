@@ -14,6 +14,7 @@ var rowsPath = true
 
 func dot(x, y []float32) float32              { return dotGeneric(x, y) }
 func scale(alpha float32, x []float32)        { scaleGeneric(alpha, x) }
+func axpy(alpha float32, x, y []float32)      { axpyGeneric(alpha, x, y) }
 func dot4(a, b []float32, ldb int) [4]float32 { return dot4Generic(a, b, ldb) }
 
 func epilogueRow(ci []float32, i, j0 int, ep *Epilogue) { applyEpilogue(ci, i, j0, ep) }

@@ -21,6 +21,12 @@ func Dot(x, y []float32) float32 {
 // Scale is `for i := range x { x[i] *= alpha }`.
 func Scale(alpha float32, x []float32) { scale(alpha, x) }
 
+// Axpy is `for i := range x { y[i] += alpha·x[i] }`; y must be at least as long as x.
+func Axpy(alpha float32, x, y []float32) {
+	checkLen("Axpy", x, y)
+	axpy(alpha, x, y[:len(x)])
+}
+
 func checkLen(name string, x, y []float32) {
 	if len(y) < len(x) {
 		panic(fmt.Sprintf("kern: %s y has %d values, x has %d", name, len(y), len(x)))
@@ -42,6 +48,13 @@ func dotGeneric(x, y []float32) float32 {
 		s0 += x[i] * y[i]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+func axpyGeneric(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
 }
 
 func scaleGeneric(alpha float32, x []float32) {

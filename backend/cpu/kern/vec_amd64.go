@@ -47,6 +47,18 @@ func dot4(a, b []float32, ldb int) (out [4]float32) {
 	return out
 }
 
+func axpy(alpha float32, x, y []float32) {
+	n8 := len(x) &^ 7
+	if asmVec && n8 > 0 {
+		axpyAVX2(alpha, &x[0], &y[0], n8)
+		x, y = x[n8:], y[n8:]
+	}
+	axpyGeneric(alpha, x, y)
+}
+
+//go:noescape
+func axpyAVX2(alpha float32, x, y *float32, n8 int)
+
 // rowsAdd is rowsAddGeneric: with asmVec the AVX2 loop on the multiple-of-32 columns,
 // the generic one on the rest.
 func rowsAdd(c, a, b []float32, ldb int) {

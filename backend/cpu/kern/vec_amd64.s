@@ -182,3 +182,27 @@ rowscol:
 	JNZ  rowsrow
 	VZEROUPPER
 	RET
+
+// func axpyAVX2(alpha float32, x, y *float32, n8 int)
+//
+// y[i] += alpha·x[i] for i < n8 (a multiple of 8).
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ         x+8(FP), SI
+	MOVQ         y+16(FP), DI
+	MOVQ         n8+24(FP), CX
+	SHRQ         $3, CX
+	JZ           axpydone
+
+axpy8:
+	VMOVUPS     (DI), Y1
+	VFMADD231PS (SI), Y0, Y1
+	VMOVUPS     Y1, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         axpy8
+
+axpydone:
+	VZEROUPPER
+	RET

@@ -124,3 +124,28 @@ func TestEpilogueRow(t *testing.T) {
 		}
 	})
 }
+
+// Axpy adds alpha·x into y with one rounding per element (FMA or multiply-add), and
+// leaves the rest of a longer y alone.
+func TestAxpy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 0))
+	vecPaths(t, func(t *testing.T) {
+		for _, n := range vecLens {
+			x, y := randSlice(rng, n, 1), randSlice(rng, n+3, 1)
+			y0 := append([]float32(nil), y...)
+			const alpha = -1.7
+			Axpy(alpha, x, y)
+			for i := range n {
+				want := float64(y0[i]) + alpha*float64(x[i])
+				if d := math.Abs(float64(y[i]) - want); d > 2*eps32*(math.Abs(float64(y0[i]))+math.Abs(alpha*float64(x[i]))) {
+					t.Fatalf("Axpy n=%d: y[%d] = %g, want %g", n, i, y[i], want)
+				}
+			}
+			for i := n; i < n+3; i++ {
+				if y[i] != y0[i] {
+					t.Fatalf("Axpy n=%d wrote y[%d] past x", n, i)
+				}
+			}
+		}
+	})
+}
