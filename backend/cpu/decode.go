@@ -57,8 +57,9 @@ func (e *Executable) kvAppend(g *model.Graph, o *model.KVAppend) (func(), error)
 // head): it scores the visible keys a chunk of keyChunk at a time into an array on its
 // stack and folds each chunk into an online softmax (running maximum and sum, the
 // output row rescaled when the maximum grows), adding the value rows to the output as
-// it goes (kern.Axpy). So the op needs no memory beyond the arena, the state and the task's fixed
-// stack frame, whatever the number of cached positions, and a run allocates nothing.
+// it goes (kern.Axpy). So the op needs no memory beyond the arena, the state and the
+// task's fixed stack frame, whatever the number of cached positions, and a run
+// allocates nothing.
 // Keys and values are read in position order, slot p mod Cap of the ring.
 //
 // Transformer-XL's score of key p is (q+u)·k_p + (q+w)·R(now-p); the biased queries

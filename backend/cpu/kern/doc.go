@@ -1,5 +1,5 @@
 // Package kern holds the CPU compute kernels of the pure-Go backend: the SGEMM with its
-// fused epilogue, vector helpers (Dot and Scale, for the backend's attention and
+// fused epilogue, vector helpers (Dot, Scale and Axpy, for the backend's attention and
 // embeddings), and a worker pool to run them over goroutines.
 //
 // SGEMM (Gemm) is the BLIS loop nest: op(B) packed per block of
