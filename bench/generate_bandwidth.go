@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"github.com/ltsbench/ltsbench/internal/hugemem"
 	"sync"
 	"time"
 
@@ -47,11 +48,13 @@ func HostCopyBandwidth(threads int) float64 {
 // CopyBandwidth measures the machine's memory bandwidth as a parallel copy of bytes
 // (split among threads goroutines, each copying its own part), the best of reps
 // copies, in GB/s (10⁹ bytes) counted as STREAM's Copy counts them: bytes read plus
-// bytes written. bytes should be well above the last-level cache.
+// bytes written. bytes should be well above the last-level cache. The buffers are
+// allocated as the weights are (internal/hugemem), so that the step and the copy read
+// through the same kind of page.
 func CopyBandwidth(threads int, bytes int64, reps int) float64 {
 	threads = max(threads, 1)
 	n := int(bytes / 4)
-	src, dst := make([]float32, n), make([]float32, n)
+	src, dst := hugemem.Floats(n), hugemem.Floats(n) // on the pages the weights are on
 	for i := range src {
 		src[i] = float32(i)
 	}
