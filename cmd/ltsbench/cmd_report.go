@@ -22,7 +22,7 @@ func init() {
 		Description: "Reads each run directory written by `ltsbench run` (run.json, archive.jsonl) and prints\n" +
 			"its Pareto front (decoder parameters ↑, latency ↓, memory ↓), recomputed from the archive,\n" +
 			"one table per directory with the device and protocol in its caption. Give one directory\n" +
-			"per device to compare devices; benchfmt output compares with benchstat -col device.\n" +
+			"per device to compare devices; benchfmt output compares with benchstat -table '' -col device.\n" +
 			"--plot draws decoder parameters against latency and memory, one row per directory.\n" +
 			"Where a run's front was confirmed (DIR/confirmed.jsonl), its confirmed latencies are used.\n" +
 			"Where a run measured its front on other device classes (run --also-measure, DIR/devices.jsonl),\n" +
