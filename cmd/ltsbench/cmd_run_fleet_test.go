@@ -25,6 +25,7 @@ import (
 	"github.com/ltsbench/ltsbench/fleet"
 	"github.com/ltsbench/ltsbench/results"
 	"github.com/ltsbench/ltsbench/space"
+	"github.com/nats-io/nats.go"
 )
 
 // A test binary started with $LTSBENCH_TEST_WORKER set to a JSON argument list is an
@@ -476,20 +477,11 @@ func TestFleetAlsoMeasure(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a whole search")
 	}
-	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown()
+	s, nc := passwordServer(t)
 	saved := benchMeasure
 	benchMeasure = fakeMeasure("", "")
 	defer func() { benchMeasure = saved }()
 
-	nc, err := s.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
 	fp, _ := fleet.NewFingerprint(json.RawMessage(`{"device":"inverse"}`))
 	measure := fakeMeasure("", "")
 	var inverse sync.Map // key → latency given
@@ -676,19 +668,10 @@ func TestFleetRunRecordsTheClassDevice(t *testing.T) {
 // its own CPUs, run.json keeps it, and the worker cuts it to its CPUs, says so once
 // for all its jobs, and records the number it used.
 func TestFleetThreadsReachWorkers(t *testing.T) {
-	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown()
+	s, nc := passwordServer(t)
 	saved := benchMeasure
 	benchMeasure = fakeMeasure("", "")
 	defer func() { benchMeasure = saved }()
-	nc, err := s.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
 
 	n := runtime.NumCPU()
 	asked := n + 8
@@ -767,16 +750,7 @@ func TestFleetRunGenerationObjectives(t *testing.T) {
 		t.Skip("two searches per objective on the CPU backend")
 	}
 	t.Run("decode", func(t *testing.T) {
-		s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Shutdown()
-		nc, err := s.Connect()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
+		s, nc := passwordServer(t)
 		// The second class: the CPU again, under another fingerprint.
 		dev, _ := backend.ParseDevice("cpu")
 		m := &fleetMeasurer{dev: dev}
@@ -945,4 +919,21 @@ func TestRunThreadsCutHere(t *testing.T) {
 			t.Errorf("%s: measured on %d threads, want %d", r.Key, r.Result.Protocol.Threads, n)
 		}
 	}
+}
+
+// passwordServer starts an embedded NATS server on a free local port that takes user
+// "fleet" with password "s3cret", and connects to it; both close when the test ends.
+func passwordServer(t *testing.T) (*fleet.Server, *nats.Conn) {
+	t.Helper()
+	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Shutdown)
+	nc, err := s.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return s, nc
 }

@@ -16,16 +16,7 @@ import (
 // ltsbench worker joins a NATS server over TCP with a password and measures a
 // job with the CPU backend: the result is measure's JSON for that architecture.
 func TestWorkerMeasuresAFleetJob(t *testing.T) {
-	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown()
-	nc, err := s.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	s, nc := passwordServer(t)
 	c, err := fleet.NewCoordinator(context.Background(), nc, fleet.CoordinatorConfig{Run: "r1", AckWait: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -84,16 +75,7 @@ func TestWorkerUsage(t *testing.T) {
 // context reaches past the model's n_positions fails with the reason, which is the
 // error archived for it, and the worker goes on to the next job.
 func TestWorkerMeasuresGenerationJobs(t *testing.T) {
-	s, err := fleet.StartServer(fleet.ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "fleet", Password: "s3cret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown()
-	nc, err := s.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	s, nc := passwordServer(t)
 	// One delivery: the impossible job is recorded as failed at once.
 	c, err := fleet.NewCoordinator(t.Context(), nc, fleet.CoordinatorConfig{Run: "r1", AckWait: 10 * time.Second, MaxDeliver: 1})
 	if err != nil {
