@@ -13,10 +13,10 @@ const hugePage = 2 << 20
 // interior may hold none.
 const minBytes = 2 * hugePage
 
-// Floats returns a zeroed slice of n float32 values whose 2-MiB-aligned interior is
-// marked for transparent huge pages where the system offers them (a no-op for small
-// slices and on other systems). It must be called before the slice is written: pages
-// already touched stay small until the kernel collapses them, if ever.
+// Floats returns a zeroed slice of n float32 values whose 2-MiB-aligned interior is on
+// transparent huge pages where the system offers them (a no-op for small slices, on
+// other systems and with the setting "never"), whether make gave fresh memory or
+// reused heap memory: the pages are collapsed, not only advised (see adviseHuge).
 func Floats(n int) []float32 {
 	x := make([]float32, n)
 	if n*4 >= minBytes {

@@ -13,11 +13,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// On Linux the mapping holding the aligned interior of a large slice is marked for
-// huge pages ("hg" in its VmFlags), where a mapping marked by hand shows the mark (a
-// kernel without transparent huge pages, or an emulator that passes madvise over,
-// shows none: then there is nothing to check).
-func TestFloatsAdviseHuge(t *testing.T) {
+// On Linux with transparent huge pages, a large slice from Floats is on huge pages
+// ("AnonHugePages" of its mapping), also where make reuses the memory of a buffer that
+// was written and freed before (a search compiles model after model): the pages are
+// collapsed, not only advised. Where a mapping advised by hand before it is touched
+// gets no huge page (no THP, an emulator that passes madvise over, none free), there
+// is nothing to check.
+func TestFloatsOnHugePages(t *testing.T) {
+	switch Mode() {
+	case "madvise", "always":
+	default:
+		t.Skipf("transparent huge pages %q", Mode())
+	}
 	probe, err := unix.Mmap(-1, 0, 4*hugePage, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
 		t.Skipf("mmap: %v", err)
@@ -26,43 +33,97 @@ func TestFloatsAdviseHuge(t *testing.T) {
 	if err := unix.Madvise(probe, unix.MADV_HUGEPAGE); err != nil {
 		t.Skipf("madvise(MADV_HUGEPAGE): %v", err)
 	}
-	if flags, err := vmFlags(uintptr(unsafe.Pointer(&probe[hugePage]))); err != nil || !hasFlag(flags, "hg") {
-		t.Skipf("a mapping advised by hand shows VmFlags %q (%v): huge page advice is not recorded here", flags, err)
+	for i := range probe {
+		probe[i] = 1
 	}
-	x := Floats(6 << 20) // 24 MiB
-	flags, err := vmFlags(uintptr(unsafe.Pointer(&x[len(x)/2])))
-	if err != nil {
-		t.Fatal(err)
+	if m, err := mapping(uintptr(unsafe.Pointer(&probe[2*hugePage]))); err != nil || m.hugeKB == 0 {
+		t.Skipf("a mapping advised by hand has %d kB of huge pages (%v): none to be had here", m.hugeKB, err)
 	}
-	if !hasFlag(flags, "hg") {
-		t.Errorf("the mapping of a 24 MiB slice has VmFlags %q, want hg (MADV_HUGEPAGE)", flags)
+
+	const n = 16 << 20 // 64 MiB
+	check := func(what string, x []float32) {
+		t.Helper()
+		for i := range x { // as the weights are written
+			x[i] = 2
+		}
+		m, err := mapping(uintptr(unsafe.Pointer(&x[n/2])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !hasFlag(m.flags, "hg") || m.hugeKB < m.sizeKB/2 {
+			t.Errorf("%s: its mapping (%d kB, VmFlags %q) has %d kB of huge pages, want most of it", what, m.sizeKB, m.flags, m.hugeKB)
+		}
 	}
-	runtime.KeepAlive(x)
+	// First memory a written, plain buffer left (make zeroes it again, on the small
+	// pages it has), then fresh memory.
+	reused := 0
+	for range 3 {
+		y := make([]float32, n)
+		for i := range y {
+			y[i] = 1
+		}
+		at := uintptr(unsafe.Pointer(&y[0]))
+		y = nil
+		runtime.GC()
+		x := Floats(n)
+		if uintptr(unsafe.Pointer(&x[0])) == at {
+			reused++
+			check("a 64 MiB slice where a freed one was", x)
+		}
+		x = nil
+		runtime.GC()
+	}
+	if reused == 0 {
+		t.Log("the heap never handed back a freed buffer's memory: reuse not checked")
+	}
+	check("a fresh 64 MiB slice", Floats(n))
 }
 
-func hasFlag(flags, f string) bool { return strings.Contains(" "+flags+" ", " "+f+" ") }
+type vma struct {
+	sizeKB, hugeKB int
+	flags          string
+}
 
-// vmFlags is the VmFlags line of /proc/self/smaps for the mapping holding addr.
-func vmFlags(addr uintptr) (string, error) {
+// mapping is what /proc/self/smaps says of the mapping holding addr.
+func mapping(addr uintptr) (vma, error) {
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
-		return "", err
+		return vma{}, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
-	in := false
+	in, found := false, false
+	var m vma
 	for sc.Scan() {
 		line := sc.Text()
 		if lo, hi, ok := mappingRange(line); ok {
+			if found {
+				break
+			}
 			in = addr >= lo && addr < hi
+			found = in
 			continue
 		}
-		if in && strings.HasPrefix(line, "VmFlags:") {
-			return strings.TrimSpace(strings.TrimPrefix(line, "VmFlags:")), nil
+		if !in {
+			continue
+		}
+		k, v, _ := strings.Cut(line, ":")
+		switch k {
+		case "Size":
+			m.sizeKB, _ = strconv.Atoi(strings.Fields(v)[0])
+		case "AnonHugePages":
+			m.hugeKB, _ = strconv.Atoi(strings.Fields(v)[0])
+		case "VmFlags":
+			m.flags = strings.TrimSpace(v)
 		}
 	}
-	return "", fmt.Errorf("no mapping holds %#x", addr)
+	if !found {
+		return m, fmt.Errorf("no mapping holds %#x", addr)
+	}
+	return m, sc.Err()
 }
+
+func hasFlag(flags, f string) bool { return strings.Contains(" "+flags+" ", " "+f+" ") }
 
 // mappingRange parses the "lo-hi perms …" header line of a mapping.
 func mappingRange(line string) (lo, hi uintptr, ok bool) {
