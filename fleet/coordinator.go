@@ -179,7 +179,11 @@ func (c *Coordinator) RunGeneration(ctx context.Context, jobs []Job, deadline ti
 		}
 	}
 	// Watch before looking up, so that no record slips between the two.
-	w, err := c.results.Watch(ctx, c.cfg.Run+".>", jetstream.UpdatesOnly())
+	var w jetstream.KeyWatcher
+	err := retrySetup(ctx, func() (err error) {
+		w, err = c.results.Watch(ctx, c.cfg.Run+".>", jetstream.UpdatesOnly())
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("watch results: %w", err)
 	}
@@ -296,7 +300,10 @@ func (c *Coordinator) ensureConsumer(ctx context.Context, class string) error {
 	if c.consumer[class] {
 		return nil
 	}
-	_, err := c.js.CreateOrUpdateConsumer(ctx, StreamName, consumerConfig(class, c.cfg.AckWait, c.cfg.MaxDeliver))
+	err := retrySetup(ctx, func() error {
+		_, err := c.js.CreateOrUpdateConsumer(ctx, StreamName, consumerConfig(class, c.cfg.AckWait, c.cfg.MaxDeliver))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("consumer of class %s: %w", class, err)
 	}

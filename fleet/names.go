@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -82,7 +83,8 @@ const exhaustedMaxAge = 7 * 24 * time.Hour
 const setupPatience = 2 * time.Minute
 
 // retrySetup runs step until it succeeds, fails with an error that is not transient
-// (transient: a timeout, no responders, a reconnecting connection), ctx ends or
+// (transient: a timeout, no responders, a reconnecting connection; a server without
+// JetStream is not), ctx ends or
 // setupPatience has passed since the first try, waiting 0.25 s, 0.5 s, 1 s, 2 s …
 // (at most 5 s) between tries. Every step must be safe to repeat.
 func retrySetup(ctx context.Context, step func() error) error {
@@ -90,7 +92,9 @@ func retrySetup(ctx context.Context, step func() error) error {
 	wait := 250 * time.Millisecond
 	for {
 		err := step()
-		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
+		// A server without JetStream stays so: that is not worth two minutes' wait.
+		if err == nil || !transient(err) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) ||
+			ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
 			return err
 		}
 		select {

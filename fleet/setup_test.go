@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // A setup step that times out (a slow server) is tried again until it succeeds; one
@@ -32,6 +33,12 @@ func TestRetrySetup(t *testing.T) {
 	err = retrySetup(context.Background(), func() error { tries++; return refused })
 	if !errors.As(err, new(*FingerprintError)) || tries != 1 {
 		t.Errorf("a refusal: %v after %d tries, want it after 1", err, tries)
+	}
+
+	tries = 0
+	err = retrySetup(context.Background(), func() error { tries++; return jetstream.ErrJetStreamNotEnabled })
+	if !errors.Is(err, jetstream.ErrJetStreamNotEnabled) || tries != 1 {
+		t.Errorf("a server without JetStream: %v after %d tries, want it after 1", err, tries)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
