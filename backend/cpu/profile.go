@@ -93,15 +93,14 @@ func profile(w *model.Weights, graphs []*model.Graph, mode string, threads, warm
 	e := exe.(*Executable)
 	defer e.Close()
 	for i, g := range graphs {
-		if g.IDs < 0 {
-			continue
-		}
-		ids := make([]int32, len(e.graphs[i].ids))
-		for j := range ids {
-			ids[j] = int32((uint64(j+i)*2654435761 + 12345) % uint64(g.Arch.NToken))
-		}
-		if err := e.SetIDs(i, ids); err != nil {
-			return nil, err
+		if g.IDs >= 0 {
+			ids := make([]int32, len(e.graphs[i].ids))
+			for j := range ids {
+				ids[j] = int32((uint64(j+i)*2654435761 + 12345) % uint64(g.Arch.NToken))
+			}
+			if err := e.SetIDs(i, ids); err != nil {
+				return nil, err
+			}
 		}
 		if i < len(graphs)-1 {
 			if err := e.Run(i); err != nil {

@@ -521,7 +521,7 @@ func (g *fleetGenerations) measuredAsAsked(got *bench.Generation) error {
 	case g.gen == nil:
 		return fmt.Errorf("it measured %s, the job asked for the full forward", objectiveLabel(got.Mode, &got.GenerationProtocol))
 	case got == nil:
-		return fmt.Errorf("it measured the full forward, the job asked for %s (the worker's ltsbench predates fleet runs of generation objectives: update it)", objectiveLabel(g.gen.Mode, g.gen))
+		return fmt.Errorf("it measured the full forward, the job asked for %s (the worker's ltsbench predates fleet runs of generation objectives: update the workers; this architecture stays unmeasured in this run)", objectiveLabel(g.gen.Mode, g.gen))
 	case got.GenerationProtocol != *g.gen:
 		return fmt.Errorf("it measured %s, the job asked for %s", objectiveLabel(got.Mode, &got.GenerationProtocol), objectiveLabel(g.gen.Mode, g.gen))
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/bench"
 	"github.com/ltsbench/ltsbench/fleet"
+	"github.com/ltsbench/ltsbench/internal/sysinfo"
 	"github.com/ltsbench/ltsbench/results"
 	"github.com/ltsbench/ltsbench/space"
 	"github.com/nats-io/nats.go"
@@ -610,6 +611,20 @@ func TestFingerprintIgnoresTheBuild(t *testing.T) {
 	c.CPUKernel = "generic"
 	if string(fingerprintJSON(a)) == string(fingerprintJSON(c)) {
 		t.Error("another CPU kernel has the same fingerprint")
+	}
+	// Huge pages move a CPU decode step: another setting is another CPU device, not
+	// another GPU one.
+	d := a
+	d.TransparentHugePages = "never"
+	if string(fingerprintJSON(a)) == string(fingerprintJSON(d)) {
+		t.Error("another huge page setting on the CPU has the same fingerprint")
+	}
+	g := a
+	g.GPU = &sysinfo.GPU{Name: "NVIDIA H200", Driver: "580.159.04"}
+	h := g
+	h.TransparentHugePages = "never"
+	if string(fingerprintJSON(g)) != string(fingerprintJSON(h)) {
+		t.Errorf("the huge page setting changes a GPU's fingerprint: %s vs %s", fingerprintJSON(g), fingerprintJSON(h))
 	}
 }
 

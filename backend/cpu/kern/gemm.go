@@ -29,7 +29,8 @@ type Epilogue struct {
 // one cache block at a time.
 //
 // Slices too short for the stated shape and leading dimensions panic with a message
-// naming the operand (a programming error, like an index out of range).
+// naming the operand (a programming error, like an index out of range). C must not
+// overlap A, B or the residual: C is written while they are still being read.
 func Gemm(p *Pool, m, n, k int, a []float32, lda int, b []float32, ldb int, transB bool, c []float32, ldc int, ep *Epilogue) {
 	if m == 0 || n == 0 {
 		return
