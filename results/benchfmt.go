@@ -25,13 +25,13 @@ import (
 // reported under their own names ("rss-peak-B", …), which benchstat scales as bytes.
 // The -N suffix is the thread count. Every run restates every configuration key (empty
 // when it does not apply), because a configuration line holds until it is overwritten;
-// `benchstat -table ” -col device` then compares the devices (without -table ”,
+// `benchstat -table "" -col device` then compares the devices (without -table "",
 // benchstat puts runs whose other keys differ, cpu or gpu, in tables of their own).
 //
 // A run that measured its front on other device classes (DIR/devices.jsonl) follows
 // with a block per other class, "device: class NAME", one line per architecture that
 // ran there: its latency and the run's memory metric (devices.jsonl keeps no samples),
-// under the same names, so `benchstat -table ” -col device` compares the classes too.
+// under the same names, so `benchstat -table "" -col device` compares the classes too.
 func WriteBenchfmt(w io.Writer, runs []*Run) error {
 	bw := bufio.NewWriter(w)
 	config := bench.NewBenchfmtConfig(bw, true)
