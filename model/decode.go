@@ -76,7 +76,7 @@ func headWidth(a *space.Arch, i int) int { return a.NHead[i] * a.DHead(i) }
 
 // BuildDecode returns the planned graph of one cached forward pass of a for s. It
 // reads and extends the State tensor "kv_cache" (layer i's part is the view
-// "kv_cache.{i}", [B, Cap, 2·H_i·Dh_i]), which every graph of one architecture with
+// "kv_cache.{i}", [B, 2, H_i, Cap, Dh_i]: see KVAppend), which every graph of one architecture with
 // the same Batch and Cap lays out alike, so a prefill and the decode steps after it
 // compiled together share it; StateBytes (and so AllocPeakBytes) include it. A
 // sequence's passes run in order from its first (Start 0), which for Transformer-XL
@@ -139,9 +139,9 @@ func (b *builder) kvCache(s DecodeShape) (kv, rel []int) {
 	c := b.tensor("kv_cache", State, int(CacheBytes(a, s.Batch, s.Cap)/F32.Size()))
 	var off int64
 	for i := range a.NLayer {
-		hd := headWidth(a, i)
-		kv = append(kv, b.view(c, "kv_cache."+strconv.Itoa(i), off, s.Batch, s.Cap, 2*hd))
-		off += int64(s.Batch * s.Cap * 2 * hd)
+		H, dh := a.NHead[i], a.DHead(i)
+		kv = append(kv, b.view(c, "kv_cache."+strconv.Itoa(i), off, s.Batch, 2, H, s.Cap, dh))
+		off += int64(s.Batch * 2 * H * s.Cap * dh)
 	}
 	if a.ModelType().Memory {
 		for i := range a.NLayer {
@@ -176,7 +176,7 @@ func (b *builder) gpt2Decode(s DecodeShape) {
 		H, f := a.NHead[i], a.DInner[i]
 		x := b.layerNorm(h, p+"ln_1.", l+"ln_1", N)
 		qkv := b.mul(l+"qkv", x, b.weight(p+"attn.c_attn.weight"), []int{B, T, 3 * d}, withBias(b.weight(p+"attn.c_attn.bias")))
-		b.op(&KVAppend{Src: qkv, Cache: cache[i], B: B, T: T, LD: 3 * d, KOff: d, VOff: 2 * d, HD: d, Start: s.Start, Cap: s.Cap})
+		b.op(&KVAppend{Src: qkv, Cache: cache[i], B: B, T: T, LD: 3 * d, KOff: d, VOff: 2 * d, HD: d, H: H, Start: s.Start, Cap: s.Cap})
 		att := b.tensor(l+"attn", Activation, B, T, d)
 		b.op(&CachedAttention{Q: qkv, Cache: cache[i], R: -1, RWBias: -1, RRBias: -1, Out: att,
 			B: B, T: T, H: H, Dh: d / H, LDQ: 3 * d, Past: s.Start, Start: s.Start, Cap: s.Cap})
@@ -222,7 +222,7 @@ func (b *builder) transformerXLDecode(s DecodeShape) {
 		hd := H * dh
 		// Queries, keys and values of the new positions only, in one product.
 		qkv := b.mulT(l+"qkv", x, b.weight(p+"dec_attn.qkv_net.weight"), []int{B, T, 3 * hd})
-		b.op(&KVAppend{Src: qkv, Cache: cache[i], B: B, T: T, LD: 3 * hd, KOff: hd, VOff: 2 * hd, HD: hd, Start: s.Start, Cap: s.Cap})
+		b.op(&KVAppend{Src: qkv, Cache: cache[i], B: B, T: T, LD: 3 * hd, KOff: hd, VOff: 2 * hd, HD: hd, H: H, Start: s.Start, Cap: s.Cap})
 		if pos >= 0 {
 			b.op(&MatMul{A: pos, W: b.weight(p + "dec_attn.r_net.weight"), Bias: -1, Residual: -1, Out: rel[i],
 				M: s.Cap, N: hd, K: d, TransW: true})

@@ -25,18 +25,20 @@ func (e *Executable) decodeStep(g *model.Graph, op model.Op) (func(), error) {
 	return nil, fmt.Errorf("op %T is not supported by the cpu backend", op)
 }
 
-// kvAppend copies the new positions' keys and values into their cache slots.
+// kvAppend copies the new positions' keys and values into their cache slots, head by
+// head (the cache is [B, 2, H, Cap, Dh]: model.KVAppend).
 func (e *Executable) kvAppend(g *model.Graph, o *model.KVAppend) (func(), error) {
-	B, T, LD, HD, Cap := o.B, o.T, o.LD, o.HD, o.Cap
-	if B < 1 || T < 1 || HD < 1 || Cap < T || o.Start < 0 ||
+	B, T, LD, HD, H, Cap := o.B, o.T, o.LD, o.HD, o.H, o.Cap
+	if B < 1 || T < 1 || HD < 1 || H < 1 || HD%H != 0 || Cap < T || o.Start < 0 ||
 		o.KOff < 0 || o.VOff < 0 || o.KOff+HD > LD || o.VOff+HD > LD {
-		return nil, fmt.Errorf("bad shape B=%d T=%d LD=%d K@%d V@%d HD=%d Cap=%d", B, T, LD, o.KOff, o.VOff, HD, Cap)
+		return nil, fmt.Errorf("bad shape B=%d T=%d LD=%d K@%d V@%d HD=%d H=%d Cap=%d", B, T, LD, o.KOff, o.VOff, HD, H, Cap)
 	}
+	Dh := HD / H
 	src, err := e.need(g, o.Src, "Src", B*T*LD)
 	if err != nil {
 		return nil, err
 	}
-	cache, err := e.need(g, o.Cache, "Cache", B*Cap*2*HD)
+	cache, err := e.need(g, o.Cache, "Cache", B*2*H*Cap*Dh)
 	if err != nil {
 		return nil, err
 	}
@@ -45,9 +47,12 @@ func (e *Executable) kvAppend(g *model.Graph, o *model.KVAppend) (func(), error)
 			for t := range T {
 				row := src[(b*T+t)*LD:]
 				slot := (o.Start + t) % Cap
-				dst := cache[(b*Cap+slot)*2*HD:]
-				copy(dst[:HD], row[o.KOff:o.KOff+HD])
-				copy(dst[HD:2*HD], row[o.VOff:o.VOff+HD])
+				for h := range H {
+					k := ((b*2+0)*H+h)*Cap + slot
+					v := ((b*2+1)*H+h)*Cap + slot
+					copy(cache[k*Dh:(k+1)*Dh], row[o.KOff+h*Dh:o.KOff+(h+1)*Dh])
+					copy(cache[v*Dh:(v+1)*Dh], row[o.VOff+h*Dh:o.VOff+(h+1)*Dh])
+				}
 			}
 		}
 	}, nil
@@ -60,7 +65,9 @@ func (e *Executable) kvAppend(g *model.Graph, o *model.KVAppend) (func(), error)
 // it goes (kern.Axpy). So the op needs no memory beyond the arena, the state and the
 // task's fixed stack frame, whatever the number of cached positions, and a run
 // allocates nothing.
-// Keys and values are read in position order, slot p mod Cap of the ring.
+// Keys and values are read in position order, slot p mod Cap of the ring: one head's
+// are one stretch of the cache ([B, 2, H, Cap, Dh]), which the hardware prefetchers
+// follow.
 //
 // Transformer-XL's score of key p is (q+u)·k_p + (q+w)·R(now-p); the biased queries
 // q+u and q+w live on the stack too for heads up to biasedMax wide, and wider heads
@@ -75,7 +82,7 @@ func (e *Executable) cachedAttention(g *model.Graph, o *model.CachedAttention) (
 	if err != nil {
 		return nil, err
 	}
-	cache, err := e.need(g, o.Cache, "Cache", B*Cap*2*HD)
+	cache, err := e.need(g, o.Cache, "Cache", B*2*H*Cap*Dh)
 	if err != nil {
 		return nil, err
 	}
@@ -115,10 +122,11 @@ func (e *Executable) cachedAttention(g *model.Graph, o *model.CachedAttention) (
 				u, w = rw[h*Dh:][:Dh], rr[h*Dh:][:Dh]
 			}
 		}
-		now := o.Start + t   // this query's absolute position
-		lo := o.Start - Past // the first visible key
-		n := now - lo + 1    // visible keys
-		base := b * Cap * 2 * HD
+		now := o.Start + t               // this query's absolute position
+		lo := o.Start - Past             // the first visible key
+		n := now - lo + 1                // visible keys
+		kb := ((b*2+0)*H + h) * Cap * Dh // head h's keys, slot by slot
+		vb := ((b*2+1)*H + h) * Cap * Dh // and values
 		dst := out[(b*T+t)*HD+h*Dh:][:Dh]
 		clear(dst)
 		var s [keyChunk]float32
@@ -127,7 +135,7 @@ func (e *Executable) cachedAttention(g *model.Graph, o *model.CachedAttention) (
 			row := s[:min(keyChunk, n-j0)]
 			for j := range row {
 				p := lo + j0 + j
-				k := cache[base+(p%Cap)*2*HD+h*Dh:][:Dh]
+				k := cache[kb+(p%Cap)*Dh:][:Dh]
 				v := kern.Dot(qk, k)
 				if r != nil {
 					rp := r[(now-p)*HD+h*Dh:][:Dh]
@@ -149,7 +157,7 @@ func (e *Executable) cachedAttention(g *model.Graph, o *model.CachedAttention) (
 			sum += expScaleShift(row, scale, m)
 			for j, pw := range row {
 				p := lo + j0 + j
-				kern.Axpy(pw, cache[base+(p%Cap)*2*HD+HD+h*Dh:][:Dh], dst)
+				kern.Axpy(pw, cache[vb+(p%Cap)*Dh:][:Dh], dst)
 			}
 		}
 		kern.Scale(1/sum, dst)

@@ -161,9 +161,12 @@ func TestDecodeLowering(t *testing.T) {
 				if got := att.args[12+i].int32(); got != int32(want) {
 					t.Errorf("cached_attention_f32 argument %d = %d, want %d", 12+i, got, want)
 				}
-				if got := app.args[8+i].int32(); got != int32(want) {
-					t.Errorf("kv_append_f32 argument %d = %d, want %d", 8+i, got, want)
+				if got := app.args[9+i].int32(); got != int32(want) {
+					t.Errorf("kv_append_f32 argument %d = %d, want %d", 9+i, got, want)
 				}
+			}
+			if got := app.args[8].int32(); got != int32(a.NHead[0]) {
+				t.Errorf("kv_append_f32 heads %d, want %d", got, a.NHead[0])
 			}
 			if att.args[3].ref.reg == regNone != (c.name == "gpt2") {
 				t.Errorf("relative position table %v for %s", att.args[3].ref, c.name)
@@ -182,7 +185,7 @@ func TestDecodeLoweringRejectsBadShapes(t *testing.T) {
 	for _, op := range []model.Op{
 		&model.CachedAttention{Q: -1, Cache: -1, R: -1, RWBias: -1, RRBias: -1, Out: -1, B: 1, T: 2, H: 1, Dh: 4, LDQ: 12, Past: 5, Start: 5, Cap: 6},
 		&model.CachedAttention{Q: -1, Cache: -1, R: -1, RWBias: -1, RRBias: -1, Out: -1, B: 1, T: 1, H: 1, Dh: 4, LDQ: 12, Past: 3, Start: 2, Cap: 6},
-		&model.KVAppend{Src: -1, Cache: -1, B: 1, T: 1, LD: 12, KOff: 4, VOff: 10, HD: 4, Start: 0, Cap: 4},
+		&model.KVAppend{Src: -1, Cache: -1, B: 1, T: 1, LD: 12, KOff: 4, VOff: 10, HD: 4, H: 1, Start: 0, Cap: 4},
 	} {
 		l := &lowering{g: g, label: "op 0 " + op.Name()}
 		l.op(op)

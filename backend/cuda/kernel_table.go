@@ -64,7 +64,7 @@ var (
 	// rel_attention_f32(out, q, kv, r, rwb, rrb, B, T, K, H, Dh, scale)
 	kRelAttention = &kernelSig{"rel_attention_f32", "rel_attention", params("ppppppiiiiif"), 128}
 	// kv_append_f32(cache, src, B, T, LD, koff, voff, HD, start, cap)
-	kKVAppend = &kernelSig{"kv_append_f32", "decode", params("ppiiiiiiii"), 256}
+	kKVAppend = &kernelSig{"kv_append_f32", "decode", params("ppiiiiiiiii"), 256}
 	// cached_attention_f32(out, q, cache, r, rwb, rrb, B, T, H, Dh, ldq, past, start, cap, scale)
 	kCachedAttention = &kernelSig{"cached_attention_f32", "decode", params("ppppppiiiiiiiif"), 128}
 	// log_softmax_f32(out, x, rows, V)

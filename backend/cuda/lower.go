@@ -276,14 +276,14 @@ func (l *lowering) relAttention(out, q, kv, r, rwb, rrb devRef, B, T, K, H, dh i
 // kvAppend launches kv_append_f32: one thread per element of the T new keys and values
 // of each sequence, the sequences along y.
 func (l *lowering) kvAppend(o *model.KVAppend) {
-	if o.B < 1 || o.T < 1 || o.HD < 1 || o.Cap < o.T || o.Start < 0 ||
+	if o.B < 1 || o.T < 1 || o.HD < 1 || o.H < 1 || o.HD%o.H != 0 || o.Cap < o.T || o.Start < 0 ||
 		o.KOff < 0 || o.VOff < 0 || o.KOff+o.HD > o.LD || o.VOff+o.HD > o.LD {
-		l.fail("bad shape B=%d T=%d LD=%d K@%d V@%d HD=%d Cap=%d", o.B, o.T, o.LD, o.KOff, o.VOff, o.HD, o.Cap)
+		l.fail("bad shape B=%d T=%d LD=%d K@%d V@%d HD=%d H=%d Cap=%d", o.B, o.T, o.LD, o.KOff, o.VOff, o.HD, o.H, o.Cap)
 		return
 	}
 	l.launch(kKVAppend, [3]uint32{l.blocks(int64(o.T)*2*int64(o.HD), elementBlock), l.gridYZ(o.B), 1}, elementBlock, 0,
 		l.ptr(o.Cache), l.ptr(o.Src), l.i32(o.B), l.i32(o.T), l.i32(o.LD), l.i32(o.KOff), l.i32(o.VOff), l.i32(o.HD),
-		l.i32(o.Start), l.i32(o.Cap))
+		l.i32(o.H), l.i32(o.Start), l.i32(o.Cap))
 }
 
 // cachedAttention launches cached_attention_f32: B·H·⌈T/4⌉ blocks of four warps, one
