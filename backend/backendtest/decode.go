@@ -236,9 +236,6 @@ func Generate(be backend.Backend, w *model.Weights, batch, L int, passes []int, 
 		return nil, err
 	}
 	defer exe.Close()
-	if err := exe.ResetState(); err != nil {
-		return nil, err
-	}
 	V := a.NToken
 	out := make([][]float32, L)
 	for gi, g := range graphs {

@@ -52,8 +52,9 @@ func RunBundle(be backend.Backend, dir string) (map[string]Named, error) {
 	return got, nil
 }
 
-// compileChecked compiles graphs on be and checks that the executable holds exactly
-// the largest AllocPeakBytes of its graphs; the caller closes it.
+// compileChecked compiles graphs on be, checks that the executable holds exactly the
+// largest AllocPeakBytes of its graphs and empties its state (memory, KV cache), so
+// that the first graph run starts a sequence; the caller closes it.
 func compileChecked(be backend.Backend, w *model.Weights, graphs []*model.Graph) (backend.Executable, error) {
 	exe, err := be.Compile(w, graphs...)
 	if err != nil {
@@ -66,6 +67,10 @@ func compileChecked(be backend.Backend, w *model.Weights, graphs []*model.Graph)
 	if got := exe.AllocBytes(); got != peak {
 		exe.Close()
 		return nil, fmt.Errorf("executable holds %d bytes, the graphs' AllocPeakBytes is %d", got, peak)
+	}
+	if err := exe.ResetState(); err != nil {
+		exe.Close()
+		return nil, err
 	}
 	return exe, nil
 }
@@ -89,9 +94,6 @@ func RunSegments(be backend.Backend, w *model.Weights, batch, seq int, segs [][]
 		return nil, err
 	}
 	defer exe.Close()
-	if err := exe.ResetState(); err != nil {
-		return nil, err
-	}
 	var out []map[string]Named
 	for s, g := range graphs {
 		if err := exe.SetIDs(s, segs[s]); err != nil {
