@@ -262,15 +262,9 @@ type measureProfileJSON struct {
 }
 
 func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	p, l := r.Protocol, r.Latency
-	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...)) }
-	name := r.Key
-	if r.Name != "" {
-		name = r.Name + "  (" + r.Key + ")"
-	}
-	row("architecture", "%s", name)
-	row("device", "%s, %d threads, %s", r.Device, p.Threads, p.MathMode())
+	tw, row := newMeasureTable(w)
+	p := r.Protocol
+	resultHeadRows(row, r)
 	shape := fmt.Sprintf("batch %d × %d tokens", p.Batch, p.SeqLen)
 	if p.MemLen > 0 {
 		shape += fmt.Sprintf(" + %d memory rows", p.MemLen)
@@ -278,18 +272,53 @@ func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) erro
 	row("forward", "%s, output %s", shape, p.Output)
 	row("decoder params", "%s", groupDigits(r.DecoderParams))
 	row("total params", "%s", groupDigits(r.TotalParams))
-	row("latency", "median %.3f ms  p10 %.3f  p90 %.3f  mean %.3f ± %.3f  CV %.1f%%  n %d",
-		l.Median, l.P10, l.P90, l.Mean, l.Std, 100*l.CV, l.N)
+	row("latency", "%s", statsCell(r.Latency, "ms"))
 	if p.LTSCompat {
-		row("LTS latency", "%.3f ms (mean of %d after %d warm-ups)", l.Mean, l.N, p.Warmup)
+		row("LTS latency", "%.3f ms (mean of %d after %d warm-ups)", r.Latency.Mean, r.Latency.N, p.Warmup)
 	}
 	row("alloc peak", "%s, exact (weights + arena + memory)", measureMiB(r.AllocPeakBytes))
+	resultTailRows(row, r, env, "")
+	return tw.Flush()
+}
+
+// measureRow adds a "name  value" line to a measure table.
+type measureRow func(name, format string, args ...any)
+
+// newMeasureTable is the tab writer of a measure table and the function adding its rows.
+func newMeasureTable(w io.Writer) (*tabwriter.Writer, measureRow) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	return tw, func(name, format string, args ...any) {
+		fmt.Fprintf(tw, "%s\t%s\n", name, fmt.Sprintf(format, args...))
+	}
+}
+
+// statsCell is a distribution in a measure table: median, p10, p90, mean ± std, CV, n.
+func statsCell(s bench.Stats, unit string) string {
+	return fmt.Sprintf("median %.3f %s  p10 %.3f  p90 %.3f  mean %.3f ± %.3f  CV %.1f%%  n %d",
+		s.Median, unit, s.P10, s.P90, s.Mean, s.Std, 100*s.CV, s.N)
+}
+
+// resultHeadRows are the first rows of every measure table: the architecture and the
+// device.
+func resultHeadRows(row measureRow, r *bench.Result) {
+	name := r.Key
+	if r.Name != "" {
+		name = r.Name + "  (" + r.Key + ")"
+	}
+	row("architecture", "%s", name)
+	row("device", "%s, %d threads, %s", r.Device, r.Protocol.Threads, r.Protocol.MathMode())
+}
+
+// resultTailRows are the last rows of every measure table: the memory beside the
+// allocation peak (the resident peak over what rssOver says, the GPU's), the machine
+// and the environment's notes.
+func resultTailRows(row measureRow, r *bench.Result, env bench.Environment, rssOver string) {
 	if r.WorkspaceBytes > 0 {
 		row("workspace", "%s, the backend's own buffers (GEMM packing, cuBLAS)", measureMiB(r.WorkspaceBytes))
 	}
 	if r.RSSPeakBytes != nil {
-		row("resident peak", "%s, whole process (VmHWM)", measureMiB(*r.RSSPeakBytes))
-	} else {
+		row("resident peak", "%s, whole process (VmHWM)%s", measureMiB(*r.RSSPeakBytes), rssOver)
+	} else if r.RSSNote != "" {
 		row("resident peak", "%s", r.RSSNote)
 	}
 	if r.NVMLProcessPeakBytes != nil {
@@ -309,7 +338,6 @@ func writeMeasureTable(w io.Writer, r *bench.Result, env bench.Environment) erro
 	for _, n := range env.Notes {
 		row("note", "%s", n)
 	}
-	return tw.Flush()
 }
 
 func measureMiB(b int64) string {

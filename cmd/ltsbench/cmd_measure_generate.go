@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ltsbench/ltsbench/backend"
 	"github.com/ltsbench/ltsbench/backend/cpu"
@@ -135,19 +134,9 @@ type generationJSON struct {
 }
 
 func writeGenerationTable(w io.Writer, r *bench.GenerationResult, env bench.Environment) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw, row := newMeasureTable(w)
 	p, g := r.Protocol, r.Generation
-	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...)) }
-	stats := func(s bench.Stats, unit string) string {
-		return fmt.Sprintf("median %.3f %s  p10 %.3f  p90 %.3f  mean %.3f ± %.3f  CV %.1f%%  n %d",
-			s.Median, unit, s.P10, s.P90, s.Mean, s.Std, 100*s.CV, s.N)
-	}
-	name := r.Key
-	if r.Name != "" {
-		name = r.Name + "  (" + r.Key + ")"
-	}
-	row("architecture", "%s", name)
-	row("device", "%s, %d threads, %s", r.Device, p.Threads, p.MathMode())
+	resultHeadRows(row, r.Result)
 	mem := ""
 	if p.MemLen > 0 {
 		mem = fmt.Sprintf(", a step sees the last %d positions (mem_len)", p.MemLen)
@@ -155,11 +144,11 @@ func writeGenerationTable(w io.Writer, r *bench.GenerationResult, env bench.Envi
 	switch g.Mode {
 	case bench.ModePrefill:
 		row("prefill", "batch %d × %d prompt tokens into an empty KV cache, output last%s", p.Batch, g.PromptLen, mem)
-		row("latency", "%s", stats(r.Latency, "ms"))
+		row("latency", "%s", statsCell(r.Latency, "ms"))
 	case bench.ModeDecode:
 		row("decode", "batch %d × 1 new token at context %d (cache filled, steady state), output last%s", p.Batch, g.Context, mem)
-		row("per token", "%s", stats(*g.PerToken, "ms"))
-		row("tokens/s", "%s", stats(*g.TokensPerS, "tok/s"))
+		row("per token", "%s", statsCell(*g.PerToken, "ms"))
+		row("tokens/s", "%s", statsCell(*g.TokensPerS, "tok/s"))
 		row("step traffic", "%s read per step (weights + KV cache) → %.2f GB/s at the median", measureMiB(g.StepBytes), g.StepGBPerS)
 		if g.CopyGBPerS > 0 {
 			row("memory", "copy bandwidth %.2f GB/s (%.2f read + %.2f written, %d threads): the step reads at %.0f%% of the copy's read rate",
@@ -168,27 +157,12 @@ func writeGenerationTable(w io.Writer, r *bench.GenerationResult, env bench.Envi
 	case bench.ModeGenerate:
 		row("generate", "batch %d: prefill %d tokens, then %d new tokens (%d decode steps), output last%s", p.Batch, g.PromptLen, g.NewTokens, g.NewTokens-1, mem)
 		row("generations", "%d timed after %d warm-ups", g.Generations, r.WarmupRuns)
-		row("TTFT", "%s", stats(*g.TTFT, "ms"))
-		row("per token", "%s", stats(*g.PerToken, "ms"))
-		row("tokens/s", "%s (new tokens / (TTFT + steps), per generation)", stats(*g.TokensPerS, "tok/s"))
+		row("TTFT", "%s", statsCell(*g.TTFT, "ms"))
+		row("per token", "%s", statsCell(*g.PerToken, "ms"))
+		row("tokens/s", "%s (new tokens / (TTFT + steps), per generation)", statsCell(*g.TokensPerS, "tok/s"))
 	}
 	row("KV cache", "%s (%s B per position and sequence)", measureMiB(g.CacheBytes), groupDigits(g.CacheBytesPerToken))
 	row("alloc peak", "%s, exact (weights + arena + KV cache)", measureMiB(r.AllocPeakBytes))
-	if r.WorkspaceBytes > 0 {
-		row("workspace", "%s, the backend's own buffers (GEMM packing, cuBLAS)", measureMiB(r.WorkspaceBytes))
-	}
-	if r.RSSPeakBytes != nil {
-		row("resident peak", "%s, whole process (VmHWM) over the timed passes", measureMiB(*r.RSSPeakBytes))
-	} else if r.RSSNote != "" {
-		row("resident peak", "%s", r.RSSNote)
-	}
-	cpu := env.CPUModel
-	if env.GPU != nil {
-		cpu += "; " + env.GPU.Name
-	}
-	row("machine", "%s/%s, %s", env.OS, env.Arch, cpu)
-	for _, n := range env.Notes {
-		row("note", "%s", n)
-	}
+	resultTailRows(row, r.Result, env, " over the timed passes")
 	return tw.Flush()
 }
