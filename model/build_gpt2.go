@@ -68,22 +68,30 @@ func (b *builder) gpt2() {
 	for i := range a.NLayer {
 		p := fmt.Sprintf("transformer.h.%d.", i)
 		l := fmt.Sprintf("h.%d.", i)
-		f := a.DInner[i]
 		x := b.layerNorm(h, p+"ln_1.", l+"ln_1", N)
 		qkv := b.mul(l+"qkv", x, b.weight(p+"attn.c_attn.weight"), []int{B, T, 3 * d}, withBias(b.weight(p+"attn.c_attn.bias")))
 		att := b.tensor(l+"attn", Activation, B, T, d)
 		b.op(&CausalAttention{QKV: qkv, Out: att, B: B, T: T, D: d, H: a.NHead[i]})
-		h2 := b.mul(l+"resid_attn", att, b.weight(p+"attn.c_proj.weight"), []int{B, T, d},
-			withBias(b.weight(p+"attn.c_proj.bias")), withResidual(h))
-		m := b.layerNorm(h2, p+"ln_2.", l+"ln_2", N)
-		fc := b.mul(l+"mlp", m, b.weight(p+"mlp.c_fc.weight"), []int{B, T, f},
-			withBias(b.weight(p+"mlp.c_fc.bias")), withAct(ActGELU))
 		out := b.hidden(hs, i+1)
-		b.op(&MatMul{A: fc, W: b.weight(p + "mlp.c_proj.weight"), Bias: b.weight(p + "mlp.c_proj.bias"), Residual: h2, Out: out, M: N, N: d, K: f})
+		b.gpt2LayerRest(i, att, h, out)
 		h = out
 	}
 
 	b.gpt2Head(h)
+}
+
+// gpt2LayerRest adds the part of GPT-2's layer i after its attention att [B, T, d]
+// (causal or cached): the attention projection with the residual h, ln_2, the GELU MLP
+// and its projection with that residual again into out [B, T, d].
+func (b *builder) gpt2LayerRest(i, att, h, out int) {
+	B, T, d, f := b.s.Batch, b.s.Seq, b.a.DModel, b.a.DInner[i]
+	p, l := fmt.Sprintf("transformer.h.%d.", i), fmt.Sprintf("h.%d.", i)
+	h2 := b.mul(l+"resid_attn", att, b.weight(p+"attn.c_proj.weight"), []int{B, T, d},
+		withBias(b.weight(p+"attn.c_proj.bias")), withResidual(h))
+	m := b.layerNorm(h2, p+"ln_2.", l+"ln_2", B*T)
+	fc := b.mul(l+"mlp", m, b.weight(p+"mlp.c_fc.weight"), []int{B, T, f},
+		withBias(b.weight(p+"mlp.c_fc.bias")), withAct(ActGELU))
+	b.op(&MatMul{A: fc, W: b.weight(p + "mlp.c_proj.weight"), Bias: b.weight(p + "mlp.c_proj.bias"), Residual: h2, Out: out, M: B * T, N: d, K: f})
 }
 
 // gpt2Head adds GPT-2's final ln_f and the output layer over the last layer's output

@@ -48,7 +48,6 @@ func (b *builder) transformerXL() {
 	B, T, d := s.Batch, s.Seq, a.DModel
 	m := s.Mem
 	K := m + T
-	N := B * T
 	hs := b.hiddenStates()
 
 	// The memory: layer i's region holds B·mem_len·d floats at a fixed offset, so graphs
@@ -72,7 +71,7 @@ func (b *builder) transformerXL() {
 	for i := range a.NLayer {
 		p := fmt.Sprintf("layers.%d.", i)
 		l := fmt.Sprintf("layer.%d.", i)
-		H, dh, f := a.NHead[i], a.DHead(i), a.DInner[i]
+		H, dh := a.NHead[i], a.DHead(i)
 		hd := H * dh
 		qkvW := b.weight(p + "dec_attn.qkv_net.weight")
 
@@ -95,14 +94,8 @@ func (b *builder) transformerXL() {
 		att := b.tensor(l+"attn", Activation, B, T, hd)
 		b.op(&RelAttention{Q: q, KV: kv, R: r, RWBias: b.weight("r_w_bias_" + strconv.Itoa(i)),
 			RRBias: b.weight("r_r_bias_" + strconv.Itoa(i)), Out: att, B: B, T: T, K: K, H: H, Dh: dh})
-		y := b.mulT(l+"resid_attn", att, b.weight(p+"dec_attn.o_net.weight"), []int{B, T, d}, withResidual(x))
-		y = b.layerNorm(y, p+"dec_attn.layer_norm.", l+"ln_attn", N)
-		ff := b.mulT(l+"ff", y, b.weight(p+"pos_ff.CoreNet.0.weight"), []int{B, T, f},
-			withBias(b.weight(p+"pos_ff.CoreNet.0.bias")), withAct(ActReLU))
-		z := b.mulT(l+"resid_ff", ff, b.weight(p+"pos_ff.CoreNet.3.weight"), []int{B, T, d},
-			withBias(b.weight(p+"pos_ff.CoreNet.3.bias")), withResidual(y))
 		out := b.hidden(hs, i+1)
-		b.op(&LayerNorm{X: z, G: b.weight(p + "pos_ff.layer_norm.weight"), B: b.weight(p + "pos_ff.layer_norm.bias"), Out: out, Rows: N, D: d, Eps: 1e-5})
+		b.txlLayerRest(i, att, x, out)
 		x = out
 	}
 
@@ -124,4 +117,21 @@ func (b *builder) transformerXLHead(x int) {
 		return
 	}
 	b.adaptiveLogSoftmax(x, rows, shape)
+}
+
+// txlLayerRest adds the part of Transformer-XL's layer i after its attention att
+// [B, T, H·Dh] (relative or cached): the output projection with the residual x and its
+// LayerNorm, then the ReLU feed-forward with that residual and its LayerNorm into out
+// [B, T, d] (post-LN, as the reference).
+func (b *builder) txlLayerRest(i, att, x, out int) {
+	B, T, d, f := b.s.Batch, b.s.Seq, b.a.DModel, b.a.DInner[i]
+	p, l := fmt.Sprintf("layers.%d.", i), fmt.Sprintf("layer.%d.", i)
+	N := B * T
+	y := b.mulT(l+"resid_attn", att, b.weight(p+"dec_attn.o_net.weight"), []int{B, T, d}, withResidual(x))
+	y = b.layerNorm(y, p+"dec_attn.layer_norm.", l+"ln_attn", N)
+	ff := b.mulT(l+"ff", y, b.weight(p+"pos_ff.CoreNet.0.weight"), []int{B, T, f},
+		withBias(b.weight(p+"pos_ff.CoreNet.0.bias")), withAct(ActReLU))
+	z := b.mulT(l+"resid_ff", ff, b.weight(p+"pos_ff.CoreNet.3.weight"), []int{B, T, d},
+		withBias(b.weight(p+"pos_ff.CoreNet.3.bias")), withResidual(y))
+	b.op(&LayerNorm{X: z, G: b.weight(p + "pos_ff.layer_norm.weight"), B: b.weight(p + "pos_ff.layer_norm.bias"), Out: out, Rows: N, D: d, Eps: 1e-5})
 }

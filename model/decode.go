@@ -173,20 +173,16 @@ func (b *builder) gpt2Decode(s DecodeShape) {
 	for i := range a.NLayer {
 		p := fmt.Sprintf("transformer.h.%d.", i)
 		l := fmt.Sprintf("h.%d.", i)
-		H, f := a.NHead[i], a.DInner[i]
+		H := a.NHead[i]
 		x := b.layerNorm(h, p+"ln_1.", l+"ln_1", N)
 		qkv := b.mul(l+"qkv", x, b.weight(p+"attn.c_attn.weight"), []int{B, T, 3 * d}, withBias(b.weight(p+"attn.c_attn.bias")))
 		b.op(&KVAppend{Src: qkv, Cache: cache[i], B: B, T: T, LD: 3 * d, KOff: d, VOff: 2 * d, HD: d, H: H, Start: s.Start, Cap: s.Cap})
 		att := b.tensor(l+"attn", Activation, B, T, d)
 		b.op(&CachedAttention{Q: qkv, Cache: cache[i], R: -1, RWBias: -1, RRBias: -1, Out: att,
 			B: B, T: T, H: H, Dh: d / H, LDQ: 3 * d, Past: s.Start, Start: s.Start, Cap: s.Cap})
-		h2 := b.mul(l+"resid_attn", att, b.weight(p+"attn.c_proj.weight"), []int{B, T, d},
-			withBias(b.weight(p+"attn.c_proj.bias")), withResidual(h))
-		m := b.layerNorm(h2, p+"ln_2.", l+"ln_2", N)
-		fc := b.mul(l+"mlp", m, b.weight(p+"mlp.c_fc.weight"), []int{B, T, f},
-			withBias(b.weight(p+"mlp.c_fc.bias")), withAct(ActGELU))
-		h = b.mul(fmt.Sprintf("hidden.%d", i+1), fc, b.weight(p+"mlp.c_proj.weight"), []int{B, T, d},
-			withBias(b.weight(p+"mlp.c_proj.bias")), withResidual(h2))
+		out := b.hidden(-1, i+1)
+		b.gpt2LayerRest(i, att, h, out)
+		h = out
 	}
 	b.gpt2Head(h)
 }
@@ -200,7 +196,6 @@ func (b *builder) transformerXLDecode(s DecodeShape) {
 	a := b.a
 	B, T, d := s.Batch, s.Seq, a.DModel
 	past := s.Past(a)
-	N := B * T
 	cache, rel := b.kvCache(s)
 
 	x := b.tensor("hidden.0", Activation, B, T, d)
@@ -218,7 +213,7 @@ func (b *builder) transformerXLDecode(s DecodeShape) {
 	for i := range a.NLayer {
 		p := fmt.Sprintf("layers.%d.", i)
 		l := fmt.Sprintf("layer.%d.", i)
-		H, dh, f := a.NHead[i], a.DHead(i), a.DInner[i]
+		H, dh := a.NHead[i], a.DHead(i)
 		hd := H * dh
 		// Queries, keys and values of the new positions only, in one product.
 		qkv := b.mulT(l+"qkv", x, b.weight(p+"dec_attn.qkv_net.weight"), []int{B, T, 3 * hd})
@@ -231,14 +226,8 @@ func (b *builder) transformerXLDecode(s DecodeShape) {
 		b.op(&CachedAttention{Q: qkv, Cache: cache[i], R: rel[i], RWBias: b.weight("r_w_bias_" + strconv.Itoa(i)),
 			RRBias: b.weight("r_r_bias_" + strconv.Itoa(i)), Out: att,
 			B: B, T: T, H: H, Dh: dh, LDQ: 3 * hd, Past: past, Start: s.Start, Cap: s.Cap})
-		y := b.mulT(l+"resid_attn", att, b.weight(p+"dec_attn.o_net.weight"), []int{B, T, d}, withResidual(x))
-		y = b.layerNorm(y, p+"dec_attn.layer_norm.", l+"ln_attn", N)
-		ff := b.mulT(l+"ff", y, b.weight(p+"pos_ff.CoreNet.0.weight"), []int{B, T, f},
-			withBias(b.weight(p+"pos_ff.CoreNet.0.bias")), withAct(ActReLU))
-		z := b.mulT(l+"resid_ff", ff, b.weight(p+"pos_ff.CoreNet.3.weight"), []int{B, T, d},
-			withBias(b.weight(p+"pos_ff.CoreNet.3.bias")), withResidual(y))
-		out := b.tensor(fmt.Sprintf("hidden.%d", i+1), Activation, B, T, d)
-		b.op(&LayerNorm{X: z, G: b.weight(p + "pos_ff.layer_norm.weight"), B: b.weight(p + "pos_ff.layer_norm.bias"), Out: out, Rows: N, D: d, Eps: 1e-5})
+		out := b.hidden(-1, i+1)
+		b.txlLayerRest(i, att, x, out)
 		x = out
 	}
 	b.transformerXLHead(x)
